@@ -1,0 +1,40 @@
+"""The HTTP API (FastAPI): thin routes over the service functions."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from scheduler.api.routes import accounts, deliveries, posts, productions
+from scheduler.errors import Conflict, Invalid, NotFound
+
+
+def create_app() -> FastAPI:
+    """The API application with every router and the domain error answers."""
+    app = FastAPI(
+        title="Callsheet",
+        version="0.1.0",
+        description="Behind-the-scenes posts anchored to production milestones.",
+    )
+    for module in (productions, accounts, posts, deliveries):
+        app.include_router(module.router)
+
+    @app.exception_handler(Invalid)
+    async def invalid(_: Request, exc: Invalid) -> JSONResponse:
+        loc = ["body", *exc.field.split(".")]
+        detail = [{"loc": loc, "msg": exc.message, "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=409)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,48 @@
+"""Platform accounts, and the platforms and templates they can use."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from scheduler import productions as service
+from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.content import get_renderer
+from scheduler.models import Account
+from scheduler.schemas import AccountCreate, AccountPublic
+from workers.adapters.registry import platform_names
+
+router = APIRouter(tags=["accounts"])
+
+
+def _public(account: Account) -> AccountPublic:
+    return AccountPublic(
+        id=account.id or 0,
+        platform=account.platform,
+        handle=account.handle,
+        settings=service.public_settings(account),
+    )
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED)
+def create_account(data: AccountCreate, session: SessionDep, actor: ActorDep) -> AccountPublic:
+    account = service.create_account(session=session, data=data, actor=actor)
+    session.commit()
+    return _public(account)
+
+
+@router.get("/accounts")
+def list_accounts(session: SessionDep) -> list[AccountPublic]:
+    return [_public(a) for a in service.list_accounts(session=session)]
+
+
+@router.get("/platforms")
+def list_platforms() -> list[str]:
+    """Adapters installed, including third-party plugins."""
+    return platform_names()
+
+
+@router.get("/templates")
+def list_templates() -> list[dict[str, object]]:
+    """The post templates, with their content pillar and the variables they take."""
+    renderer = get_renderer()
+    return [vars(renderer.describe(name)) for name in renderer.template_names()]

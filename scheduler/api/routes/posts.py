@@ -1,0 +1,94 @@
+"""Posts: create, edit, submit, preview, approve, reject."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlmodel import Session, col, select
+
+from scheduler import posts as service
+from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.models import Post
+from scheduler.schemas import (
+    DeliveryPublic,
+    PostCreate,
+    PostEdit,
+    PostPublic,
+    RenderedDelivery,
+    ReviewAction,
+)
+
+router = APIRouter(prefix="/posts", tags=["posts"])
+
+
+def _public(session: Session, post: Post) -> PostPublic:
+    shown = PostPublic.model_validate(post)
+    found = service.deliveries_of(session=session, post_id=post.id or 0)
+    shown.deliveries = [DeliveryPublic.model_validate(d) for d in found]
+    return shown
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_post(data: PostCreate, session: SessionDep, actor: ActorDep) -> PostPublic:
+    """Create a draft; it is rendered for every account now, so errors show up here."""
+    post = service.create_post(session=session, data=data, actor=actor)
+    session.commit()
+    return _public(session, post)
+
+
+@router.get("")
+def list_posts(session: SessionDep, production_id: int | None = None) -> list[PostPublic]:
+    query = select(Post).order_by(col(Post.id))
+    if production_id is not None:
+        query = query.where(Post.production_id == production_id)
+    return [_public(session, p) for p in session.exec(query)]
+
+
+@router.get("/{post_id}")
+def get_post(post_id: int, session: SessionDep) -> PostPublic:
+    return _public(session, service.get_post(session=session, post_id=post_id))
+
+
+@router.patch("/{post_id}")
+def edit_post(post_id: int, data: PostEdit, session: SessionDep, actor: ActorDep) -> PostPublic:
+    """Edit; 409 when the version is stale. An approved post goes back to review."""
+    post = service.edit_post(session=session, post_id=post_id, data=data, actor=actor)
+    session.commit()
+    return _public(session, post)
+
+
+@router.get("/{post_id}/preview")
+def preview_post(post_id: int, session: SessionDep) -> list[RenderedDelivery]:
+    """Exactly what each delivery would publish, with the hash an approval binds."""
+    return service.preview_post(session=session, post_id=post_id)
+
+
+@router.post("/{post_id}/submit")
+def submit_post(
+    post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
+) -> PostPublic:
+    post = service.submit_post(session=session, post_id=post_id, version=data.version, actor=actor)
+    session.commit()
+    return _public(session, post)
+
+
+@router.post("/{post_id}/approve")
+def approve_post(
+    post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
+) -> PostPublic:
+    """Approve the version shown; 409 if the post changed since."""
+    service.approve_post(
+        session=session, post_id=post_id, version=data.version, actor=actor, note=data.note
+    )
+    session.commit()
+    return _public(session, service.get_post(session=session, post_id=post_id))
+
+
+@router.post("/{post_id}/reject")
+def reject_post(
+    post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
+) -> PostPublic:
+    post = service.reject_post(
+        session=session, post_id=post_id, version=data.version, actor=actor, note=data.note
+    )
+    session.commit()
+    return _public(session, post)

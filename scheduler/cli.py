@@ -1,0 +1,186 @@
+"""The ``callsheet`` command: demo, up, api, scheduler, worker, db upgrade."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scheduler.config import Settings, get_settings
+
+app = typer.Typer(
+    help="Callsheet: behind-the-scenes posts anchored to production milestones.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the tables (Alembic) on CALLSHEET_DATABASE_URL."""
+    from scheduler.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from scheduler.api import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(), host=host or settings.api_host, port=port or settings.api_port)
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduler service: claim due deliveries each tick, reap expired leases."""
+    from scheduler.clock import Clock
+    from scheduler.db import get_engine
+    from scheduler.service import SchedulerService, celery_sender
+    from workers.app import celery_app
+
+    _logging()
+    settings = get_settings()
+    service = SchedulerService(
+        engine=get_engine(),
+        settings=settings,
+        clock=Clock.from_settings(settings),
+        send=celery_sender(celery_app, settings.queue_name),
+    )
+    service.run_forever()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Parallel publishes")] = None,
+    pool: Annotated[str | None, typer.Option(help="threads, prefork or solo")] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+) -> None:
+    """Run a Celery worker that renders and publishes claimed deliveries."""
+    from workers.app import celery_app
+
+    settings = get_settings()
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--pool={pool or settings.worker_pool}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={settings.queue_name}",
+            f"--hostname=callsheet-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def worker_process(settings: Settings, *, log_path: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start ``callsheet worker`` as a child process configured by ``settings``."""
+    env = {**os.environ, **settings_env(settings)}
+    out = log_path.open("ab") if log_path else None
+    return subprocess.Popen(
+        [sys.executable, "-m", "scheduler.cli", "worker"],
+        env=env,
+        stdout=out or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``settings`` as the CALLSHEET_* variables a child process reads."""
+    env = {}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is not None:
+            env[f"CALLSHEET_{name.upper()}"] = str(value)
+    return env
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Ask a child to stop (warm shutdown), then insist."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@app.command()
+def up() -> None:
+    """Run API, scheduler and a worker together on this machine (local use)."""
+    import uvicorn
+
+    from scheduler.api import create_app
+    from scheduler.clock import Clock
+    from scheduler.db import get_engine
+    from scheduler.migrate import upgrade
+    from scheduler.service import SchedulerService, celery_sender
+    from workers.app import celery_app
+
+    _logging()
+    settings = get_settings()
+    upgrade(settings.database_url)
+    child = worker_process(settings)
+    service = SchedulerService(
+        engine=get_engine(),
+        settings=settings,
+        clock=Clock.from_settings(settings),
+        send=celery_sender(celery_app, settings.queue_name),
+    )
+    ticking = service.start_background()
+    try:
+        uvicorn.run(create_app(), host=settings.api_host, port=settings.api_port)
+    finally:
+        ticking.shutdown(wait=False)
+        stop_process(child)
+
+
+@app.command()
+def platforms() -> None:
+    """List the installed platform adapters (plugins included)."""
+    from workers.adapters.registry import platform_names
+
+    table = Table("platform")
+    for name in platform_names():
+        table.add_row(name)
+    console.print(table)
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo keeps its files")] = Path(
+        "callsheet-demo"
+    ),
+    seconds: Annotated[float, typer.Option(help="Real seconds the campaign takes")] = 20.0,
+) -> None:
+    """Plan a production's BTS campaign, approve it, and publish it on a fast clock."""
+    from scheduler.demo import run_demo
+
+    raise typer.Exit(run_demo(directory=directory, seconds=seconds, console=console))
+
+
+if __name__ == "__main__":
+    app()

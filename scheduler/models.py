@@ -1,0 +1,220 @@
+"""Every table Callsheet keeps (SQLModel), and the states things move through.
+
+Times are stored as naive UTC and handed out as aware UTC (``UTCDateTime``), so SQLite and
+PostgreSQL behave the same. Enumerations are stored as plain strings: adding a state later is a
+code change, not a migration of a database enum type.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Naive UTC in the database, aware UTC in Python; refuses naive input."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Callsheet stores aware UTC times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    """The real current instant, aware UTC (row bookkeeping, not schedule time)."""
+    return datetime.now(UTC)
+
+
+class ProductionKind(StrEnum):
+    film = "film"
+    series = "series"
+    theatre = "theatre"
+    game = "game"
+    music_video = "music_video"
+
+
+class MilestoneKind(StrEnum):
+    concept = "concept"
+    casting_announced = "casting_announced"
+    principal_photography = "principal_photography"
+    rehearsals = "rehearsals"
+    wrap = "wrap"
+    first_look = "first_look"
+    trailer = "trailer"
+    premiere = "premiere"
+    opening_night = "opening_night"
+    launch = "launch"
+    release = "release"
+    other = "other"
+
+
+class ContentPillar(StrEnum):
+    casting = "casting"
+    on_set = "on_set"
+    crew_spotlight = "crew_spotlight"
+    transformation = "transformation"
+    post_production = "post_production"
+    countdown = "countdown"
+    making_of = "making_of"
+    day_in_the_life = "day_in_the_life"
+    announcement = "announcement"
+
+
+class PostStatus(StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"  # its post is not approved
+    scheduled = "scheduled"  # approved; goes out when due
+    claimed = "claimed"  # a scheduler leased it and sent a message
+    publishing = "publishing"  # a worker fenced it and is talking to the platform
+    published = "published"
+    retrying = "retrying"  # a retryable failure; due again later
+    failed = "failed"
+    unknown = "unknown"  # may exist on the platform; reconcile before sending again
+    held = "held"  # a gate stopped it; a person decides
+    cancelled = "cancelled"
+
+
+#: States the scheduler may claim from.
+CLAIMABLE = (DeliveryStatus.scheduled, DeliveryStatus.retrying)
+#: States in which a delivery's content or time may still change.
+UNSENT = (
+    DeliveryStatus.pending,
+    DeliveryStatus.scheduled,
+    DeliveryStatus.retrying,
+    DeliveryStatus.held,
+)
+
+
+class Production(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_type=String(200))
+    kind: str = Field(sa_type=String(20))
+    timezone: str = Field(sa_type=String(64))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Milestone(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("production_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int = Field(foreign_key="production.id", index=True)
+    kind: str = Field(sa_type=String(32))
+    name: str = Field(sa_type=String(120))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    tentative: bool = False
+
+
+class Account(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "handle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(sa_type=String(40))
+    handle: str = Field(sa_type=String(120))
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Post(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int = Field(foreign_key="production.id", index=True)
+    pillar: str = Field(sa_type=String(32))
+    template: str | None = Field(default=None, sa_type=String(80))
+    body: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    media: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    anchor_milestone_id: int | None = Field(default=None, foreign_key="milestone.id", index=True)
+    anchor_offset: str | None = Field(default=None, sa_type=String(40))
+    anchor_local_time: time | None = None
+    anchor_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    status: str = Field(default=PostStatus.draft, sa_type=String(20))
+    #: Increases with every edit; an approval names the version it saw.
+    version: int = 1
+    review_note: str | None = None
+    created_by: str = Field(sa_type=String(120))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Approval(SQLModel, table=True):
+    """A person's approval of one version of a post, bound to each delivery's exact output."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    post_version: int
+    approved_by: str = Field(sa_type=String(120))
+    approved_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    #: ``{str(delivery_id): sha256 of that delivery's rendered output}``
+    delivery_hashes: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    note: str | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """One post on one account: the unit that is claimed, published, retried and reported."""
+
+    __table_args__ = (
+        UniqueConstraint("post_id", "account_id"),
+        Index("ix_delivery_status_due_at", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    status: str = Field(default=DeliveryStatus.pending, sa_type=String(20))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    attempt: int = 0
+    lease_owner: str | None = Field(default=None, sa_type=String(80))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    approval_id: int | None = Field(default=None, foreign_key="approval.id")
+    external_id: str | None = Field(default=None, sa_type=String(200))
+    external_url: str | None = Field(default=None, sa_type=String(500))
+    last_error: str | None = None
+    published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class AuditEvent(SQLModel, table=True):
+    """An append-only record of one change of state: who, what, before, after, why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(sa_type=String(120))
+    action: str = Field(sa_type=String(60))
+    entity: str = Field(sa_type=String(40))
+    entity_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    reason: str | None = None

@@ -1,0 +1,378 @@
+"""Posts from draft to approved, and the deliveries they fan out to.
+
+Rendering runs on every create and edit, so a template error, an undefined variable or a
+platform's refusal is a 422 while a person is looking, not a failure at dispatch. Approval binds
+the hash of each delivery's rendered output; any later edit returns the post to review and
+unbinds its unsent deliveries, so nothing unapproved can be claimed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from scheduler.content import content_hash, render_delivery, target_of
+from scheduler.errors import Conflict, Invalid, NotFound
+from scheduler.models import (
+    UNSENT,
+    Account,
+    Approval,
+    Delivery,
+    DeliveryStatus,
+    Milestone,
+    Post,
+    PostStatus,
+    Production,
+    utcnow,
+)
+from scheduler.productions import get_production
+from scheduler.queue import record_event
+from scheduler.schemas import AnchorIn, PostCreate, PostEdit, RenderedDelivery
+from scheduler.timeline import Anchor, TimelineError, due_at, zone
+from workers.adapters.registry import build_adapter
+from workers.render import RenderError
+
+IN_FLIGHT = (DeliveryStatus.claimed.value, DeliveryStatus.publishing.value)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A post's anchor resolved: its milestone (if any) and due time."""
+
+    milestone: Milestone | None
+    due_at: datetime
+
+
+def _plan(session: Session, production: Production, anchor: AnchorIn) -> Plan:
+    milestone = None
+    if anchor.milestone_id is not None:
+        milestone = session.get(Milestone, anchor.milestone_id)
+        if milestone is None or milestone.production_id != production.id:
+            raise Invalid(
+                "anchor.milestone_id",
+                f"milestone {anchor.milestone_id} is not a milestone of this production",
+            )
+    spec = Anchor(
+        milestone_id=anchor.milestone_id,
+        offset=anchor.offset,
+        local_time=anchor.local_time,
+        at=anchor.at,
+    )
+    try:
+        when = due_at(
+            spec, milestone_at=milestone.at if milestone else None, tz=zone(production.timezone)
+        )
+    except TimelineError as exc:
+        raise Invalid(exc.field, exc.message) from None
+    return Plan(milestone=milestone, due_at=when)
+
+
+def _accounts(session: Session, ids: list[int]) -> list[Account]:
+    if len(set(ids)) != len(ids):
+        raise Invalid("account_ids", "an account is listed twice")
+    found = {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Invalid("account_ids", f"no account with id {', '.join(map(str, missing))}")
+    return [found[i] for i in ids]
+
+
+def _check_renders(post: Post, production: Production, plan: Plan, accounts: list[Account]) -> None:
+    """Render for every account and ask each platform whether it would take the text."""
+    for account in accounts:
+        try:
+            rendered = render_delivery(
+                production=production,
+                milestone=plan.milestone,
+                account=account,
+                post=post,
+                due_at=plan.due_at,
+            )
+        except RenderError as exc:
+            raise Invalid(exc.field, exc.message) from None
+        adapter = build_adapter(account.platform, account.settings)
+        try:
+            problems = adapter.validate(rendered.text)
+        finally:
+            adapter.close()
+        if problems:
+            raise Invalid(
+                "body" if post.body else "template",
+                f"{account.platform} {account.handle}: {'; '.join(problems)}",
+            )
+
+
+def _set_anchor(post: Post, anchor: AnchorIn) -> None:
+    post.anchor_milestone_id = anchor.milestone_id
+    post.anchor_offset = anchor.offset
+    post.anchor_local_time = anchor.local_time
+    post.anchor_at = anchor.at
+
+
+def anchor_of(post: Post) -> AnchorIn:
+    return AnchorIn(
+        milestone_id=post.anchor_milestone_id,
+        offset=post.anchor_offset,
+        local_time=post.anchor_local_time,
+        at=post.anchor_at,
+    )
+
+
+def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
+    """Create a draft post and one pending delivery per target account."""
+    try:
+        production = get_production(session=session, production_id=data.production_id)
+    except NotFound:
+        raise Invalid("production_id", f"no production with id {data.production_id}") from None
+    plan = _plan(session, production, data.anchor)
+    accounts = _accounts(session, data.account_ids)
+    post = Post(
+        production_id=production.id or 0,
+        pillar=data.pillar.value,
+        template=data.template,
+        body=data.body,
+        variables=data.variables,
+        tags=data.tags,
+        media=data.media,
+        created_by=actor,
+    )
+    _set_anchor(post, data.anchor)
+    _check_renders(post, production, plan, accounts)
+    session.add(post)
+    session.flush()
+    for account in accounts:
+        session.add(Delivery(post_id=post.id or 0, account_id=account.id or 0, due_at=plan.due_at))
+    session.flush()
+    record_event(
+        session.connection(),
+        actor=actor,
+        action="post.created",
+        entity="post",
+        entity_id=post.id,
+        after=data.model_dump(mode="json"),
+    )
+    return post
+
+
+def get_post(*, session: Session, post_id: int, lock: bool = False) -> Post:
+    query = select(Post).where(Post.id == post_id)
+    post = session.exec(query.with_for_update() if lock else query).first()
+    if post is None:
+        raise NotFound("post", post_id)
+    return post
+
+
+def deliveries_of(*, session: Session, post_id: int) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.post_id == post_id).order_by(col(Delivery.id))
+    return list(session.exec(query))
+
+
+def _expect_version(post: Post, version: int) -> None:
+    if post.version != version:
+        raise Conflict(
+            f"version: post {post.id} is at version {post.version}, not {version}; "
+            "it changed since it was shown — reload and look again"
+        )
+
+
+def edit_post(*, session: Session, post_id: int, data: PostEdit, actor: str) -> Post:
+    """Change a post; content changes send it back to review and unbind its approval."""
+    post = get_post(session=session, post_id=post_id, lock=True)
+    _expect_version(post, data.version)
+    deliveries = deliveries_of(session=session, post_id=post_id)
+    if any(d.status in IN_FLIGHT for d in deliveries):
+        raise Conflict("post: a delivery of this post is going out right now; edit it after")
+    before = _snapshot(post)
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "anchor", "account_ids"})
+    for name, value in changes.items():
+        setattr(post, name, value.value if hasattr(value, "value") else value)
+    if data.anchor is not None:
+        _set_anchor(post, data.anchor)
+    production = get_production(session=session, production_id=post.production_id)
+    plan = _plan(session, production, anchor_of(post))
+    current = {d.account_id: d for d in deliveries}
+    account_ids = data.account_ids or [
+        d.account_id for d in deliveries if d.status != DeliveryStatus.cancelled
+    ]
+    accounts = _accounts(session, account_ids)
+    _check_renders(post, production, plan, accounts)
+    _retarget(session, post, current, accounts, plan.due_at)
+    post.version += 1
+    post.updated_at = utcnow()
+    if post.status in (PostStatus.approved, PostStatus.in_review):
+        post.status = PostStatus.in_review.value
+    session.add(post)
+    session.flush()
+    record_event(
+        session.connection(),
+        actor=actor,
+        action="post.edited",
+        entity="post",
+        entity_id=post.id,
+        before=before,
+        after=_snapshot(post),
+    )
+    return post
+
+
+def _retarget(
+    session: Session,
+    post: Post,
+    current: dict[int, Delivery],
+    accounts: list[Account],
+    when: datetime,
+) -> None:
+    """Unbind unsent deliveries, add new targets, cancel dropped ones."""
+    wanted = {a.id for a in accounts}
+    for account_id, delivery in current.items():
+        if delivery.status not in UNSENT and delivery.status != DeliveryStatus.cancelled:
+            continue  # published, failed or unknown: history, left as it is
+        if account_id in wanted:
+            delivery.status = DeliveryStatus.pending.value
+            delivery.due_at = when
+        else:
+            delivery.status = DeliveryStatus.cancelled.value
+        delivery.approval_id = None
+        delivery.updated_at = utcnow()
+        session.add(delivery)
+    for account in accounts:
+        if account.id not in current:
+            session.add(Delivery(post_id=post.id or 0, account_id=account.id or 0, due_at=when))
+
+
+def _snapshot(post: Post) -> dict[str, Any]:
+    return {
+        "version": post.version,
+        "status": post.status,
+        "template": post.template,
+        "body": post.body,
+        "variables": post.variables,
+        "tags": post.tags,
+        "media": post.media,
+        "anchor": anchor_of(post).model_dump(mode="json"),
+    }
+
+
+def submit_post(*, session: Session, post_id: int, version: int, actor: str) -> Post:
+    """Send a draft (or a rejected post) to review."""
+    post = get_post(session=session, post_id=post_id, lock=True)
+    _expect_version(post, version)
+    if post.status not in (PostStatus.draft, PostStatus.rejected):
+        raise Conflict(f"status: post {post_id} is {post.status}; only drafts are submitted")
+    return _move(session, post, PostStatus.in_review, actor=actor, action="post.submitted")
+
+
+def reject_post(
+    *, session: Session, post_id: int, version: int, actor: str, note: str | None
+) -> Post:
+    """Send a post under review back to its author with a note."""
+    post = get_post(session=session, post_id=post_id, lock=True)
+    _expect_version(post, version)
+    if post.status != PostStatus.in_review:
+        raise Conflict(f"status: post {post_id} is {post.status}, not in review")
+    if not note:
+        raise Invalid("note", "say why the post is rejected")
+    post.review_note = note
+    return _move(
+        session, post, PostStatus.rejected, actor=actor, action="post.rejected", reason=note
+    )
+
+
+def _move(
+    session: Session,
+    post: Post,
+    status: PostStatus,
+    *,
+    actor: str,
+    action: str,
+    reason: str | None = None,
+) -> Post:
+    before = post.status
+    post.status = status.value
+    post.updated_at = utcnow()
+    session.add(post)
+    session.flush()
+    record_event(
+        session.connection(),
+        actor=actor,
+        action=action,
+        entity="post",
+        entity_id=post.id,
+        before={"status": before},
+        after={"status": status.value},
+        reason=reason,
+    )
+    return post
+
+
+def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
+    """Exactly what each unsent delivery would publish, with the hash an approval binds."""
+    post = get_post(session=session, post_id=post_id)
+    production = get_production(session=session, production_id=post.production_id)
+    milestone = (
+        session.get(Milestone, post.anchor_milestone_id) if post.anchor_milestone_id else None
+    )
+    shown = []
+    for delivery in deliveries_of(session=session, post_id=post_id):
+        if delivery.status == DeliveryStatus.cancelled:
+            continue
+        account = session.get(Account, delivery.account_id)
+        assert account is not None  # foreign key
+        try:
+            rendered = render_delivery(
+                production=production,
+                milestone=milestone,
+                account=account,
+                post=post,
+                due_at=delivery.due_at,
+            )
+        except RenderError as exc:
+            raise Invalid(exc.field, exc.message) from None
+        shown.append(
+            RenderedDelivery(
+                delivery_id=delivery.id or 0,
+                account_id=account.id or 0,
+                platform=account.platform,
+                handle=account.handle,
+                text=rendered.text,
+                content_hash=content_hash(rendered, account),
+                due_at=delivery.due_at,
+            )
+        )
+    return shown
+
+
+def approve_post(
+    *, session: Session, post_id: int, version: int, actor: str, note: str | None = None
+) -> Approval:
+    """Approve the version the reviewer saw, binding each unsent delivery's exact output."""
+    post = get_post(session=session, post_id=post_id, lock=True)
+    _expect_version(post, version)
+    if post.status != PostStatus.in_review:
+        raise Conflict(f"status: post {post_id} is {post.status}; submit it for review first")
+    previews = preview_post(session=session, post_id=post_id)
+    unsent = {
+        d.id: d for d in deliveries_of(session=session, post_id=post_id) if d.status in UNSENT
+    }
+    hashes = {str(p.delivery_id): p.content_hash for p in previews if p.delivery_id in unsent}
+    approval = Approval(
+        post_id=post_id,
+        post_version=post.version,
+        approved_by=actor,
+        delivery_hashes=hashes,
+        note=note,
+    )
+    session.add(approval)
+    session.flush()
+    for delivery_id in hashes:
+        delivery = unsent[int(delivery_id)]
+        delivery.approval_id = approval.id
+        if delivery.status == DeliveryStatus.pending:
+            delivery.status = DeliveryStatus.scheduled.value
+        delivery.updated_at = utcnow()
+        session.add(delivery)
+    _move(session, post, PostStatus.approved, actor=actor, action="post.approved", reason=note)
+    return approval

@@ -1,0 +1,248 @@
+"""The database as the queue: claim, fence, finish and reap deliveries.
+
+Every state change of a delivery on the dispatch path is one conditional ``UPDATE``, so two
+schedulers, a redelivered Celery message or a worker that wakes up late can never move a
+delivery twice:
+
+- ``claim_due``: ``scheduled|retrying`` and due → ``claimed`` under a fresh lease owner, one
+  statement (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite under ``BEGIN IMMEDIATE``).
+- ``fence``: ``claimed`` by *this* owner → ``publishing``. A duplicate or stale message finds
+  nothing to fence and does nothing.
+- ``finish``: ``publishing`` by this owner → the outcome. The reaper may have marked a slow
+  publish ``unknown`` meanwhile; the owner's real answer still lands.
+- ``reap_expired``: a claim nobody fenced in time goes back to be claimed again (nothing was
+  sent); a publish whose worker vanished becomes ``unknown`` (something may have been sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, and_, insert, select, update
+
+from scheduler.models import CLAIMABLE, AuditEvent, Delivery, DeliveryStatus, utcnow
+
+DELIVERY = cast(Table, Delivery.__table__)
+AUDIT = cast(Table, AuditEvent.__table__)
+_c = DELIVERY.c
+
+
+def claimable_now(now: datetime) -> Any:
+    """The gates a delivery passes to be claimed: approved, due, in a claimable state."""
+    return and_(
+        _c.status.in_([s.value for s in CLAIMABLE]),
+        _c.due_at <= now,
+        _c.approval_id.is_not(None),
+    )
+
+
+def claim_due(
+    engine: Engine, *, now: datetime, owner: str, limit: int, lease_until: datetime
+) -> list[int]:
+    """Claim up to ``limit`` due deliveries for ``owner``, oldest due first, in one statement."""
+    pick = (
+        select(_c.id)
+        .where(claimable_now(now))
+        .order_by(_c.due_at, _c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claim = (
+        update(DELIVERY)
+        .where(_c.id.in_(pick.scalar_subquery()))
+        .values(
+            status=DeliveryStatus.claimed.value,
+            lease_owner=owner,
+            lease_until=lease_until,
+            attempt=_c.attempt + 1,
+            updated_at=utcnow(),
+        )
+        .returning(_c.id)
+    )
+    with engine.begin() as conn:
+        return sorted(conn.execute(claim).scalars())
+
+
+def release(engine: Engine, *, owner: str) -> int:
+    """Give back a claim whose message could not be sent (nothing was published)."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(DELIVERY)
+            .where(_c.lease_owner == owner, _c.status == DeliveryStatus.claimed.value)
+            .values(
+                status=DeliveryStatus.scheduled.value,
+                lease_owner=None,
+                lease_until=None,
+                attempt=_c.attempt - 1,
+                updated_at=utcnow(),
+            )
+        )
+        return result.rowcount
+
+
+def fence(engine: Engine, *, ids: Sequence[int], owner: str, lease_until: datetime) -> list[int]:
+    """Move this owner's claimed deliveries to ``publishing``; return those it moved."""
+    if not ids:
+        return []
+    with engine.begin() as conn:
+        rows = conn.execute(
+            update(DELIVERY)
+            .where(
+                _c.id.in_(list(ids)),
+                _c.status == DeliveryStatus.claimed.value,
+                _c.lease_owner == owner,
+            )
+            .values(
+                status=DeliveryStatus.publishing.value,
+                lease_until=lease_until,
+                updated_at=utcnow(),
+            )
+            .returning(_c.id)
+        )
+        return sorted(rows.scalars())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What became of one publish attempt."""
+
+    status: DeliveryStatus
+    error: str | None = None
+    external_id: str | None = None
+    external_url: str | None = None
+    published_at: datetime | None = None
+    #: For ``retrying``: when it is due again (schedule time).
+    due_at: datetime | None = None
+
+
+def finish(engine: Engine, *, delivery_id: int, owner: str, outcome: Outcome, actor: str) -> bool:
+    """Record ``outcome`` if this owner still holds the delivery; audit it in the same commit."""
+    status = outcome.status
+    retry = status is DeliveryStatus.retrying
+    values: dict[str, Any] = {
+        "status": status.value,
+        "last_error": outcome.error,
+        "lease_until": None,
+        "updated_at": utcnow(),
+    }
+    if retry:
+        values["due_at"] = outcome.due_at
+        values["lease_owner"] = None
+    if status is DeliveryStatus.published:
+        values |= {
+            "external_id": outcome.external_id,
+            "external_url": outcome.external_url,
+            "published_at": outcome.published_at,
+        }
+    with engine.begin() as conn:
+        moved = conn.execute(
+            update(DELIVERY)
+            .where(
+                _c.id == delivery_id,
+                _c.lease_owner == owner,
+                _c.status.in_([DeliveryStatus.publishing.value, DeliveryStatus.unknown.value]),
+            )
+            .values(**values)
+        ).rowcount
+        if moved:
+            after = {"status": status.value, "error": outcome.error, "url": outcome.external_url}
+            record_event(
+                conn,
+                actor=actor,
+                action=f"delivery.{status.value}",
+                entity="delivery",
+                entity_id=delivery_id,
+                after=after,
+                reason=outcome.error,
+            )
+        return bool(moved)
+
+
+def record_event(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Append one AuditEvent inside the caller's transaction."""
+    conn.execute(
+        insert(AUDIT).values(
+            at=utcnow(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Reaped:
+    """What one reaper pass did."""
+
+    reclaimed: list[int]
+    unknown: list[int]
+
+
+def reap_expired(engine: Engine, *, now: datetime, actor: str = "reaper") -> Reaped:
+    """Take back expired claims and mark vanished publishes ``unknown``."""
+    expired = _c.lease_until < now
+    with engine.begin() as conn:
+        reclaimed = sorted(
+            conn.execute(
+                update(DELIVERY)
+                .where(_c.status == DeliveryStatus.claimed.value, expired)
+                .values(
+                    status=DeliveryStatus.scheduled.value,
+                    lease_owner=None,
+                    lease_until=None,
+                    attempt=_c.attempt - 1,
+                    updated_at=utcnow(),
+                )
+                .returning(_c.id)
+            ).scalars()
+        )
+        lost = "the worker stopped answering while publishing; the post may exist"
+        unknown = sorted(
+            conn.execute(
+                update(DELIVERY)
+                .where(_c.status == DeliveryStatus.publishing.value, expired)
+                .values(status=DeliveryStatus.unknown.value, last_error=lost, updated_at=utcnow())
+                .returning(_c.id)
+            ).scalars()
+        )
+        for delivery_id in reclaimed:
+            record_event(
+                conn,
+                actor=actor,
+                action="delivery.reclaimed",
+                entity="delivery",
+                entity_id=delivery_id,
+                reason="lease expired before a worker took it",
+            )
+        for delivery_id in unknown:
+            record_event(
+                conn,
+                actor=actor,
+                action="delivery.unknown",
+                entity="delivery",
+                entity_id=delivery_id,
+                reason=lost,
+            )
+    return Reaped(reclaimed=reclaimed, unknown=unknown)
+
+
+def lease_deadline(now: datetime, seconds: float) -> datetime:
+    """When a lease taken at ``now`` runs out."""
+    return now + timedelta(seconds=seconds)

@@ -1,0 +1,146 @@
+"""What the API accepts and answers. Tables live in models.py; these are their public faces.
+
+Input models refuse unknown fields, so a misspelt field is a 422 naming it rather than a
+silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scheduler.models import ContentPillar, MilestoneKind, ProductionKind
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ProductionCreate(Input):
+    title: str = Field(min_length=1, max_length=200)
+    kind: ProductionKind
+    timezone: str = Field(min_length=1, max_length=64, examples=["Europe/London"])
+
+
+class ProductionPublic(Output):
+    id: int
+    title: str
+    kind: str
+    timezone: str
+
+
+class MilestoneCreate(Input):
+    kind: MilestoneKind
+    name: str = Field(min_length=1, max_length=120)
+    at: datetime = Field(description="When it happens; must carry a timezone offset")
+    tentative: bool = False
+
+
+class MilestonePublic(Output):
+    id: int
+    production_id: int
+    kind: str
+    name: str
+    at: datetime
+    tentative: bool
+
+
+class AccountCreate(Input):
+    platform: str = Field(min_length=1, max_length=40, examples=["webhook"])
+    handle: str = Field(min_length=1, max_length=120, examples=["@nightshiftfilm"])
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class AccountPublic(Output):
+    id: int
+    platform: str
+    handle: str
+    settings: dict[str, Any] = Field(description="Secrets are masked")
+
+
+class AnchorIn(Input):
+    """A milestone with an offset and optional local time of day, or an absolute time."""
+
+    milestone_id: int | None = None
+    offset: str | None = Field(default=None, examples=["-P14D", "+PT2H"])
+    local_time: time | None = Field(default=None, examples=["18:00"])
+    at: datetime | None = None
+
+
+class PostCreate(Input):
+    production_id: int
+    pillar: ContentPillar
+    template: str | None = Field(default=None, max_length=80)
+    body: str | None = Field(default=None, max_length=10_000)
+    variables: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    media: list[str] = Field(default_factory=list, max_length=20)
+    anchor: AnchorIn
+    account_ids: list[int] = Field(min_length=1, max_length=50)
+
+
+class PostEdit(Input):
+    """Fields to change; any change of content returns the post to review."""
+
+    version: int = Field(description="The version being edited, as last read")
+    pillar: ContentPillar | None = None
+    template: str | None = None
+    body: str | None = Field(default=None, max_length=10_000)
+    variables: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    media: list[str] | None = None
+    anchor: AnchorIn | None = None
+    account_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
+
+
+class ReviewAction(Input):
+    version: int = Field(description="The version the reviewer saw")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class DeliveryPublic(Output):
+    id: int
+    post_id: int
+    account_id: int
+    status: str
+    due_at: datetime
+    attempt: int
+    external_id: str | None
+    external_url: str | None
+    last_error: str | None
+    published_at: datetime | None
+
+
+class RenderedDelivery(BaseModel):
+    delivery_id: int
+    account_id: int
+    platform: str
+    handle: str
+    text: str
+    content_hash: str
+    due_at: datetime
+
+
+class PostPublic(Output):
+    id: int
+    production_id: int
+    pillar: str
+    template: str | None
+    body: str | None
+    variables: dict[str, Any]
+    tags: list[str]
+    media: list[str]
+    anchor_milestone_id: int | None
+    anchor_offset: str | None
+    anchor_local_time: time | None
+    anchor_at: datetime | None
+    status: str
+    version: int
+    review_note: str | None
+    deliveries: list[DeliveryPublic] = Field(default_factory=list)

@@ -1,0 +1,208 @@
+"""Publish one claimed batch: fence, re-render, check the approval, call the adapter, record.
+
+Plain functions, tested without Celery. The order matters:
+
+1. **Fence** first, so a duplicate or stale message stops before anything is rendered or sent.
+2. **Re-render and compare** with the approved hash, so an edit that slipped past review (or a
+   template file changed on disk) holds the delivery instead of publishing unapproved words.
+3. **Publish** with a deterministic idempotency key (same delivery and content, same key), so
+   platforms that honour keys drop a repeat.
+4. **Record** the outcome under the same owner; each outcome is audited in the same commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from scheduler.clock import Clock, machine_now
+from scheduler.config import Settings
+from scheduler.content import content_hash, render_delivery
+from scheduler.models import (
+    Account,
+    Approval,
+    Delivery,
+    DeliveryStatus,
+    Milestone,
+    Post,
+    Production,
+)
+from scheduler.queue import Outcome, fence, finish
+from workers.adapters.base import (
+    Adapter,
+    AuthExpired,
+    Permanent,
+    PublishRequest,
+    RateLimited,
+    Transient,
+    Unknown,
+)
+from workers.adapters.registry import build_adapter
+from workers.render import RenderError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T", Post, Account, Production, Milestone, Approval)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to publish one delivery, read in one go for the batch."""
+
+    delivery: Delivery
+    post: Post
+    account: Account
+    production: Production
+    milestone: Milestone | None
+    approval: Approval | None
+
+
+def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
+    """Read the fenced deliveries and what they refer to, a query per table."""
+    with Session(engine, expire_on_commit=False) as session:
+        deliveries = list(session.exec(select(Delivery).where(col(Delivery.id).in_(ids))))
+
+        posts = _by_id(session, Post, {d.post_id for d in deliveries})
+        accounts = _by_id(session, Account, {d.account_id for d in deliveries})
+        productions = _by_id(session, Production, {p.production_id for p in posts.values()})
+        milestones = _by_id(session, Milestone, {p.anchor_milestone_id for p in posts.values()})
+        approvals = _by_id(session, Approval, {d.approval_id for d in deliveries})
+    jobs = []
+    for d in sorted(deliveries, key=lambda d: (d.due_at, d.id or 0)):
+        post = posts[d.post_id]
+        jobs.append(
+            Job(
+                delivery=d,
+                post=post,
+                account=accounts[d.account_id],
+                production=productions[post.production_id],
+                milestone=milestones.get(post.anchor_milestone_id or 0),
+                approval=approvals.get(d.approval_id or 0),
+            )
+        )
+    return jobs
+
+
+def _by_id(session: Session, model: type[T], wanted: set[int | None]) -> dict[int, T]:
+    keys = [k for k in wanted if k is not None]
+    if not keys:
+        return {}
+    id_column = getattr(model, "id")  # noqa: B009 - every table here has an integer id
+    rows = session.exec(select(model).where(col(id_column).in_(keys)))
+    return {getattr(row, "id"): row for row in rows}  # noqa: B009
+
+
+def publish_batch(
+    *,
+    engine: Engine,
+    delivery_ids: Sequence[int],
+    owner: str,
+    settings: Settings,
+    clock: Clock,
+    actor: str,
+) -> dict[int, DeliveryStatus]:
+    """Publish what this owner still holds of ``delivery_ids``; return each outcome."""
+    lease_until = machine_now() + timedelta(seconds=settings.lease_seconds)
+    fenced = fence(engine, ids=delivery_ids, owner=owner, lease_until=lease_until)
+    if len(fenced) < len(delivery_ids):
+        log.info(
+            "dropped %d stale or duplicate deliveries of %s", len(delivery_ids) - len(fenced), owner
+        )
+    adapters: dict[int, Adapter] = {}
+    outcomes: dict[int, DeliveryStatus] = {}
+    try:
+        for job in load_jobs(engine, fenced):
+            account_id = job.account.id or 0
+            if account_id not in adapters:
+                adapters[account_id] = build_adapter(job.account.platform, job.account.settings)
+            outcome = publish_one(job, adapters[account_id], settings=settings, clock=clock)
+            delivery_id = job.delivery.id or 0
+            if finish(engine, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
+                outcomes[delivery_id] = outcome.status
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
+    return outcomes
+
+
+def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock) -> Outcome:
+    """Render, check against the approval, publish; turn every answer into an Outcome."""
+    held = DeliveryStatus.held
+    try:
+        rendered = render_delivery(
+            production=job.production,
+            milestone=job.milestone,
+            account=job.account,
+            post=job.post,
+            due_at=job.delivery.due_at,
+        )
+    except RenderError as exc:
+        return Outcome(status=held, error=f"rendering failed: {exc.message}")
+    digest = content_hash(rendered, job.account)
+    approved = job.approval.delivery_hashes.get(str(job.delivery.id)) if job.approval else None
+    if approved != digest:
+        return Outcome(
+            status=held,
+            error="the rendered content differs from what was approved; it needs a new approval",
+        )
+    request = PublishRequest(
+        idempotency_key=f"callsheet-{job.delivery.id}-{digest[:16]}",
+        text=rendered.text,
+        account_handle=job.account.handle,
+        media=[{"url": m} for m in rendered.media],
+        metadata={
+            "delivery_id": job.delivery.id,
+            "post_id": job.post.id,
+            "production": job.production.title,
+            "pillar": job.post.pillar,
+        },
+    )
+    try:
+        result = adapter.publish(request)
+    except RateLimited as exc:
+        later = clock.now() + timedelta(seconds=exc.retry_after)
+        return Outcome(status=DeliveryStatus.retrying, error=exc.message, due_at=later)
+    except Transient as exc:
+        return _retry_or_fail(job.delivery.attempt, exc.message, settings=settings, clock=clock)
+    except AuthExpired as exc:
+        return Outcome(status=held, error=f"the account needs reconnecting: {exc.message}")
+    except Permanent as exc:
+        return Outcome(status=DeliveryStatus.failed, error=exc.message)
+    except Unknown as exc:
+        return Outcome(status=DeliveryStatus.unknown, error=exc.message)
+    except Exception as exc:  # an adapter bug: it may have sent something, so never retry
+        log.exception("adapter %s raised unexpectedly", adapter.name)
+        return Outcome(
+            status=DeliveryStatus.unknown,
+            error=f"unexpected {type(exc).__name__} in the {adapter.name} adapter",
+        )
+    return Outcome(
+        status=DeliveryStatus.published,
+        external_id=result.external_id,
+        external_url=result.url,
+        published_at=clock.now(),
+    )
+
+
+def _retry_or_fail(attempt: int, message: str, *, settings: Settings, clock: Clock) -> Outcome:
+    if attempt >= settings.max_attempts:
+        return Outcome(
+            status=DeliveryStatus.failed, error=f"{message} (gave up after {attempt} attempts)"
+        )
+    return Outcome(
+        status=DeliveryStatus.retrying,
+        error=message,
+        due_at=clock.now() + timedelta(seconds=backoff(attempt, settings)),
+    )
+
+
+def backoff(attempt: int, settings: Settings) -> float:
+    """Seconds before retry number ``attempt``: doubling from the base, capped, 10% jitter."""
+    base = min(settings.retry_base_seconds * 2 ** (attempt - 1), settings.retry_max_seconds)
+    return base * (1 + random.random() / 10)  # noqa: S311 - spreading retries, not security
