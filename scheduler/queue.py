@@ -19,14 +19,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlmodel import SQLModel
 
-from scheduler.models import CLAIMABLE, AuditEvent, Delivery, DeliveryStatus, utcnow
+from scheduler.models import CLAIMABLE, DeliveryStatus, utcnow
 
-DELIVERY = cast(Table, Delivery.__table__)
-AUDIT = cast(Table, AuditEvent.__table__)
+DELIVERY = SQLModel.metadata.tables["delivery"]
+AUDIT = SQLModel.metadata.tables["auditevent"]
 _c = DELIVERY.c
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from scheduler.models import ContentPillar, MilestoneKind, ProductionKind
 
@@ -38,7 +38,7 @@ class ProductionPublic(Output):
 class MilestoneCreate(Input):
     kind: MilestoneKind
     name: str = Field(min_length=1, max_length=120)
-    at: datetime = Field(description="When it happens; must carry a timezone offset")
+    at: AwareDatetime = Field(description="When it happens, with its timezone offset")
     tentative: bool = False
 
 
@@ -70,7 +70,7 @@ class AnchorIn(Input):
     milestone_id: int | None = None
     offset: str | None = Field(default=None, examples=["-P14D", "+PT2H"])
     local_time: time | None = Field(default=None, examples=["18:00"])
-    at: datetime | None = None
+    at: AwareDatetime | None = None
 
 
 class PostCreate(Input):

@@ -204,5 +204,5 @@ def _retry_or_fail(attempt: int, message: str, *, settings: Settings, clock: Clo
 
 def backoff(attempt: int, settings: Settings) -> float:
     """Seconds before retry number ``attempt``: doubling from the base, capped, 10% jitter."""
-    base = min(settings.retry_base_seconds * 2 ** (attempt - 1), settings.retry_max_seconds)
+    base = min(settings.retry_base_seconds * 2.0 ** (attempt - 1), settings.retry_max_seconds)
     return base * (1 + random.random() / 10)  # noqa: S311 - spreading retries, not security

@@ -12,7 +12,7 @@ from workers.app import PUBLISH_TASK, celery_app
 from workers.dispatch import publish_batch
 
 
-@celery_app.task(name=PUBLISH_TASK)  # type: ignore[untyped-decorator]
+@celery_app.task(name=PUBLISH_TASK)
 def publish_deliveries(delivery_ids: list[int], lease_owner: str) -> dict[str, str]:
     """Publish the deliveries one scheduler claim leased to ``lease_owner``."""
     settings = get_settings()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 from sqlmodel import col, select
 
 from scheduler.api.deps import SessionDep
@@ -20,8 +20,8 @@ def list_deliveries(
     session: SessionDep,
     status: Annotated[list[DeliveryStatus] | None, Query()] = None,
     production_id: int | None = None,
-    due_after: datetime | None = None,
-    due_before: datetime | None = None,
+    due_after: AwareDatetime | None = None,
+    due_before: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[DeliveryPublic]:

@@ -8,7 +8,6 @@ Create Date: 2026-11-21 19:08:17.452897
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import scheduler.models
@@ -41,7 +40,7 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.Integer(), nullable=True),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("reason", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -79,7 +78,7 @@ def upgrade() -> None:
         sa.Column("production_id", sa.Integer(), nullable=False),
         sa.Column("pillar", sa.String(length=32), nullable=False),
         sa.Column("template", sa.String(length=80), nullable=True),
-        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("body", sa.String(), nullable=True),
         sa.Column("variables", sa.JSON(), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("media", sa.JSON(), nullable=False),
@@ -89,7 +88,7 @@ def upgrade() -> None:
         sa.Column("anchor_at", scheduler.models.UTCDateTime(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("review_note", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("review_note", sa.String(), nullable=True),
         sa.Column("created_by", sa.String(length=120), nullable=False),
         sa.Column("created_at", scheduler.models.UTCDateTime(), nullable=False),
         sa.Column("updated_at", scheduler.models.UTCDateTime(), nullable=False),
@@ -117,7 +116,7 @@ def upgrade() -> None:
         sa.Column("approved_by", sa.String(length=120), nullable=False),
         sa.Column("approved_at", scheduler.models.UTCDateTime(), nullable=False),
         sa.Column("delivery_hashes", sa.JSON(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("note", sa.String(), nullable=True),
         sa.ForeignKeyConstraint(
             ["post_id"],
             ["post.id"],
@@ -140,7 +139,7 @@ def upgrade() -> None:
         sa.Column("approval_id", sa.Integer(), nullable=True),
         sa.Column("external_id", sa.String(length=200), nullable=True),
         sa.Column("external_url", sa.String(length=500), nullable=True),
-        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("last_error", sa.String(), nullable=True),
         sa.Column("published_at", scheduler.models.UTCDateTime(), nullable=True),
         sa.Column("updated_at", scheduler.models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,175 @@
+"""Fixtures over real backends: SQLite files and a PostgreSQL database, Redis as the broker.
+
+Each test session gets its own PostgreSQL database and SQLite file (migrated with Alembic, the
+same path production takes) and its own Celery queue names, so runs never see each other.
+Tables are emptied between tests. ``backend`` parametrises a test over both databases.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+from scheduler.cli import settings_env, stop_process
+from scheduler.config import Settings
+from scheduler.db import create_db_engine, is_sqlite
+from scheduler.migrate import upgrade
+
+PG_ADMIN = os.environ.get("CALLSHEET_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("CALLSHEET_TEST_REDIS", "redis://127.0.0.1:6379/0")
+RUN = uuid.uuid4().hex[:8]
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"callsheet_test_{RUN}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _pg_url(name)
+    upgrade(url)
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'callsheet.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_broker() -> str:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()
+    client.close()
+    return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database under test: every test using it runs on SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue(f"{backend}_url"))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    _empty(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def _empty(engine: Engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if is_sqlite(str(engine.url)):
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+        else:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+def test_settings(database_url: str, broker_url: str, **overrides: object) -> Settings:
+    """Settings for a test: its database, a broker, and a queue of this run's own."""
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": database_url,
+        "broker_url": broker_url,
+        "queue_name": f"callsheet-test-{RUN}-{'sqlite' if is_sqlite(database_url) else 'pg'}",
+        "worker_pool": "threads",
+        "worker_concurrency": 4,
+        "retry_base_seconds": 1.0,
+        **overrides,
+    }
+    return Settings.model_validate(values)
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+class WorkerProcess:
+    """A real ``callsheet worker`` process, and the settings it runs with."""
+
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        env = {**os.environ, **settings_env(settings)}
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            ["callsheet", "worker", "--loglevel=INFO"], env=env, stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "ready." in self.log_path.read_text(errors="replace"):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"worker did not start:\n{self.log_path.read_text()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self._log.close()
+
+
+def _worker(url: str, broker: str, tmp: pytest.TempPathFactory, name: str) -> WorkerProcess:
+    return WorkerProcess(test_settings(url, broker), tmp.mktemp(name) / "worker.log")
+
+
+@pytest.fixture(scope="session")
+def sqlite_worker(
+    sqlite_url: str, redis_broker: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    worker = _worker(sqlite_url, redis_broker, tmp_path_factory, "sqlite-worker")
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_worker(
+    postgres_url: str, redis_broker: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    worker = _worker(postgres_url, redis_broker, tmp_path_factory, "pg-worker")
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def worker(backend: str, engine: Engine, request: pytest.FixtureRequest) -> WorkerProcess:
+    """The running worker for this test's backend (started once per session)."""
+    return request.getfixturevalue(f"{backend}_worker")  # type: ignore[no-any-return]

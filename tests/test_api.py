@@ -1,0 +1,190 @@
+"""The HTTP API on both databases: the happy path, and bad input that changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from scheduler.api import create_app
+from scheduler.api import deps
+from scheduler.models import Approval, AuditEvent, Delivery, Post
+
+PREMIERE = "2027-03-01T19:00:00+00:00"
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    app = create_app()
+
+    def session() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as s:
+            yield s
+
+    app.dependency_overrides[deps.get_session] = session
+    with TestClient(app, headers={"X-Callsheet-Actor": "maya"}) as client:
+        yield client
+
+
+@pytest.fixture
+def plan(client: TestClient, tmp_path: Path) -> dict[str, int]:
+    production = client.post("/productions", json={
+        "title": "Night Shift", "kind": "film", "timezone": "Europe/London"}).json()
+    milestone = client.post(f"/productions/{production['id']}/milestones", json={
+        "kind": "premiere", "name": "Premiere", "at": PREMIERE}).json()
+    account = client.post("/accounts", json={
+        "platform": "outbox", "handle": "@nightshiftfilm",
+        "settings": {"path": str(tmp_path / "out.jsonl")}}).json()
+    return {"production": production["id"], "milestone": milestone["id"],
+            "account": account["id"]}
+
+
+def _post(plan: dict[str, int], **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "production_id": plan["production"], "pillar": "countdown",
+        "template": "premiere_countdown",
+        "variables": {"days_to_go": 14, "event": "the premiere"},
+        "anchor": {"milestone_id": plan["milestone"], "offset": "-P14D", "local_time": "18:00"},
+        "account_ids": [plan["account"]],
+    }
+    body.update(changes)
+    return body
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with Session(engine) as s:
+        return (s.exec(select(func.count()).select_from(Post)).one(),
+                s.exec(select(func.count()).select_from(Delivery)).one(),
+                s.exec(select(func.count()).select_from(Approval)).one())
+
+
+def test_plan_review_and_approve_a_post(client: TestClient, plan: dict[str, int],
+                                        engine: Engine) -> None:
+    created = client.post("/posts", json=_post(plan))
+    assert created.status_code == 201, created.text
+    post = created.json()
+    (delivery,) = post["deliveries"]
+    # 14 days before a 19:00 UTC premiere on 1 March, at 18:00 London (GMT in February).
+    assert delivery["due_at"].startswith("2027-02-15T18:00:00")
+    assert (post["status"], delivery["status"]) == ("draft", "pending")
+
+    preview = client.get(f"/posts/{post['id']}/preview").json()
+    assert "14" in preview[0]["text"] and "Night Shift" in preview[0]["text"]
+
+    submitted = client.post(f"/posts/{post['id']}/submit", json={"version": 1})
+    assert submitted.json()["status"] == "in_review"
+    approved = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["deliveries"][0]["status"] == "scheduled"
+
+    listed = client.get("/deliveries", params={"status": "scheduled",
+                                               "production_id": plan["production"]}).json()
+    assert [d["id"] for d in listed] == [delivery["id"]]
+    with Session(engine) as s:
+        approval = s.exec(select(Approval)).one()
+        assert approval.approved_by == "maya"
+        assert approval.delivery_hashes == {str(delivery["id"]): preview[0]["content_hash"]}
+        actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions[-3:] == ["post.created", "post.submitted", "post.approved"]
+
+
+def test_an_edit_after_approval_returns_the_post_to_review(
+    client: TestClient, plan: dict[str, int]
+) -> None:
+    post = client.post("/posts", json=_post(plan)).json()
+    client.post(f"/posts/{post['id']}/submit", json={"version": 1})
+    client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+
+    edited = client.patch(f"/posts/{post['id']}", json={
+        "version": 1, "variables": {"days_to_go": 13, "event": "the premiere"}})
+
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["status"], edited.json()["version"]) == ("in_review", 2)
+    assert edited.json()["deliveries"][0]["status"] == "pending"
+    stale = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    assert stale.status_code == 409
+    assert "changed since it was shown" in stale.json()["detail"]
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ({"anchor": {"milestone_id": 1, "offset": "two weeks before"}}, "offset", "ISO 8601"),
+    ({"anchor": {"milestone_id": 1, "offset": "-P1M"}}, "offset", "months"),
+    ({"anchor": {"milestone_id": 999, "offset": "-P1D"}}, "milestone_id", "not a milestone"),
+    ({"template": "no_such_template"}, "template", "unknown template"),
+    ({"template": None, "body": "Take {{ take"}, "body", "line 1"),
+    ({"template": None, "body": "Hello {{ who }}"}, "variables", "who"),
+    ({"template": None, "body": "{{ ''.__class__.__mro__ }}"}, "body", "not allowed"),
+    ({"account_ids": [4242]}, "account_ids", "4242"),
+    ({"pillar": "gossip"}, "pillar", ""),
+])
+def test_bad_posts_are_422_naming_the_field_and_write_nothing(
+    client: TestClient, plan: dict[str, int], engine: Engine,
+    change: dict[str, Any], field: str, words: str,
+) -> None:
+    body = _post(plan, **change)
+    if "anchor" in change:
+        body["anchor"]["milestone_id"] = change["anchor"]["milestone_id"] if (
+            change["anchor"]["milestone_id"] == 999) else plan["milestone"]
+    before = _counts(engine)
+
+    answer = client.post("/posts", json=body)
+
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert problem["loc"][-1] == field, problem
+    assert words in problem["msg"]
+    assert _counts(engine) == before
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/productions", {"title": "X", "kind": "film", "timezone": "Mars/Olympus"}, "timezone"),
+    ("/productions", {"title": "X", "kind": "opera", "timezone": "UTC"}, "kind"),
+    ("/accounts", {"platform": "myspace", "handle": "@x", "settings": {}}, "platform"),
+    ("/accounts", {"platform": "outbox", "handle": "@x", "settings": {"pth": "x"}}, "pth"),
+])
+def test_bad_productions_and_accounts_are_422_naming_the_field(
+    client: TestClient, engine: Engine, path: str, body: dict[str, Any], field: str
+) -> None:
+    answer = client.post(path, json=body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"][-1] == field
+
+
+def test_a_milestone_needs_a_timezone_and_a_known_production(
+    client: TestClient, plan: dict[str, int]
+) -> None:
+    naive = client.post(f"/productions/{plan['production']}/milestones", json={
+        "kind": "wrap", "name": "Wrap", "at": "2027-01-10T19:00:00"})
+    assert naive.status_code == 422
+    assert naive.json()["detail"][0]["loc"][-1] == "at"
+    missing = client.post("/productions/999/milestones", json={
+        "kind": "wrap", "name": "Wrap", "at": PREMIERE})
+    assert missing.status_code == 404
+
+
+def test_webhook_secrets_are_never_shown(client: TestClient) -> None:
+    secret = "a-very-secret-signing-key-123456"
+    created = client.post("/accounts", json={
+        "platform": "webhook", "handle": "#marketing",
+        "settings": {"url": "https://hooks.example.test/callsheet", "secret": secret}})
+    assert created.status_code == 201, created.text
+    assert secret not in created.text
+    assert secret not in client.get("/accounts").text
+
+
+def test_deliveries_filter_by_due_time(client: TestClient, plan: dict[str, int]) -> None:
+    client.post("/posts", json=_post(plan))
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    client.post("/posts", json=_post(plan, anchor={"at": soon}))
+    window = {"due_after": "2027-02-01T00:00:00Z", "due_before": "2027-03-01T00:00:00Z"}
+    found = client.get("/deliveries", params=window).json()
+    assert [d["due_at"][:10] for d in found] == ["2027-02-15"]
+    naive = client.get("/deliveries", params={"due_after": "2027-02-01T00:00:00"})
+    assert naive.status_code == 422

@@ -1,0 +1,174 @@
+"""End to end through a real Celery worker process on Redis, on SQLite and PostgreSQL.
+
+The scheduler service ticks in the test process; the worker is a separate ``callsheet worker``
+process; the outbox is a real file and the webhook a real local HTTP receiver.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from scheduler.clock import Clock
+from scheduler.demo_campaign import DemoReceiver
+from scheduler.models import Account, AuditEvent, Delivery, Post
+from scheduler.queue import claim_due, lease_deadline
+from scheduler.service import SchedulerService, celery_sender
+from tests import factories
+from tests.conftest import WorkerProcess
+from workers.app import PUBLISH_TASK, create_celery
+
+FINAL = {"published", "failed", "unknown", "held", "cancelled"}
+
+
+@pytest.fixture
+def receiver() -> Iterator[DemoReceiver]:
+    receiver = DemoReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+def _service(engine: Engine, worker: WorkerProcess) -> SchedulerService:
+    settings = worker.settings
+    app = create_celery(settings)
+    return SchedulerService(engine=engine, settings=settings, clock=Clock(),
+                            send=celery_sender(app, settings.queue_name))
+
+
+def _statuses(engine: Engine) -> dict[int, str]:
+    with Session(engine) as session:
+        return {d.id or 0: d.status for d in session.exec(select(Delivery))}
+
+
+def _run_until(engine: Engine, service: SchedulerService | None, worker: WorkerProcess,
+               done: Callable[[dict[int, str]], bool], timeout: float = 30) -> dict[int, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service is not None:
+            service.tick()
+        statuses = _statuses(engine)
+        if done(statuses):
+            return statuses
+        time.sleep(0.2)
+    raise AssertionError(f"timed out: {_statuses(engine)}\n--- worker log ---\n{worker.log()}")
+
+
+def _all_final(statuses: dict[int, str]) -> bool:
+    return bool(statuses) and set(statuses.values()) <= FINAL
+
+
+def _outbox(path: Path) -> list[dict[str, object]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_worker_publishes_to_outbox_and_signed_webhook(
+    session: Session, engine: Engine, worker: WorkerProcess, receiver: DemoReceiver,
+    tmp_path: Path,
+) -> None:
+    production = factories.production(session)
+    outbox = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    hook = factories.webhook_account(session, receiver.url, receiver.secret)
+    for take in (1, 2, 3):
+        factories.approved_post(session, production.id or 0, [outbox, hook],
+                                variables={"take": take})
+    session.commit()
+
+    statuses = _run_until(engine, _service(engine, worker), worker, _all_final)
+
+    assert set(statuses.values()) == {"published"}
+    lines = _outbox(tmp_path / "feed.jsonl")
+    texts = sorted(str(line["text"]) for line in lines)
+    assert texts == [f"Night shift, take {n}: the crew of Night Shift at work." for n in (1, 2, 3)]
+    assert receiver.count == 3 and receiver.bad_signatures == 0
+    assert sorted(r["text"] for r in receiver.received) == texts
+    deliveries = session.exec(select(Delivery)).all()
+    for delivery in deliveries:
+        session.refresh(delivery)
+        assert delivery.external_id and delivery.published_at is not None
+    published = session.exec(select(AuditEvent).where(
+        AuditEvent.action == "delivery.published")).all()
+    assert len(published) == 6
+
+
+def test_a_duplicate_celery_message_publishes_nothing_twice(
+    session: Session, engine: Engine, worker: WorkerProcess, receiver: DemoReceiver,
+    tmp_path: Path,
+) -> None:
+    production = factories.production(session)
+    outbox = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    hook = factories.webhook_account(session, receiver.url, receiver.secret)
+    for take in (1, 2):
+        factories.approved_post(session, production.id or 0, [outbox, hook],
+                                variables={"take": take})
+    session.commit()
+    ids = claim_due(engine, now=datetime.now(UTC), owner="claim-dup", limit=10,
+                    lease_until=lease_deadline(datetime.now(UTC), 300))
+    assert len(ids) == 4
+    app = create_celery(worker.settings)
+    for _ in range(3):  # the same message, delivered three times
+        app.send_task(PUBLISH_TASK, args=[ids, "claim-dup"], queue=worker.settings.queue_name)
+
+    _run_until(engine, None, worker, _all_final)
+    time.sleep(1.0)  # let the duplicates arrive and be dropped
+
+    assert set(_statuses(engine).values()) == {"published"}
+    assert len(_outbox(tmp_path / "feed.jsonl")) == 2
+    assert receiver.count == 2
+    assert "dropped" in worker.log()
+
+
+def test_content_changed_after_approval_is_held_not_published(
+    session: Session, engine: Engine, worker: WorkerProcess, tmp_path: Path
+) -> None:
+    production = factories.production(session)
+    outbox = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    post = factories.approved_post(session, production.id or 0, [outbox])
+    session.commit()
+    # Something changes the words behind the review's back (not through the API).
+    stored = session.get(Post, post.id)
+    assert stored is not None
+    stored.variables = {"take": 99}
+    session.add(stored)
+    session.commit()
+
+    statuses = _run_until(engine, _service(engine, worker), worker, _all_final)
+
+    assert list(statuses.values()) == ["held"]
+    delivery = session.exec(select(Delivery)).one()
+    session.refresh(delivery)
+    assert "differs from what was approved" in (delivery.last_error or "")
+    assert _outbox(tmp_path / "feed.jsonl") == []
+
+
+def test_an_unreachable_webhook_is_retried_later_not_failed(
+    session: Session, engine: Engine, worker: WorkerProcess
+) -> None:
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    production = factories.production(session)
+    hook = factories.webhook_account(session, f"http://127.0.0.1:{port}/hook",
+                                     "s" * 32, handle="#down")
+    factories.approved_post(session, production.id or 0, [hook])
+    session.commit()
+
+    statuses = _run_until(engine, _service(engine, worker), worker,
+                          lambda s: set(s.values()) == {"retrying"})
+
+    assert list(statuses.values()) == ["retrying"]
+    delivery = session.exec(select(Delivery)).one()
+    session.refresh(delivery)
+    assert delivery.attempt == 1
+    assert delivery.last_error
+    assert session.get(Account, delivery.account_id) is not None
