@@ -63,9 +63,11 @@ class AdapterSettings(BaseModel):
 
     Unknown keys are refused so a typo in an account's settings is a 422, not a silent default.
     Secrets are declared as ``pydantic.SecretStr`` so they never reach a log or an API answer.
+    Inputs are left out of ``str(ValidationError)``: a rejected value may still be a real secret
+    (one typed into the wrong field, or one too short), and that text ends up in logs.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
 @dataclass(frozen=True, kw_only=True)
