@@ -52,7 +52,9 @@ from scheduler.queue import lease_deadline
 from scheduler.service import SchedulerService, celery_sender
 from workers.app import PUBLISH_TASK, create_celery
 
-PG_ADMIN = os.environ.get("CALLSHEET_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "CALLSHEET_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS = os.environ.get("CALLSHEET_BENCH_REDIS", "redis://127.0.0.1:6379/1")
 LEAD = timedelta(seconds=3)
 
@@ -71,36 +73,68 @@ def seed(engine: Engine, n: int, outbox: Path, due: datetime) -> None:
     """N approved posts on one outbox account, all due at ``due``; hashes computed for real."""
     with Session(engine) as session:
         production = Production(title="Night Shift", kind="film", timezone="Europe/London")
-        account = Account(platform="outbox", handle="@nightshiftfilm",
-                          settings={"path": str(outbox)})
+        account = Account(
+            platform="outbox", handle="@nightshiftfilm", settings={"path": str(outbox)}
+        )
         session.add(production)
         session.add(account)
         session.commit()
         posts = [
-            {"production_id": production.id, "pillar": ContentPillar.on_set.value,
-             "body": "Night shift, take {{ take }}.", "variables": {"take": i}, "tags": [],
-             "media": [], "anchor_at": due, "status": PostStatus.approved.value,
-             "version": 1, "created_by": "bench", "created_at": machine_now(),
-             "updated_at": machine_now()}
+            {
+                "production_id": production.id,
+                "pillar": ContentPillar.on_set.value,
+                "body": "Night shift, take {{ take }}.",
+                "variables": {"take": i},
+                "tags": [],
+                "media": [],
+                "anchor_at": due,
+                "status": PostStatus.approved.value,
+                "version": 1,
+                "created_by": "bench",
+                "created_at": machine_now(),
+                "updated_at": machine_now(),
+            }
             for i in range(n)
         ]
         post_ids = session.execute(insert(Post).returning(Post.id), posts).scalars().all()
-        deliveries = [{"post_id": pid, "account_id": account.id, "due_at": due,
-                       "status": DeliveryStatus.scheduled.value, "attempt": 0,
-                       "updated_at": machine_now()} for pid in post_ids]
-        delivery_ids = session.execute(
-            insert(Delivery).returning(Delivery.id), deliveries).scalars().all()
+        deliveries = [
+            {
+                "post_id": pid,
+                "account_id": account.id,
+                "due_at": due,
+                "status": DeliveryStatus.scheduled.value,
+                "attempt": 0,
+                "updated_at": machine_now(),
+            }
+            for pid in post_ids
+        ]
+        delivery_ids = (
+            session.execute(insert(Delivery).returning(Delivery.id), deliveries).scalars().all()
+        )
         approvals = []
         for i, (pid, did) in enumerate(zip(post_ids, delivery_ids, strict=True)):
-            post = Post(production_id=production.id or 0, pillar="on_set", created_by="bench",
-                        body=posts[i]["body"], variables={"take": i})  # type: ignore[arg-type]
-            rendered = render_delivery(production=production, milestone=None, account=account,
-                                       post=post, due_at=due)
-            approvals.append({"post_id": pid, "post_version": 1, "approved_by": "bench",
-                              "approved_at": machine_now(),
-                              "delivery_hashes": {str(did): content_hash(rendered, account)}})
-        approval_ids = session.execute(
-            insert(Approval).returning(Approval.id), approvals).scalars().all()
+            post = Post(
+                production_id=production.id or 0,
+                pillar="on_set",
+                created_by="bench",
+                body=posts[i]["body"],
+                variables={"take": i},
+            )  # type: ignore[arg-type]
+            rendered = render_delivery(
+                production=production, milestone=None, account=account, post=post, due_at=due
+            )
+            approvals.append(
+                {
+                    "post_id": pid,
+                    "post_version": 1,
+                    "approved_by": "bench",
+                    "approved_at": machine_now(),
+                    "delivery_hashes": {str(did): content_hash(rendered, account)},
+                }
+            )
+        approval_ids = (
+            session.execute(insert(Approval).returning(Approval.id), approvals).scalars().all()
+        )
         for did, aid in zip(delivery_ids, approval_ids, strict=True):
             session.execute(update(Delivery).where(Delivery.id == did).values(approval_id=aid))
         session.commit()
@@ -111,8 +145,14 @@ def start_workers(settings: Settings, count: int, logs: Path) -> list[subprocess
     processes = []
     for i in range(count):
         log = (logs / f"worker{i}.log").open("wb")
-        processes.append(subprocess.Popen(["callsheet", "worker", "--loglevel=WARNING"],
-                                          env=env, stdout=log, stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                ["callsheet", "worker", "--loglevel=WARNING"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     time.sleep(4)
     return processes
 
@@ -122,15 +162,26 @@ def naive_tick(engine: Engine, settings: Settings) -> None:
     app = create_celery(settings)
     now = datetime.now(UTC)
     with engine.connect() as conn:
-        ids = conn.execute(select(Delivery.id).where(
-            Delivery.status == "scheduled", Delivery.due_at <= now)).scalars().all()
+        ids = (
+            conn.execute(
+                select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= now)
+            )
+            .scalars()
+            .all()
+        )
     for delivery_id in ids:
         owner = f"naive:{uuid.uuid4().hex[:8]}"
         with engine.begin() as conn:
-            got = conn.execute(update(Delivery).where(
-                Delivery.id == delivery_id, Delivery.status == "scheduled").values(
-                status="claimed", lease_owner=owner, attempt=Delivery.attempt + 1,
-                lease_until=lease_deadline(machine_now(), 300))).rowcount
+            got = conn.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.status == "scheduled")
+                .values(
+                    status="claimed",
+                    lease_owner=owner,
+                    attempt=Delivery.attempt + 1,
+                    lease_until=lease_deadline(machine_now(), 300),
+                )
+            ).rowcount
         if got:
             app.send_task(PUBLISH_TASK, args=[[delivery_id], owner], queue=settings.queue_name)
 
@@ -139,22 +190,35 @@ def measure(engine: Engine, n: int, due: datetime, timeout: float) -> dict[str, 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with engine.connect() as conn:
-            done = conn.execute(text(
-                "SELECT count(*) FROM delivery WHERE status = 'published'")).scalar_one()
+            done = conn.execute(
+                text("SELECT count(*) FROM delivery WHERE status = 'published'")
+            ).scalar_one()
         if done >= n:
             break
         time.sleep(0.25)
     with engine.connect() as conn:
-        rows = conn.execute(select(Delivery.published_at).where(
-            Delivery.status == "published")).scalars().all()
+        rows = (
+            conn.execute(select(Delivery.published_at).where(Delivery.status == "published"))
+            .scalars()
+            .all()
+        )
     late = sorted((p - due).total_seconds() for p in rows if p is not None)
     if not late:
-        return {"published": 0, "seconds": float("nan"), "rate": 0, "p50": float("nan"),
-                "p99": float("nan")}
+        return {
+            "published": 0,
+            "seconds": float("nan"),
+            "rate": 0,
+            "p50": float("nan"),
+            "p99": float("nan"),
+        }
     span = max(late[-1], 1e-6)
-    return {"published": len(late), "seconds": span, "rate": len(late) / span,
-            "p50": statistics.median(late), "p99": late[min(len(late) - 1,
-                                                            int(len(late) * 0.99))]}
+    return {
+        "published": len(late),
+        "seconds": span,
+        "rate": len(late) / span,
+        "p50": statistics.median(late),
+        "p99": late[min(len(late) - 1, int(len(late) * 0.99))],
+    }
 
 
 def run(design: str, n: int, workers: int, concurrency: int) -> dict[str, float]:
@@ -163,19 +227,29 @@ def run(design: str, n: int, workers: int, concurrency: int) -> dict[str, float]
     with tempfile.TemporaryDirectory() as tmp:
         due = machine_now() + LEAD + timedelta(seconds=2)
         seed(engine, n, Path(tmp) / "outbox.jsonl", due)
-        settings = Settings.model_validate({
-            "database_url": url, "broker_url": REDIS, "environment": "test",
-            "queue_name": f"callsheet-bench-{uuid.uuid4().hex[:6]}", "worker_pool": "threads",
-            "worker_concurrency": concurrency, "claim_batch": 500, "message_batch": 50,
-        })
+        settings = Settings.model_validate(
+            {
+                "database_url": url,
+                "broker_url": REDIS,
+                "environment": "test",
+                "queue_name": f"callsheet-bench-{uuid.uuid4().hex[:6]}",
+                "worker_pool": "threads",
+                "worker_concurrency": concurrency,
+                "claim_batch": 500,
+                "message_batch": 50,
+            }
+        )
         children = start_workers(settings, workers, Path(tmp))
         try:
             while machine_now() < due:
                 time.sleep(0.01)
             if design == "callsheet":
                 service = SchedulerService(
-                    engine=engine, settings=settings, clock=Clock(),
-                    send=celery_sender(create_celery(settings), settings.queue_name))
+                    engine=engine,
+                    settings=settings,
+                    clock=Clock(),
+                    send=celery_sender(create_celery(settings), settings.queue_name),
+                )
                 ticking = service.start_background()
                 service.tick()
                 try:
@@ -199,13 +273,26 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--designs", default="callsheet,naive")
     args = parser.parse_args()
-    table = Table("design", "published", "seconds", "deliveries/s", "p50 late (s)",
-                  "p99 late (s)", title=f"burst: {args.n} deliveries due at once, "
-                  f"{args.workers} workers x {args.concurrency} threads, PostgreSQL + Redis")
+    table = Table(
+        "design",
+        "published",
+        "seconds",
+        "deliveries/s",
+        "p50 late (s)",
+        "p99 late (s)",
+        title=f"burst: {args.n} deliveries due at once, "
+        f"{args.workers} workers x {args.concurrency} threads, PostgreSQL + Redis",
+    )
     for design in args.designs.split(","):
         r = run(design, args.n, args.workers, args.concurrency)
-        table.add_row(design, f"{r['published']:.0f}", f"{r['seconds']:.2f}",
-                      f"{r['rate']:.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}")
+        table.add_row(
+            design,
+            f"{r['published']:.0f}",
+            f"{r['seconds']:.2f}",
+            f"{r['rate']:.0f}",
+            f"{r['p50']:.2f}",
+            f"{r['p99']:.2f}",
+        )
     Console().print(table)
 
 

@@ -1,17 +1,18 @@
 """``callsheet demo``: one production's BTS campaign, planned, approved and published.
 
 Everything is real except time: a SQLite database, Celery's broker on SQLite, a worker process,
-the scheduler service ticking each second, the outbox and webhook adapters (the webhook posts to
-a local receiver that checks every signature). The schedule's clock runs fast, so ten weeks of
-a campaign pass in about twenty seconds.
+the scheduler service ticking, the outbox and webhook adapters (the webhook posts to a local
+receiver that checks every signature). The schedule's clock runs fast, so ten weeks of a
+campaign pass in about twenty seconds.
 """
 
 from __future__ import annotations
 
 import shutil
-import time as real_time
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -23,14 +24,20 @@ from scheduler.cli import stop_process, worker_process
 from scheduler.clock import Clock, machine_now
 from scheduler.config import Settings, get_settings
 from scheduler.db import create_db_engine
-from scheduler.demo_campaign import DemoPlan, DemoReceiver, seed_campaign
 from scheduler.migrate import upgrade
 from scheduler.models import Account, Delivery, DeliveryStatus, Post
+from scheduler.playbook import Campaign, load_playbook, play
 from scheduler.service import SchedulerService, celery_sender
+from scheduler.webhook_receiver import WebhookReceiver
 from workers.app import create_celery
 
-#: Real seconds given to the worker process to start before the campaign clock starts.
+PLAYBOOK = "night_shift.json"
+MARKETER = "maya.okafor (marketing)"
+PRODUCER = "dev.raman (producer)"
+#: Real seconds the worker process gets to start before the campaign clock starts.
 WORKER_START_SECONDS = 6.0
+#: Real seconds the demo waits for the last delivery before it gives up.
+PATIENCE_SECONDS = 90.0
 FINAL = {
     DeliveryStatus.published,
     DeliveryStatus.failed,
@@ -40,10 +47,9 @@ FINAL = {
 }
 
 
-def demo_settings(directory: Path, *, epoch: datetime, origin: datetime, rate: float) -> Settings:
-    """The embedded setup inside ``directory``, on a fast clock."""
-    base = get_settings()
-    return base.model_copy(
+def demo_settings(directory: Path, **clock: object) -> Settings:
+    """The embedded setup inside ``directory``; ``clock`` sets the fast schedule clock."""
+    return get_settings().model_copy(
         update={
             "database_url": f"sqlite:///{directory / 'callsheet.db'}",
             "broker_url": f"sqla+sqlite:///{directory / 'broker.db'}",
@@ -51,10 +57,7 @@ def demo_settings(directory: Path, *, epoch: datetime, origin: datetime, rate: f
             "worker_pool": "threads",
             "worker_concurrency": 4,
             "tick_seconds": 0.5,
-            "clock_epoch": epoch,
-            "clock_origin": origin,
-            "clock_rate": rate,
-            "retry_base_seconds": 3600.0,
+            **clock,
         }
     )
 
@@ -64,119 +67,135 @@ def run_demo(*, directory: Path, seconds: float, console: Console) -> int:
     directory = directory.resolve()
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    day_zero = (machine_now() + timedelta(days=1)).replace(
-        hour=0, minute=0, second=0, microsecond=0
+    london = ZoneInfo("Europe/London")
+    day_zero = datetime.combine(
+        machine_now().astimezone(london).date() + timedelta(days=1),
+        datetime.min.time(),
+        tzinfo=london,
     )
-    receiver = DemoReceiver()
+    receiver = WebhookReceiver()
     receiver.start()
+    engine = create_db_engine(demo_settings(directory).database_url)
     try:
-        engine, settings, plan = _prepare(directory, day_zero, seconds, receiver, console)
+        campaign = _plan(engine, directory, day_zero, receiver)
+        rate = (campaign.last_due - day_zero + timedelta(hours=6)).total_seconds() / seconds
+        origin = machine_now() + timedelta(seconds=WORKER_START_SECONDS)
+        settings = demo_settings(
+            directory, clock_epoch=day_zero, clock_origin=origin, clock_rate=rate
+        )
+        console.print(
+            f"[bold]{campaign.title}[/bold]: {len(campaign.milestones)} milestones, "
+            f"{campaign.posts} posts, {campaign.deliveries} deliveries on {campaign.accounts} "
+            f"accounts, approved by the producer.\nThe campaign clock starts at "
+            f"{day_zero:%d %b %Y} and runs {rate:,.0f}x real time. Files: {directory}"
+        )
         worker_log = directory / "worker.log"
         worker = worker_process(settings, log_path=worker_log)
         try:
-            return _publish(engine, settings, plan.total, receiver, console, worker_log)
+            _publish(engine, settings, campaign.deliveries, console)
         finally:
             stop_process(worker)
-            engine.dispose()
+        return _verdict(engine, campaign.deliveries, receiver, console, worker_log, rate)
     finally:
+        engine.dispose()
         receiver.stop()
 
 
-def _prepare(
-    directory: Path, day_zero: datetime, seconds: float, receiver: DemoReceiver, console: Console
-) -> tuple[Engine, Settings, DemoPlan]:
-    probe = demo_settings(directory, epoch=day_zero, origin=machine_now(), rate=1.0)
-    upgrade(probe.database_url)
-    engine = create_db_engine(probe.database_url)
+def _plan(
+    engine: Engine, directory: Path, day_zero: datetime, receiver: WebhookReceiver
+) -> Campaign:
+    upgrade(str(engine.url))
+    playbook = load_playbook(get_settings().templates_dir / "playbooks" / PLAYBOOK)
+    settings = {}
+    for key, account in playbook.accounts.items():
+        if account.platform == "webhook":
+            settings[key] = {"url": receiver.url, "secret": receiver.secret}
+        else:
+            settings[key] = {"path": str(directory / (account.file or f"{key}.jsonl"))}
     with Session(engine, expire_on_commit=False) as session:
-        plan = seed_campaign(
+        campaign = play(
+            playbook,
             session=session,
-            directory=directory,
             day_zero=day_zero,
-            webhook_url=receiver.url,
-            webhook_secret=receiver.secret,
+            account_settings=settings,
+            marketer=MARKETER,
+            producer=PRODUCER,
         )
         session.commit()
-    span = plan.last_due - day_zero + timedelta(hours=6)
-    rate = span.total_seconds() / seconds
-    origin = machine_now() + timedelta(seconds=WORKER_START_SECONDS)
-    settings = demo_settings(directory, epoch=day_zero, origin=origin, rate=rate)
-    console.print(
-        f"[bold]{plan.title}[/bold]: {len(plan.milestones)} milestones, {plan.posts} posts, "
-        f"{plan.total} deliveries on {plan.accounts} accounts, approved by the producer.\n"
-        f"The campaign clock starts at {day_zero:%d %b %Y} and runs {rate:,.0f}x real time "
-        f"(about {seconds:.0f} s). Files: {directory}"
-    )
-    return engine, settings, plan
+    return campaign
 
 
-def _publish(
-    engine: Engine,
-    settings: Settings,
-    total: int,
-    receiver: DemoReceiver,
-    console: Console,
-    worker_log: Path,
-) -> int:
+def _publish(engine: Engine, settings: Settings, total: int, console: Console) -> None:
+    """Tick the scheduler in the background and show progress until everything is settled."""
     clock = Clock.from_settings(settings)
-    broker = create_celery(settings)
     service = SchedulerService(
         engine=engine,
         settings=settings,
         clock=clock,
-        send=celery_sender(broker, settings.queue_name),
+        send=celery_sender(create_celery(settings), settings.queue_name),
     )
     ticking = service.start_background()
-    deadline = real_time.monotonic() + 90 + WORKER_START_SECONDS
+    deadline = time.monotonic() + WORKER_START_SECONDS + PATIENCE_SECONDS
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
-        ) as progress:
-            task = progress.add_task("starting", total=total)
-            while real_time.monotonic() < deadline:
+        with Progress(*columns, console=console) as progress:
+            bar = progress.add_task("starting the worker", total=total)
+            while time.monotonic() < deadline:
                 counts = _counts(engine)
-                done = sum(n for status, n in counts.items() if status in FINAL)
-                now = clock.now()
-                label = f"campaign clock {now:%a %d %b %Y %H:%M} UTC"
                 progress.update(
-                    task, completed=counts.get(DeliveryStatus.published, 0), description=label
+                    bar,
+                    completed=counts.get(DeliveryStatus.published, 0),
+                    description=f"publishing · {clock.now():%a %d %b %Y} (UTC)",
                 )
-                if done >= total:
+                if sum(n for status, n in counts.items() if status in FINAL) >= total:
                     break
-                real_time.sleep(0.25)
+                time.sleep(0.2)
     finally:
         ticking.shutdown(wait=True)
+
+
+def _verdict(
+    engine: Engine,
+    total: int,
+    receiver: WebhookReceiver,
+    console: Console,
+    worker_log: Path,
+    rate: float,
+) -> int:
+    console.print(_report(engine, rate))
     counts = _counts(engine)
-    console.print(_report(engine))
     published = counts.get(DeliveryStatus.published, 0)
     console.print(
-        f"webhook receiver got {receiver.count} signed requests "
-        f"({receiver.bad_signatures} with a bad signature)"
+        f"The team channel received {receiver.count} webhook posts, "
+        f"{receiver.bad_signatures} with a bad signature."
     )
     if published == total and receiver.bad_signatures == 0:
-        console.print(f"[green]all {total} deliveries published[/green]")
+        console.print(f"[green]All {total} deliveries published.[/green]")
         return 0
     console.print(
-        f"[red]{published} of {total} published: {dict(counts)}; worker log: {worker_log}[/red]"
+        f"[red]{published} of {total} deliveries published ({counts}); see {worker_log}[/red]"
     )
     return 1
 
 
 def _counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
-        rows = session.exec(select(Delivery.status, func.count()).group_by(Delivery.status))
-        return dict(rows.all())
+        query = select(Delivery.status, func.count()).group_by(col(Delivery.status))
+        return dict(session.exec(query).all())
 
 
-def _report(engine: Engine) -> Table:
+def _report(engine: Engine, rate: float) -> Table:
+    """One row per delivery. Lateness is shown in real seconds: on the demo's clock one real
+    second is days of schedule time, so schedule-time lateness would only measure the speed-up."""
+    london = ZoneInfo("Europe/London")
     table = Table(
         "due (London)",
-        "published",
         "account",
-        "post",
+        "template",
         "status",
+        "late (real s)",
         "external id",
-        title="What went out where",
+        title="What was published where",
     )
     with Session(engine) as session:
         rows = session.exec(
@@ -188,27 +207,14 @@ def _report(engine: Engine) -> Table:
         for delivery, account, post in rows:
             late = ""
             if delivery.published_at is not None:
-                lateness = delivery.published_at - delivery.due_at
-                late = f"+{_human(lateness)}"
+                seconds = (delivery.published_at - delivery.due_at).total_seconds() / rate
+                late = f"{max(seconds, 0.0):.2f}"
             table.add_row(
-                _local(delivery.due_at),
-                late,
+                delivery.due_at.astimezone(london).strftime("%a %d %b %H:%M"),
                 f"{account.platform} {account.handle}",
-                post.template or "body",
+                post.template or "(body)",
                 delivery.status,
-                delivery.external_id or "",
+                late,
+                delivery.external_id or delivery.last_error or "",
             )
     return table
-
-
-def _local(moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%a %d %b %H:%M")
-
-
-def _human(delta: timedelta) -> str:
-    seconds = max(delta.total_seconds(), 0)
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

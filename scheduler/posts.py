@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scheduler.content import content_hash, render_delivery, target_of
+from scheduler.content import content_hash, render_delivery
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.models import (
     UNSENT,

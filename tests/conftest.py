@@ -25,7 +25,9 @@ from scheduler.config import Settings
 from scheduler.db import create_db_engine, is_sqlite
 from scheduler.migrate import upgrade
 
-PG_ADMIN = os.environ.get("CALLSHEET_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "CALLSHEET_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("CALLSHEET_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN = uuid.uuid4().hex[:8]
 
@@ -124,7 +126,9 @@ class WorkerProcess:
         env = {**os.environ, **settings_env(settings)}
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
-            ["callsheet", "worker", "--loglevel=INFO"], env=env, stdout=self._log,
+            ["callsheet", "worker", "--loglevel=INFO"],
+            env=env,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
         )
         self._wait_ready()

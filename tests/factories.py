@@ -23,47 +23,76 @@ ACTOR = "tester"
 
 
 def production(session: Session, *, timezone: str = "Europe/London") -> Production:
-    return create_production(session=session, actor=ACTOR, data=ProductionCreate(
-        title="Night Shift", kind="film", timezone=timezone))  # type: ignore[arg-type]
+    return create_production(
+        session=session,
+        actor=ACTOR,
+        data=ProductionCreate(title="Night Shift", kind="film", timezone=timezone),
+    )  # type: ignore[arg-type]
 
 
 def premiere(session: Session, production_id: int, at: datetime) -> int:
-    milestone = add_milestone(session=session, production_id=production_id, actor=ACTOR,
-                              data=MilestoneCreate(kind=MilestoneKind.premiere,
-                                                   name="Premiere", at=at))
+    milestone = add_milestone(
+        session=session,
+        production_id=production_id,
+        actor=ACTOR,
+        data=MilestoneCreate(kind=MilestoneKind.premiere, name="Premiere", at=at),
+    )
     return milestone.id or 0
 
 
 def outbox_account(session: Session, path: Path, handle: str = "@nightshiftfilm") -> Account:
-    return create_account(session=session, actor=ACTOR, data=AccountCreate(
-        platform="outbox", handle=handle, settings={"path": str(path)}))
+    return create_account(
+        session=session,
+        actor=ACTOR,
+        data=AccountCreate(platform="outbox", handle=handle, settings={"path": str(path)}),
+    )
 
 
-def webhook_account(session: Session, url: str, secret: str,
-                    handle: str = "#marketing") -> Account:
-    return create_account(session=session, actor=ACTOR, data=AccountCreate(
-        platform="webhook", handle=handle, settings={"url": url, "secret": secret}))
+def webhook_account(session: Session, url: str, secret: str, handle: str = "#marketing") -> Account:
+    return create_account(
+        session=session,
+        actor=ACTOR,
+        data=AccountCreate(
+            platform="webhook", handle=handle, settings={"url": url, "secret": secret}
+        ),
+    )
 
 
-def post(session: Session, production_id: int, accounts: list[Account], *,
-         at: datetime | None = None, body: str | None = None, template: str | None = None,
-         variables: dict[str, Any] | None = None) -> Post:
+def post(
+    session: Session,
+    production_id: int,
+    accounts: list[Account],
+    *,
+    at: datetime | None = None,
+    body: str | None = None,
+    template: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> Post:
     """A draft post due at ``at`` (default: a minute ago, so due now)."""
     when = at or datetime.now(UTC) - timedelta(minutes=1)
     if template is None and body is None:
         body = "Night shift, take {{ take }}: the crew of {{ production.title }} at work."
         variables = {"take": 1, **(variables or {})}
-    return create_post(session=session, actor=ACTOR, data=PostCreate(
-        production_id=production_id, pillar=ContentPillar.on_set, body=body, template=template,
-        variables=variables or {}, anchor=AnchorIn(at=when),
-        account_ids=[a.id or 0 for a in accounts]))
+    return create_post(
+        session=session,
+        actor=ACTOR,
+        data=PostCreate(
+            production_id=production_id,
+            pillar=ContentPillar.on_set,
+            body=body,
+            template=template,
+            variables=variables or {},
+            anchor=AnchorIn(at=when),
+            account_ids=[a.id or 0 for a in accounts],
+        ),
+    )
 
 
-def approved_post(session: Session, production_id: int, accounts: list[Account],
-                  **kwargs: Any) -> Post:
+def approved_post(
+    session: Session, production_id: int, accounts: list[Account], **kwargs: Any
+) -> Post:
     """A post submitted and approved by a producer, its deliveries scheduled."""
     draft = post(session, production_id, accounts, **kwargs)
     submit_post(session=session, post_id=draft.id or 0, version=draft.version, actor=ACTOR)
-    approve_post(session=session, post_id=draft.id or 0, version=draft.version,
-                 actor="producer")
+    approve_post(session=session, post_id=draft.id or 0, version=draft.version, actor="producer")
     return draft

@@ -52,8 +52,11 @@ def test_compose_has_the_services_of_the_design() -> None:
 
 
 def test_every_callsheet_command_in_compose_is_a_real_subcommand() -> None:
-    commands = {name: s["command"] for name, s in _services().items()
-                if s.get("command") and s["command"][0] == "callsheet"}
+    commands = {
+        name: s["command"]
+        for name, s in _services().items()
+        if s.get("command") and s["command"][0] == "callsheet"
+    }
     assert set(commands) == {"migrate", "api", "scheduler", "worker"}
     for args in commands.values():
         _resolve(args[1:])
@@ -64,14 +67,18 @@ def test_every_callsheet_command_in_compose_is_a_real_subcommand() -> None:
 def test_every_callsheet_variable_in_compose_is_a_real_setting() -> None:
     seen = 0
     for service in _services().values():
-        env = {k: str(v) for k, v in (service.get("environment") or {}).items()
-               if k.startswith("CALLSHEET_")}
+        env = {
+            k: str(v)
+            for k, v in (service.get("environment") or {}).items()
+            if k.startswith("CALLSHEET_")
+        }
         for key in env:
             field = key.removeprefix("CALLSHEET_").lower()
             assert field in Settings.model_fields, f"{key} is not a Callsheet setting"
         if env:
-            Settings.model_validate({k.removeprefix("CALLSHEET_").lower(): v
-                                     for k, v in env.items()})
+            Settings.model_validate(
+                {k.removeprefix("CALLSHEET_").lower(): v for k, v in env.items()}
+            )
             seen += 1
     assert seen >= 4
 
@@ -85,8 +92,9 @@ def _free_port() -> int:
 def test_migrate_and_api_commands_run_as_compose_runs_them(tmp_path: Path) -> None:
     env = {**os.environ, "CALLSHEET_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     services = _services()
-    migrate = subprocess.run(services["migrate"]["command"], env=env, capture_output=True,
-                             text=True, timeout=60)
+    migrate = subprocess.run(
+        services["migrate"]["command"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert migrate.returncode == 0, migrate.stderr
     port = _free_port()
     args = [a if a != "8000" else str(port) for a in services["api"]["command"]]
@@ -121,8 +129,12 @@ def test_the_scheduler_command_hands_due_posts_to_the_worker(
     factories.approved_post(session, production.id or 0, [account])
     session.commit()
     env = {**os.environ, **settings_env(worker.settings)}
-    scheduler = subprocess.Popen(_services()["scheduler"]["command"], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scheduler = subprocess.Popen(
+        _services()["scheduler"]["command"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

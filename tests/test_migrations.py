@@ -23,9 +23,13 @@ def test_migrations_match_the_models(engine: Engine) -> None:
 
 def test_db_upgrade_creates_every_table_from_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    done = subprocess.run(["callsheet", "db", "upgrade"], capture_output=True, text=True,
-                          env={"PATH": str(Path(sys.executable).parent),
-                               "CALLSHEET_DATABASE_URL": url}, timeout=60)
+    done = subprocess.run(
+        ["callsheet", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(Path(sys.executable).parent), "CALLSHEET_DATABASE_URL": url},
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     engine = create_db_engine(url)
     try:

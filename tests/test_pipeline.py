@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler.clock import Clock
-from scheduler.demo_campaign import DemoReceiver
 from scheduler.models import Account, AuditEvent, Delivery, Post
 from scheduler.queue import claim_due, lease_deadline
 from scheduler.service import SchedulerService, celery_sender
+from scheduler.webhook_receiver import WebhookReceiver
 from tests import factories
 from tests.conftest import WorkerProcess
 from workers.app import PUBLISH_TASK, create_celery
@@ -30,8 +30,8 @@ FINAL = {"published", "failed", "unknown", "held", "cancelled"}
 
 
 @pytest.fixture
-def receiver() -> Iterator[DemoReceiver]:
-    receiver = DemoReceiver()
+def receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
     receiver.start()
     yield receiver
     receiver.stop()
@@ -40,8 +40,12 @@ def receiver() -> Iterator[DemoReceiver]:
 def _service(engine: Engine, worker: WorkerProcess) -> SchedulerService:
     settings = worker.settings
     app = create_celery(settings)
-    return SchedulerService(engine=engine, settings=settings, clock=Clock(),
-                            send=celery_sender(app, settings.queue_name))
+    return SchedulerService(
+        engine=engine,
+        settings=settings,
+        clock=Clock(),
+        send=celery_sender(app, settings.queue_name),
+    )
 
 
 def _statuses(engine: Engine) -> dict[int, str]:
@@ -49,8 +53,13 @@ def _statuses(engine: Engine) -> dict[int, str]:
         return {d.id or 0: d.status for d in session.exec(select(Delivery))}
 
 
-def _run_until(engine: Engine, service: SchedulerService | None, worker: WorkerProcess,
-               done: Callable[[dict[int, str]], bool], timeout: float = 30) -> dict[int, str]:
+def _run_until(
+    engine: Engine,
+    service: SchedulerService | None,
+    worker: WorkerProcess,
+    done: Callable[[dict[int, str]], bool],
+    timeout: float = 30,
+) -> dict[int, str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if service is not None:
@@ -73,15 +82,19 @@ def _outbox(path: Path) -> list[dict[str, object]]:
 
 
 def test_worker_publishes_to_outbox_and_signed_webhook(
-    session: Session, engine: Engine, worker: WorkerProcess, receiver: DemoReceiver,
+    session: Session,
+    engine: Engine,
+    worker: WorkerProcess,
+    receiver: WebhookReceiver,
     tmp_path: Path,
 ) -> None:
     production = factories.production(session)
     outbox = factories.outbox_account(session, tmp_path / "feed.jsonl")
     hook = factories.webhook_account(session, receiver.url, receiver.secret)
     for take in (1, 2, 3):
-        factories.approved_post(session, production.id or 0, [outbox, hook],
-                                variables={"take": take})
+        factories.approved_post(
+            session, production.id or 0, [outbox, hook], variables={"take": take}
+        )
     session.commit()
 
     statuses = _run_until(engine, _service(engine, worker), worker, _all_final)
@@ -90,30 +103,41 @@ def test_worker_publishes_to_outbox_and_signed_webhook(
     lines = _outbox(tmp_path / "feed.jsonl")
     texts = sorted(str(line["text"]) for line in lines)
     assert texts == [f"Night shift, take {n}: the crew of Night Shift at work." for n in (1, 2, 3)]
-    assert receiver.count == 3 and receiver.bad_signatures == 0
+    assert (receiver.count, receiver.bad_signatures) == (3, 0)
     assert sorted(r["text"] for r in receiver.received) == texts
     deliveries = session.exec(select(Delivery)).all()
     for delivery in deliveries:
         session.refresh(delivery)
-        assert delivery.external_id and delivery.published_at is not None
-    published = session.exec(select(AuditEvent).where(
-        AuditEvent.action == "delivery.published")).all()
+        assert delivery.external_id
+        assert delivery.published_at is not None
+    published = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "delivery.published")
+    ).all()
     assert len(published) == 6
 
 
 def test_a_duplicate_celery_message_publishes_nothing_twice(
-    session: Session, engine: Engine, worker: WorkerProcess, receiver: DemoReceiver,
+    session: Session,
+    engine: Engine,
+    worker: WorkerProcess,
+    receiver: WebhookReceiver,
     tmp_path: Path,
 ) -> None:
     production = factories.production(session)
     outbox = factories.outbox_account(session, tmp_path / "feed.jsonl")
     hook = factories.webhook_account(session, receiver.url, receiver.secret)
     for take in (1, 2):
-        factories.approved_post(session, production.id or 0, [outbox, hook],
-                                variables={"take": take})
+        factories.approved_post(
+            session, production.id or 0, [outbox, hook], variables={"take": take}
+        )
     session.commit()
-    ids = claim_due(engine, now=datetime.now(UTC), owner="claim-dup", limit=10,
-                    lease_until=lease_deadline(datetime.now(UTC), 300))
+    ids = claim_due(
+        engine,
+        now=datetime.now(UTC),
+        owner="claim-dup",
+        limit=10,
+        lease_until=lease_deadline(datetime.now(UTC), 300),
+    )
     assert len(ids) == 4
     app = create_celery(worker.settings)
     for _ in range(3):  # the same message, delivered three times
@@ -158,13 +182,15 @@ def test_an_unreachable_webhook_is_retried_later_not_failed(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     production = factories.production(session)
-    hook = factories.webhook_account(session, f"http://127.0.0.1:{port}/hook",
-                                     "s" * 32, handle="#down")
+    hook = factories.webhook_account(
+        session, f"http://127.0.0.1:{port}/hook", "s" * 32, handle="#down"
+    )
     factories.approved_post(session, production.id or 0, [hook])
     session.commit()
 
-    statuses = _run_until(engine, _service(engine, worker), worker,
-                          lambda s: set(s.values()) == {"retrying"})
+    statuses = _run_until(
+        engine, _service(engine, worker), worker, lambda s: set(s.values()) == {"retrying"}
+    )
 
     assert list(statuses.values()) == ["retrying"]
     delivery = session.exec(select(Delivery)).one()

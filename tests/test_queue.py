@@ -19,8 +19,10 @@ from tests.conftest import test_settings
 
 def _seed(session: Session, tmp_path: Path, *, posts: int, accounts: int = 2) -> list[int]:
     production = factories.production(session)
-    targets = [factories.outbox_account(session, tmp_path / f"out{i}.jsonl", f"@acct{i}")
-               for i in range(accounts)]
+    targets = [
+        factories.outbox_account(session, tmp_path / f"out{i}.jsonl", f"@acct{i}")
+        for i in range(accounts)
+    ]
     for _ in range(posts):
         factories.approved_post(session, production.id or 0, targets)
     session.commit()
@@ -41,8 +43,7 @@ def test_claim_takes_only_due_approved_deliveries(
     factories.post(session, production.id or 0, [account])  # due, but never approved
     session.commit()
 
-    claimed = claim_due(engine, now=datetime.now(UTC), owner="t1", limit=100,
-                        lease_until=_later())
+    claimed = claim_due(engine, now=datetime.now(UTC), owner="t1", limit=100, lease_until=_later())
 
     (only,) = session.exec(select(Delivery).where(Delivery.post_id == due.id)).all()
     assert claimed == [only.id]
@@ -62,8 +63,10 @@ def test_two_schedulers_racing_claim_each_delivery_once(
         with lock:
             sent.setdefault(owner, []).extend(batch)
 
-    services = [SchedulerService(engine=engine, settings=settings, clock=Clock(), send=record)
-                for _ in range(2)]
+    services = [
+        SchedulerService(engine=engine, settings=settings, clock=Clock(), send=record)
+        for _ in range(2)
+    ]
     barrier = threading.Barrier(2)
 
     def run(service: SchedulerService) -> None:
@@ -89,8 +92,9 @@ def test_fence_lets_one_message_through_and_drops_duplicates_and_stale_ones(
     session: Session, engine: Engine, tmp_path: Path
 ) -> None:
     ids = _seed(session, tmp_path, posts=2, accounts=1)
-    claimed = claim_due(engine, now=datetime.now(UTC), owner="claim-1", limit=10,
-                        lease_until=_later())
+    claimed = claim_due(
+        engine, now=datetime.now(UTC), owner="claim-1", limit=10, lease_until=_later()
+    )
     assert claimed == ids
 
     assert fence(engine, ids=ids, owner="claim-1", lease_until=_later()) == ids
@@ -111,17 +115,27 @@ def test_reaper_takes_back_unfenced_claims_and_marks_lost_publishes_unknown(
     assert (reaped.reclaimed, reaped.unknown) == ([first], [second])
     rows = {d.id: d for d in session.exec(select(Delivery))}
     assert (rows[first].status, rows[first].attempt, rows[first].lease_owner) == (
-        "scheduled", 0, None)
+        "scheduled",
+        0,
+        None,
+    )
     assert rows[second].status == "unknown"
     assert "may exist" in (rows[second].last_error or "")
     # The late worker's real answer still lands, and is audited.
-    outcome = Outcome(status=DeliveryStatus.published, external_id="x1",
-                      published_at=datetime.now(UTC))
+    outcome = Outcome(
+        status=DeliveryStatus.published, external_id="x1", published_at=datetime.now(UTC)
+    )
     assert finish(engine, delivery_id=second, owner="gone", outcome=outcome, actor="w")
     session.expire_all()
     assert session.get(Delivery, second).status == "published"  # type: ignore[union-attr]
-    actions = [e.action for e in session.exec(select(AuditEvent).where(
-        AuditEvent.entity == "delivery", AuditEvent.entity_id == second))]
+    actions = [
+        e.action
+        for e in session.exec(
+            select(AuditEvent).where(
+                AuditEvent.entity == "delivery", AuditEvent.entity_id == second
+            )
+        )
+    ]
     assert actions == ["delivery.unknown", "delivery.published"]
 
 

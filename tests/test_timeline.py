@@ -15,13 +15,16 @@ LONDON = ZoneInfo("Europe/London")
 PREMIERE = datetime(2027, 4, 10, 18, 0, tzinfo=UTC)  # 19:00 BST
 
 
-@pytest.mark.parametrize(("text", "sign", "days", "exact"), [
-    ("-P14D", -1, 14, timedelta(0)),
-    ("+PT2H", 1, 0, timedelta(hours=2)),
-    ("P1W", 1, 7, timedelta(0)),
-    ("-P1DT2H30M", -1, 1, timedelta(hours=2, minutes=30)),
-    ("pt0s", 1, 0, timedelta(0)),
-])
+@pytest.mark.parametrize(
+    ("text", "sign", "days", "exact"),
+    [
+        ("-P14D", -1, 14, timedelta(0)),
+        ("+PT2H", 1, 0, timedelta(hours=2)),
+        ("P1W", 1, 7, timedelta(0)),
+        ("-P1DT2H30M", -1, 1, timedelta(hours=2, minutes=30)),
+        ("pt0s", 1, 0, timedelta(0)),
+    ],
+)
 def test_offsets_parse(text: str, sign: int, days: int, exact: timedelta) -> None:
     offset = parse_offset(text)
     assert (offset.sign, offset.days, offset.exact) == (sign, days, exact)
@@ -37,8 +40,9 @@ def test_bad_offsets_name_the_field(text: str) -> None:
 def test_fourteen_days_before_premiere_at_six_local_crosses_dst() -> None:
     # The premiere is in BST; fourteen days earlier London is still on GMT.
     anchor = Anchor(milestone_id=1, offset="-P14D", local_time=time(18, 0))
-    assert due_at(anchor, milestone_at=PREMIERE, tz=LONDON) == datetime(2027, 3, 27, 18, 0,
-                                                                        tzinfo=UTC)
+    assert due_at(anchor, milestone_at=PREMIERE, tz=LONDON) == datetime(
+        2027, 3, 27, 18, 0, tzinfo=UTC
+    )
 
 
 def test_calendar_days_keep_the_wall_clock_time_across_dst() -> None:
@@ -57,18 +61,28 @@ def test_a_time_in_the_spring_gap_moves_forward_to_the_gap_end() -> None:
 def test_an_ambiguous_autumn_time_takes_the_first_occurrence() -> None:
     # 31 October 2027: 01:30 happens twice in London; the first is BST (00:30 UTC).
     assert local_to_utc(date(2027, 10, 31), time(1, 30), LONDON) == datetime(
-        2027, 10, 31, 0, 30, tzinfo=UTC)
+        2027, 10, 31, 0, 30, tzinfo=UTC
+    )
 
 
 def test_an_anchor_cannot_have_both_hours_and_a_time_of_day() -> None:
     with pytest.raises(TimelineError) as caught:
-        due_at(Anchor(milestone_id=1, offset="-PT2H", local_time=time(18, 0)),
-               milestone_at=PREMIERE, tz=LONDON)
+        due_at(
+            Anchor(milestone_id=1, offset="-PT2H", local_time=time(18, 0)),
+            milestone_at=PREMIERE,
+            tz=LONDON,
+        )
     assert caught.value.field == "anchor.local_time"
 
 
-ZONES = ["Europe/London", "America/New_York", "Australia/Lord_Howe", "America/Sao_Paulo",
-         "Asia/Kolkata", "Pacific/Chatham"]
+ZONES = [
+    "Europe/London",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+]
 
 
 @given(
@@ -76,8 +90,7 @@ ZONES = ["Europe/London", "America/New_York", "Australia/Lord_Howe", "America/Sa
     day=st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
     clock=st.times(),
 )
-def test_local_times_resolve_to_the_rule_in_every_zone(zone: str, day: date,
-                                                       clock: time) -> None:
+def test_local_times_resolve_to_the_rule_in_every_zone(zone: str, day: date, clock: time) -> None:
     tz = ZoneInfo(zone)
     instant = local_to_utc(day, clock, tz)
     wall = datetime.combine(day, clock)
