@@ -20,6 +20,7 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -147,7 +148,7 @@ def start_workers(settings: Settings, count: int, logs: Path) -> list[subprocess
         log = (logs / f"worker{i}.log").open("wb")
         processes.append(
             subprocess.Popen(
-                ["callsheet", "worker", "--loglevel=WARNING"],
+                [sys.executable, "-m", "scheduler.cli", "worker", "--loglevel=WARNING"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -3,8 +3,9 @@
 SQLite ignores ``FOR UPDATE SKIP LOCKED``, so two claimers must be serialised another way: every
 transaction starts with ``BEGIN IMMEDIATE``, which takes the write lock up front (the pysqlite
 recipe from SQLAlchemy's documentation). WAL lets readers go on meanwhile and ``busy_timeout``
-makes a second writer wait instead of failing. PostgreSQL needs none of this: row locks with
-``SKIP LOCKED`` do the job there.
+makes a second writer wait instead of failing. The price: on SQLite even a reading transaction
+holds the write lock until it ends, so sessions there must stay short. PostgreSQL needs none of
+this: row locks with ``SKIP LOCKED`` do the job there.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from scheduler.models import (
 from scheduler.productions import get_production
 from scheduler.queue import record_event
 from scheduler.schemas import AnchorIn, PostCreate, PostEdit, RenderedDelivery
-from scheduler.timeline import Anchor, TimelineError, due_at, zone
+from scheduler.timeline import Anchor, due_at, zone
 from workers.adapters.registry import build_adapter
 from workers.render import RenderError
 
@@ -61,12 +61,9 @@ def _plan(session: Session, production: Production, anchor: AnchorIn) -> Plan:
         local_time=anchor.local_time,
         at=anchor.at,
     )
-    try:
-        when = due_at(
-            spec, milestone_at=milestone.at if milestone else None, tz=zone(production.timezone)
-        )
-    except TimelineError as exc:
-        raise Invalid(exc.field, exc.message) from None
+    when = due_at(
+        spec, milestone_at=milestone.at if milestone else None, tz=zone(production.timezone)
+    )
     return Plan(milestone=milestone, due_at=when)
 
 

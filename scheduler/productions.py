@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
@@ -92,9 +93,7 @@ def create_account(*, session: Session, data: AccountCreate, actor: str) -> Acco
     try:
         adapter.parse_settings(data.settings)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise Invalid(f"settings.{where}" if where else "settings", first["msg"]) from None
+        raise _settings_problem(exc, adapter.settings_model.model_fields) from None
     taken = session.exec(
         select(Account).where(Account.platform == data.platform, Account.handle == data.handle)
     ).first()
@@ -112,6 +111,17 @@ def create_account(*, session: Session, data: AccountCreate, actor: str) -> Acco
         after={"platform": data.platform, "handle": data.handle},
     )
     return account
+
+
+def _settings_problem(exc: ValidationError, known: Mapping[str, object]) -> Invalid:
+    """The most useful of an adapter's complaints: a misspelt key before a missing one."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = f"not a setting of this platform; it takes: {', '.join(known)}"
+    return Invalid(f"settings.{where}" if where else "settings", message)
 
 
 def public_settings(account: Account) -> dict[str, Any]:

@@ -17,19 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler.errors import Invalid
+
 _DURATION = re.compile(
     r"^(?P<sign>[+-])?P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 
 
-class TimelineError(ValueError):
-    """A bad anchor; ``field`` names the input at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class TimelineError(Invalid):
+    """A bad anchor, offset or timezone; ``field`` names the input at fault."""
 
 
 @dataclass(frozen=True)

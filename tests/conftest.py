@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,6 +31,8 @@ PG_ADMIN = os.environ.get(
 )
 REDIS_URL = os.environ.get("CALLSHEET_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN = uuid.uuid4().hex[:8]
+#: How tests run the `callsheet` command: this interpreter, whatever PATH says.
+CALLSHEET = [sys.executable, "-m", "scheduler.cli"]
 
 
 def _pg_url(name: str) -> str:
@@ -126,7 +129,7 @@ class WorkerProcess:
         env = {**os.environ, **settings_env(settings)}
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
-            ["callsheet", "worker", "--loglevel=INFO"],
+            [*CALLSHEET, "worker", "--loglevel=INFO"],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -141,6 +144,7 @@ class WorkerProcess:
             if self.process.poll() is not None:
                 break
             time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"worker did not start:\n{self.log_path.read_text()}")
 
     def log(self) -> str:

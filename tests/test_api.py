@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+import uvicorn
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -19,7 +22,8 @@ PREMIERE = "2027-03-01T19:00:00+00:00"
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[TestClient]:
+def client(engine: Engine) -> Iterator[httpx.Client]:
+    """The API served by uvicorn on a free local port, over the test's database."""
     app = create_app()
 
     def session() -> Iterator[Session]:
@@ -27,12 +31,22 @@ def client(engine: Engine) -> Iterator[TestClient]:
             yield s
 
     app.dependency_overrides[deps.get_session] = session
-    with TestClient(app, headers={"X-Callsheet-Actor": "maya"}) as client:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"X-Callsheet-Actor": "maya"}
+    ) as client:
         yield client
+    server.should_exit = True
+    thread.join(10)
 
 
 @pytest.fixture
-def plan(client: TestClient, tmp_path: Path) -> dict[str, int]:
+def plan(client: httpx.Client, tmp_path: Path) -> dict[str, int]:
     production = client.post(
         "/productions", json={"title": "Night Shift", "kind": "film", "timezone": "Europe/London"}
     ).json()
@@ -74,7 +88,7 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_plan_review_and_approve_a_post(
-    client: TestClient, plan: dict[str, int], engine: Engine
+    client: httpx.Client, plan: dict[str, int], engine: Engine
 ) -> None:
     created = client.post("/posts", json=_post(plan))
     assert created.status_code == 201, created.text
@@ -108,7 +122,7 @@ def test_plan_review_and_approve_a_post(
 
 
 def test_an_edit_after_approval_returns_the_post_to_review(
-    client: TestClient, plan: dict[str, int]
+    client: httpx.Client, plan: dict[str, int]
 ) -> None:
     post = client.post("/posts", json=_post(plan)).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
@@ -142,7 +156,7 @@ def test_an_edit_after_approval_returns_the_post_to_review(
     ],
 )
 def test_bad_posts_are_422_naming_the_field_and_write_nothing(
-    client: TestClient,
+    client: httpx.Client,
     plan: dict[str, int],
     engine: Engine,
     change: dict[str, Any],
@@ -177,7 +191,7 @@ def test_bad_posts_are_422_naming_the_field_and_write_nothing(
     ],
 )
 def test_bad_productions_and_accounts_are_422_naming_the_field(
-    client: TestClient, engine: Engine, path: str, body: dict[str, Any], field: str
+    client: httpx.Client, engine: Engine, path: str, body: dict[str, Any], field: str
 ) -> None:
     answer = client.post(path, json=body)
     assert answer.status_code == 422, answer.text
@@ -185,7 +199,7 @@ def test_bad_productions_and_accounts_are_422_naming_the_field(
 
 
 def test_a_milestone_needs_a_timezone_and_a_known_production(
-    client: TestClient, plan: dict[str, int]
+    client: httpx.Client, plan: dict[str, int]
 ) -> None:
     naive = client.post(
         f"/productions/{plan['production']}/milestones",
@@ -199,7 +213,7 @@ def test_a_milestone_needs_a_timezone_and_a_known_production(
     assert missing.status_code == 404
 
 
-def test_webhook_secrets_are_never_shown(client: TestClient) -> None:
+def test_webhook_secrets_are_never_shown(client: httpx.Client) -> None:
     secret = "a-very-secret-signing-key-123456"
     created = client.post(
         "/accounts",
@@ -214,7 +228,7 @@ def test_webhook_secrets_are_never_shown(client: TestClient) -> None:
     assert secret not in client.get("/accounts").text
 
 
-def test_deliveries_filter_by_due_time(client: TestClient, plan: dict[str, int]) -> None:
+def test_deliveries_filter_by_due_time(client: httpx.Client, plan: dict[str, int]) -> None:
     client.post("/posts", json=_post(plan))
     soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     client.post("/posts", json=_post(plan, anchor={"at": soon}))

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import click
 import httpx
 import pytest
 import typer.main
@@ -21,7 +20,7 @@ from scheduler.cli import app, settings_env, stop_process
 from scheduler.config import Settings
 from scheduler.models import Delivery
 from tests import factories
-from tests.conftest import WorkerProcess
+from tests.conftest import CALLSHEET, WorkerProcess
 
 COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
 
@@ -30,11 +29,17 @@ def _services() -> dict[str, dict[str, Any]]:
     return dict(yaml.safe_load(COMPOSE.read_text())["services"])
 
 
-def _resolve(args: list[str]) -> click.Command:
-    """The click command ``callsheet ARGS`` would run; raises if it does not exist or parse."""
-    command: click.Command = typer.main.get_command(app)
+def _local(command: list[str]) -> list[str]:
+    """A compose command as this machine runs it: `callsheet` from this interpreter."""
+    assert command[0] == "callsheet"
+    return [*CALLSHEET, *command[1:]]
+
+
+def _resolve(args: list[str]) -> Any:
+    """The command ``callsheet ARGS`` would run; fails if it does not exist or parse."""
+    command: Any = typer.main.get_command(app)
     rest = list(args)
-    while isinstance(command, click.Group):
+    while isinstance(getattr(command, "commands", None), dict):  # a group: descend
         name = rest.pop(0)
         assert name in command.commands, f"'callsheet' has no subcommand '{name}'"
         command = command.commands[name]
@@ -62,6 +67,10 @@ def test_every_callsheet_command_in_compose_is_a_real_subcommand() -> None:
         _resolve(args[1:])
     with pytest.raises(AssertionError):
         _resolve(["no-such-command"])
+    with pytest.raises(AssertionError):
+        _resolve(["db", "downgrade"])
+    with pytest.raises(Exception, match="No such option"):
+        _resolve(["worker", "--colour", "blue"])
 
 
 def test_every_callsheet_variable_in_compose_is_a_real_setting() -> None:
@@ -93,11 +102,11 @@ def test_migrate_and_api_commands_run_as_compose_runs_them(tmp_path: Path) -> No
     env = {**os.environ, "CALLSHEET_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     services = _services()
     migrate = subprocess.run(
-        services["migrate"]["command"], env=env, capture_output=True, text=True, timeout=60
+        _local(services["migrate"]["command"]), env=env, capture_output=True, text=True, timeout=60
     )
     assert migrate.returncode == 0, migrate.stderr
     port = _free_port()
-    args = [a if a != "8000" else str(port) for a in services["api"]["command"]]
+    args = [a if a != "8000" else str(port) for a in _local(services["api"]["command"])]
     args = [a if a != "0.0.0.0" else "127.0.0.1" for a in args]
     api = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -130,7 +139,7 @@ def test_the_scheduler_command_hands_due_posts_to_the_worker(
     session.commit()
     env = {**os.environ, **settings_env(worker.settings)}
     scheduler = subprocess.Popen(
-        _services()["scheduler"]["command"],
+        _local(_services()["scheduler"]["command"]),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -138,8 +147,8 @@ def test_the_scheduler_command_hands_due_posts_to_the_worker(
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            delivery = session.exec(select(Delivery)).one()
-            session.refresh(delivery)
+            with Session(engine) as poll:
+                delivery = poll.exec(select(Delivery)).one()
             if delivery.status == "published":
                 break
             time.sleep(0.2)

@@ -26,7 +26,9 @@ def _seed(session: Session, tmp_path: Path, *, posts: int, accounts: int = 2) ->
     for _ in range(posts):
         factories.approved_post(session, production.id or 0, targets)
     session.commit()
-    return sorted(d.id or 0 for d in session.exec(select(Delivery)))
+    ids = sorted(d.id or 0 for d in session.exec(select(Delivery)))
+    session.commit()  # end the read: on SQLite every transaction holds the write lock
+    return ids
 
 
 def _later(minutes: float = 5) -> datetime:
@@ -114,6 +116,7 @@ def test_reaper_takes_back_unfenced_claims_and_marks_lost_publishes_unknown(
 
     assert (reaped.reclaimed, reaped.unknown) == ([first], [second])
     rows = {d.id: d for d in session.exec(select(Delivery))}
+    session.commit()
     assert (rows[first].status, rows[first].attempt, rows[first].lease_owner) == (
         "scheduled",
         0,
