@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, update
 from sqlmodel import SQLModel
 
 from scheduler.models import CLAIMABLE, DeliveryStatus, utcnow
@@ -119,39 +119,68 @@ class Outcome:
     due_at: datetime | None = None
 
 
-def finish(engine: Engine, *, delivery_id: int, owner: str, outcome: Outcome, actor: str) -> bool:
-    """Record ``outcome`` if this owner still holds the delivery; audit it in the same commit."""
-    status = outcome.status
-    retry = status is DeliveryStatus.retrying
+def _finish_statement(*columns: str) -> Any:
+    """``publishing|unknown`` held by ``b_owner`` → the outcome; built once per outcome shape.
+
+    The reaper may have marked a slow publish ``unknown``; the owner's real answer still lands.
+    """
     values: dict[str, Any] = {
-        "status": status.value,
-        "last_error": outcome.error,
-        "lease_until": None,
-        "updated_at": utcnow(),
+        name: bindparam(f"b_{name}") for name in ("status", "last_error", *columns)
     }
-    if retry:
-        values["due_at"] = outcome.due_at
-        values["lease_owner"] = None
+    return (
+        update(DELIVERY)
+        .where(
+            _c.id == bindparam("b_id"),
+            _c.lease_owner == bindparam("b_owner"),
+            _c.status.in_([DeliveryStatus.publishing.value, DeliveryStatus.unknown.value]),
+        )
+        .values(lease_until=None, updated_at=bindparam("b_updated_at"), **values)
+    )
+
+
+_FINISH_PUBLISHED = _finish_statement("external_id", "external_url", "published_at")
+_FINISH_RETRYING = _finish_statement("due_at", "lease_owner")
+_FINISH_OTHER = _finish_statement()
+
+
+def finish(
+    engine: Engine | Connection, *, delivery_id: int, owner: str, outcome: Outcome, actor: str
+) -> bool:
+    """Record ``outcome`` if this owner still holds the delivery; audit it in the same commit.
+
+    Each outcome is committed on its own, right after the platform answered, so a worker that
+    dies mid-batch leaves at most the one in hand to reconcile. Pass a ``Connection`` to reuse
+    it across a batch (one pool checkout instead of one per delivery).
+    """
+    if isinstance(engine, Engine):
+        with engine.connect() as conn:
+            return finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor)
+    status = outcome.status
+    params: dict[str, Any] = {
+        "b_id": delivery_id,
+        "b_owner": owner,
+        "b_status": status.value,
+        "b_last_error": outcome.error,
+        "b_updated_at": utcnow(),
+    }
     if status is DeliveryStatus.published:
-        values |= {
-            "external_id": outcome.external_id,
-            "external_url": outcome.external_url,
-            "published_at": outcome.published_at,
+        statement = _FINISH_PUBLISHED
+        params |= {
+            "b_external_id": outcome.external_id,
+            "b_external_url": outcome.external_url,
+            "b_published_at": outcome.published_at,
         }
-    with engine.begin() as conn:
-        moved = conn.execute(
-            update(DELIVERY)
-            .where(
-                _c.id == delivery_id,
-                _c.lease_owner == owner,
-                _c.status.in_([DeliveryStatus.publishing.value, DeliveryStatus.unknown.value]),
-            )
-            .values(**values)
-        ).rowcount
+    elif status is DeliveryStatus.retrying:
+        statement = _FINISH_RETRYING
+        params |= {"b_due_at": outcome.due_at, "b_lease_owner": None}
+    else:
+        statement = _FINISH_OTHER
+    with engine.begin():
+        moved = engine.execute(statement, params).rowcount
         if moved:
             after = {"status": status.value, "error": outcome.error, "url": outcome.external_url}
             record_event(
-                conn,
+                engine,
                 actor=actor,
                 action=f"delivery.{status.value}",
                 entity="delivery",
@@ -159,7 +188,7 @@ def finish(engine: Engine, *, delivery_id: int, owner: str, outcome: Outcome, ac
                 after=after,
                 reason=outcome.error,
             )
-        return bool(moved)
+    return bool(moved)
 
 
 def record_event(
@@ -175,17 +204,21 @@ def record_event(
 ) -> None:
     """Append one AuditEvent inside the caller's transaction."""
     conn.execute(
-        insert(AUDIT).values(
-            at=utcnow(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+        _INSERT_EVENT,
+        {
+            "at": utcnow(),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "reason": reason,
+        },
     )
+
+
+_INSERT_EVENT = insert(AUDIT)
 
 
 @dataclass(frozen=True)

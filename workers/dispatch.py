@@ -117,14 +117,15 @@ def publish_batch(
     adapters: dict[int, Adapter] = {}
     outcomes: dict[int, DeliveryStatus] = {}
     try:
-        for job in load_jobs(engine, fenced):
-            account_id = job.account.id or 0
-            if account_id not in adapters:
-                adapters[account_id] = build_adapter(job.account.platform, job.account.settings)
-            outcome = publish_one(job, adapters[account_id], settings=settings, clock=clock)
-            delivery_id = job.delivery.id or 0
-            if finish(engine, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
-                outcomes[delivery_id] = outcome.status
+        with engine.connect() as conn:
+            for job in load_jobs(engine, fenced):
+                account_id = job.account.id or 0
+                if account_id not in adapters:
+                    adapters[account_id] = build_adapter(job.account.platform, job.account.settings)
+                outcome = publish_one(job, adapters[account_id], settings=settings, clock=clock)
+                delivery_id = job.delivery.id or 0
+                if finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
+                    outcomes[delivery_id] = outcome.status
     finally:
         for adapter in adapters.values():
             adapter.close()
