@@ -237,3 +237,33 @@ def test_deliveries_filter_by_due_time(client: httpx.Client, plan: dict[str, int
     assert [d["due_at"][:10] for d in found] == ["2027-02-15"]
     naive = client.get("/deliveries", params={"due_after": "2027-02-01T00:00:00"})
     assert naive.status_code == 422
+
+
+def test_a_rejected_post_carries_the_note_and_can_be_resubmitted(
+    client: httpx.Client, plan: dict[str, int]
+) -> None:
+    post = client.post("/posts", json=_post(plan)).json()
+    client.post(f"/posts/{post['id']}/submit", json={"version": 1})
+
+    silent = client.post(f"/posts/{post['id']}/reject", json={"version": 1})
+    assert silent.status_code == 422
+    assert silent.json()["detail"][0]["loc"][-1] == "note"
+    rejected = client.post(
+        f"/posts/{post['id']}/reject", json={"version": 1, "note": "Credit the gaffer by name."}
+    )
+    assert rejected.status_code == 200, rejected.text
+    assert (rejected.json()["status"], rejected.json()["review_note"]) == (
+        "rejected",
+        "Credit the gaffer by name.",
+    )
+    refused = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    assert refused.status_code == 409
+    again = client.post(f"/posts/{post['id']}/submit", json={"version": 1})
+    assert again.json()["status"] == "in_review"
+
+
+def test_templates_and_platforms_are_listed(client: httpx.Client) -> None:
+    templates = {t["name"]: t for t in client.get("/templates").json()}
+    assert {"casting_reveal", "crew_spotlight", "premiere_countdown"} <= set(templates)
+    assert templates["crew_spotlight"]["variables"] == ["department", "crew"]
+    assert {"outbox", "webhook"} <= set(client.get("/platforms").json())
