@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from scheduler.audit import add_recorded, record_event
 from scheduler.content import content_hash, render_delivery
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.models import (
@@ -29,7 +30,6 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.productions import get_production
-from scheduler.queue import record_event
 from scheduler.schemas import AnchorIn, PostCreate, PostEdit, RenderedDelivery
 from scheduler.timeline import Anchor, due_at, zone
 from workers.adapters.registry import build_adapter
@@ -138,19 +138,12 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
     )
     _set_anchor(post, data.anchor)
     _check_renders(post, production, plan, accounts)
-    session.add(post)
-    session.flush()
+    add_recorded(
+        session, post, actor=actor, action="post.created", after=data.model_dump(mode="json")
+    )
     for account in accounts:
         session.add(Delivery(post_id=post.id or 0, account_id=account.id or 0, due_at=plan.due_at))
     session.flush()
-    record_event(
-        session.connection(),
-        actor=actor,
-        action="post.created",
-        entity="post",
-        entity_id=post.id,
-        after=data.model_dump(mode="json"),
-    )
     return post
 
 
@@ -253,12 +246,19 @@ def _snapshot(post: Post) -> dict[str, Any]:
     }
 
 
-def submit_post(*, session: Session, post_id: int, version: int, actor: str) -> Post:
-    """Send a draft (or a rejected post) to review."""
+def _reviewable(session: Session, post_id: int, version: int, *states: PostStatus) -> Post:
+    """The post, locked, if it is still the version shown and in one of ``states``."""
     post = get_post(session=session, post_id=post_id, lock=True)
     _expect_version(post, version)
-    if post.status not in (PostStatus.draft, PostStatus.rejected):
-        raise Conflict(f"status: post {post_id} is {post.status}; only drafts are submitted")
+    if post.status not in states:
+        wanted = " or ".join(s.value for s in states)
+        raise Conflict(f"status: post {post_id} is {post.status}; this needs it {wanted}")
+    return post
+
+
+def submit_post(*, session: Session, post_id: int, version: int, actor: str) -> Post:
+    """Send a draft (or a rejected post) to review."""
+    post = _reviewable(session, post_id, version, PostStatus.draft, PostStatus.rejected)
     return _move(session, post, PostStatus.in_review, actor=actor, action="post.submitted")
 
 
@@ -266,10 +266,7 @@ def reject_post(
     *, session: Session, post_id: int, version: int, actor: str, note: str | None
 ) -> Post:
     """Send a post under review back to its author with a note."""
-    post = get_post(session=session, post_id=post_id, lock=True)
-    _expect_version(post, version)
-    if post.status != PostStatus.in_review:
-        raise Conflict(f"status: post {post_id} is {post.status}, not in review")
+    post = _reviewable(session, post_id, version, PostStatus.in_review)
     if not note:
         raise Invalid("note", "say why the post is rejected")
     post.review_note = note
@@ -346,10 +343,7 @@ def approve_post(
     *, session: Session, post_id: int, version: int, actor: str, note: str | None = None
 ) -> Approval:
     """Approve the version the reviewer saw, binding each unsent delivery's exact output."""
-    post = get_post(session=session, post_id=post_id, lock=True)
-    _expect_version(post, version)
-    if post.status != PostStatus.in_review:
-        raise Conflict(f"status: post {post_id} is {post.status}; submit it for review first")
+    post = _reviewable(session, post_id, version, PostStatus.in_review)
     previews = preview_post(session=session, post_id=post_id)
     unsent = {
         d.id: d for d in deliveries_of(session=session, post_id=post_id) if d.status in UNSENT

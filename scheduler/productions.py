@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 from sqlmodel import Session, col, select
 
+from scheduler.audit import add_recorded
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.models import Account, Milestone, Production
-from scheduler.queue import record_event
 from scheduler.schemas import AccountCreate, MilestoneCreate, ProductionCreate
 from scheduler.timeline import zone
 from workers.adapters.registry import UnknownPlatform, adapter_class
@@ -20,14 +20,11 @@ def create_production(*, session: Session, data: ProductionCreate, actor: str) -
     """Create a production; its timezone must be a real IANA zone."""
     zone(data.timezone)
     production = Production(title=data.title, kind=data.kind.value, timezone=data.timezone)
-    session.add(production)
-    session.flush()
-    record_event(
-        session.connection(),
+    add_recorded(
+        session,
+        production,
         actor=actor,
         action="production.created",
-        entity="production",
-        entity_id=production.id,
         after=data.model_dump(mode="json"),
     )
     return production
@@ -65,14 +62,11 @@ def add_milestone(
         at=data.at,
         tentative=data.tentative,
     )
-    session.add(milestone)
-    session.flush()
-    record_event(
-        session.connection(),
+    add_recorded(
+        session,
+        milestone,
         actor=actor,
         action="milestone.created",
-        entity="milestone",
-        entity_id=milestone.id,
         after=data.model_dump(mode="json"),
     )
     return milestone
@@ -100,14 +94,12 @@ def create_account(*, session: Session, data: AccountCreate, actor: str) -> Acco
     if taken is not None:
         raise Conflict(f"handle: {data.platform} account {data.handle} exists already")
     account = Account(platform=data.platform, handle=data.handle, settings=dict(data.settings))
-    session.add(account)
-    session.flush()
-    record_event(
-        session.connection(),
+    # The audit trail never holds an account's settings: they carry secrets.
+    add_recorded(
+        session,
+        account,
         actor=actor,
         action="account.created",
-        entity="account",
-        entity_id=account.id,
         after={"platform": data.platform, "handle": data.handle},
     )
     return account

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, select, update
 from sqlmodel import SQLModel
 
+from scheduler.audit import record_event
 from scheduler.models import CLAIMABLE, DeliveryStatus, utcnow
 
 DELIVERY = SQLModel.metadata.tables["delivery"]
-AUDIT = SQLModel.metadata.tables["auditevent"]
 _c = DELIVERY.c
 
 
@@ -189,36 +189,6 @@ def finish(
                 reason=outcome.error,
             )
     return bool(moved)
-
-
-def record_event(
-    conn: Connection,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> None:
-    """Append one AuditEvent inside the caller's transaction."""
-    conn.execute(
-        _INSERT_EVENT,
-        {
-            "at": utcnow(),
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "before": before,
-            "after": after,
-            "reason": reason,
-        },
-    )
-
-
-_INSERT_EVENT = insert(AUDIT)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,59 @@
+"""The audit trail: one append-only AuditEvent per change of state, in the change's own commit.
+
+Writing the event in the same transaction as the change means there is never a change without
+its record, nor a record of a change that rolled back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert
+from sqlmodel import Session, SQLModel
+
+import scheduler.models
+
+_INSERT_EVENT = insert(SQLModel.metadata.tables["auditevent"])
+
+
+def record_event(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Append one AuditEvent inside the caller's transaction."""
+    conn.execute(
+        _INSERT_EVENT,
+        {
+            "at": scheduler.models.utcnow(),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "reason": reason,
+        },
+    )
+
+
+def add_recorded(
+    session: Session, row: SQLModel, *, actor: str, action: str, after: dict[str, Any]
+) -> None:
+    """Insert ``row`` and record its creation; the entity is named after its table."""
+    session.add(row)
+    session.flush()
+    record_event(
+        session.connection(),
+        actor=actor,
+        action=action,
+        entity=str(type(row).__tablename__),
+        entity_id=getattr(row, "id", None),
+        after=after,
+    )
