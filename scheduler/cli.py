@@ -151,11 +151,20 @@ def up() -> None:
         send=celery_sender(celery_app, settings.queue_name),
     )
     ticking = service.start_background()
+    # uvicorn re-raises the signal that stopped it once it has shut down; turn that into a
+    # normal exit so the scheduler and the worker child are stopped too, never orphaned.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         uvicorn.run(create_app(), host=settings.api_host, port=settings.api_port)
+    except KeyboardInterrupt:
+        pass
     finally:
         ticking.shutdown(wait=False)
         stop_process(child)
+
+
+def _exit_quietly(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 @app.command()

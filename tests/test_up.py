@@ -1,0 +1,68 @@
+"""`callsheet up` on the embedded default: API, scheduler and worker from one command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import CALLSHEET
+from tests.test_compose import _free_port, _get_when_up
+
+
+def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CALLSHEET_")}
+    env |= {"CALLSHEET_API_PORT": str(port), "CALLSHEET_TICK_SECONDS": "0.5"}
+    log = (tmp_path / "up.log").open("wb")
+    up = subprocess.Popen(
+        [*CALLSHEET, "up"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _get_when_up(f"{base}/healthz", timeout=30)
+        with httpx.Client(base_url=base, headers={"X-Callsheet-Actor": "maya"}) as api:
+            production = api.post(
+                "/productions",
+                json={"title": "Night Shift", "kind": "film", "timezone": "Europe/London"},
+            ).json()
+            account = api.post(
+                "/accounts",
+                json={
+                    "platform": "outbox",
+                    "handle": "@nightshiftfilm",
+                    "settings": {"path": str(tmp_path / "feed.jsonl")},
+                },
+            ).json()
+            soon = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+            post = api.post(
+                "/posts",
+                json={
+                    "production_id": production["id"],
+                    "pillar": "on_set",
+                    "body": "First day on the {{ production.title }} set.",
+                    "anchor": {"at": soon},
+                    "account_ids": [account["id"]],
+                },
+            ).json()
+            api.post(f"/posts/{post['id']}/submit", json={"version": 1})
+            api.post(f"/posts/{post['id']}/approve", json={"version": 1})
+            deadline = time.monotonic() + 30
+            published: list[dict[str, object]] = []
+            while not published and time.monotonic() < deadline:
+                published = api.get("/deliveries", params={"status": "published"}).json()
+                time.sleep(0.2)
+        assert len(published) == 1, (tmp_path / "up.log").read_text()
+        assert "First day on the Night Shift set." in (tmp_path / "feed.jsonl").read_text()
+        assert (tmp_path / "callsheet.db").exists()  # the embedded default, in the cwd
+        assert (tmp_path / "callsheet-broker.db").exists()
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(30)
+        log.close()
+    assert up.returncode == 0
