@@ -167,6 +167,81 @@ def _exit_quietly(signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+@app.command("pause")
+def pause_command(
+    reason: Annotated[str, typer.Option(help="Why; shown to everyone who looks")],
+    everything: Annotated[
+        bool, typer.Option("--all", help="The kill switch: stop everything")
+    ] = False,
+    production: Annotated[int | None, typer.Option(help="Pause one production (id)")] = None,
+    account: Annotated[int | None, typer.Option(help="Pause one account (id)")] = None,
+    by: Annotated[str, typer.Option(help="Who is pausing")] = "cli",
+) -> None:
+    """Stop deliveries from going out: --all, --production ID or --account ID."""
+    from scheduler.db import session_scope
+    from scheduler.errors import CallsheetError
+    from scheduler.models import PauseScope
+    from scheduler.pauses import pause
+    from scheduler.schemas import PauseCreate
+
+    chosen = [everything, production is not None, account is not None]
+    if sum(chosen) != 1:
+        raise typer.BadParameter("give exactly one of --all, --production, --account")
+    scope = (
+        PauseScope.all
+        if everything
+        else (PauseScope.production if production is not None else PauseScope.account)
+    )
+    data = PauseCreate(scope=scope, production_id=production, account_id=account, reason=reason)
+    try:
+        with session_scope() as session:
+            row = pause(session=session, data=data, actor=by)
+    except CallsheetError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[yellow]paused ({row.scope}) as pause {row.id}: {row.reason}[/yellow]")
+
+
+@app.command("resume")
+def resume_command(
+    pause_id: Annotated[int, typer.Argument(help="The pause to end (see `callsheet pauses`)")],
+    by: Annotated[str, typer.Option(help="Who is resuming")] = "cli",
+) -> None:
+    """End a pause; what it held back goes out from the next tick."""
+    from scheduler.db import session_scope
+    from scheduler.errors import CallsheetError
+    from scheduler.pauses import resume
+
+    try:
+        with session_scope() as session:
+            row = resume(session=session, pause_id=pause_id, actor=by)
+    except CallsheetError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]resumed pause {row.id} ({row.scope})[/green]")
+
+
+@app.command("pauses")
+def pauses_command() -> None:
+    """List the pauses in force: what, who, since when, why."""
+    from scheduler.db import session_scope
+    from scheduler.pauses import list_pauses
+
+    table = Table("id", "scope", "target", "paused by", "since (UTC)", "reason")
+    with session_scope() as session:
+        for row in list_pauses(session=session):
+            target = row.production_id or row.account_id or ""
+            table.add_row(
+                str(row.id),
+                row.scope,
+                str(target),
+                row.paused_by,
+                f"{row.paused_at:%Y-%m-%d %H:%M}",
+                row.reason,
+            )
+    console.print(table)
+
+
 @app.command()
 def platforms() -> None:
     """List the installed platform adapters (plugins included)."""

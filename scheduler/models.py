@@ -206,6 +206,32 @@ class Delivery(SQLModel, table=True):
     )
 
 
+class PauseScope(StrEnum):
+    all = "all"  # the kill switch: nothing goes out anywhere
+    production = "production"
+    account = "account"
+
+
+class Pause(SQLModel, table=True):
+    """A stop on one production, one account, or everything, until someone resumes it.
+
+    While a pause is active (``resumed_at`` is empty) no delivery in its scope is claimed, and a
+    worker that already holds one gives it back instead of publishing it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(sa_type=String(20))
+    production_id: int | None = Field(default=None, foreign_key="production.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    reason: str = Field(sa_type=String(500))
+    paused_by: str = Field(sa_type=String(120))
+    paused_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    resumed_by: str | None = Field(default=None, sa_type=String(120))
+    resumed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+
+
 class AuditEvent(SQLModel, table=True):
     """An append-only record of one change of state: who, what, before, after, why."""
 

@@ -21,23 +21,49 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, or_, select, update
 from sqlmodel import SQLModel
 
 from scheduler.audit import record_event
-from scheduler.models import CLAIMABLE, DeliveryStatus, utcnow
+from scheduler.models import CLAIMABLE, DeliveryStatus, PauseScope, utcnow
 
 DELIVERY = SQLModel.metadata.tables["delivery"]
 _c = DELIVERY.c
+_post = SQLModel.metadata.tables["post"].c
+_pause = SQLModel.metadata.tables["pause"].c
+
+
+def not_paused() -> Any:
+    """No active pause covers the delivery: not everything, its production or its account."""
+    # Correlate explicitly: the production lookup sits two subqueries below the delivery.
+    production = (
+        select(_post.production_id).where(_post.id == _c.post_id).correlate(DELIVERY)
+    ).scalar_subquery()
+    active = select(_pause.id).correlate(DELIVERY).where(
+        _pause.resumed_at.is_(None),
+        or_(
+            _pause.scope == PauseScope.all.value,
+            and_(_pause.scope == PauseScope.account.value, _pause.account_id == _c.account_id),
+            and_(_pause.scope == PauseScope.production.value, _pause.production_id == production),
+        ),
+    )
+    return ~exists(active)
 
 
 def claimable_now(now: datetime) -> Any:
-    """The gates a delivery passes to be claimed: approved, due, in a claimable state."""
+    """The gates a delivery passes to be claimed: approved, due, claimable, not paused."""
     return and_(
         _c.status.in_([s.value for s in CLAIMABLE]),
         _c.due_at <= now,
         _c.approval_id.is_not(None),
+        not_paused(),
     )
+
+
+def is_paused(conn: Connection, delivery_id: int) -> bool:
+    """Whether a pause now covers this delivery (the worker asks just before publishing)."""
+    paused = select(_c.id).where(_c.id == delivery_id, ~not_paused())
+    return conn.execute(paused).first() is not None
 
 
 def claim_due(
@@ -67,12 +93,19 @@ def claim_due(
         return sorted(conn.execute(claim).scalars())
 
 
-def release(engine: Engine, *, owner: str) -> int:
-    """Give back a claim whose message could not be sent (nothing was published)."""
+def release(engine: Engine, *, owner: str, ids: Sequence[int] | None = None) -> int:
+    """Give back claimed deliveries (all of ``owner``'s, or just ``ids``); nothing was sent.
+
+    Used when a claim's message could not be sent, and by a worker that found a delivery
+    paused at the fence. The attempt is handed back too: nothing was tried.
+    """
+    held_by_owner = and_(_c.lease_owner == owner, _c.status == DeliveryStatus.claimed.value)
+    if ids is not None:
+        held_by_owner = and_(held_by_owner, _c.id.in_(list(ids)))
     with engine.begin() as conn:
         result = conn.execute(
             update(DELIVERY)
-            .where(_c.lease_owner == owner, _c.status == DeliveryStatus.claimed.value)
+            .where(held_by_owner)
             .values(
                 status=DeliveryStatus.scheduled.value,
                 lease_owner=None,
@@ -85,7 +118,7 @@ def release(engine: Engine, *, owner: str) -> int:
 
 
 def fence(engine: Engine, *, ids: Sequence[int], owner: str, lease_until: datetime) -> list[int]:
-    """Move this owner's claimed deliveries to ``publishing``; return those it moved."""
+    """Move this owner's claimed, unpaused deliveries to ``publishing``; return those moved."""
     if not ids:
         return []
     with engine.begin() as conn:
@@ -95,6 +128,7 @@ def fence(engine: Engine, *, ids: Sequence[int], owner: str, lease_until: dateti
                 _c.id.in_(list(ids)),
                 _c.status == DeliveryStatus.claimed.value,
                 _c.lease_owner == owner,
+                not_paused(),
             )
             .values(
                 status=DeliveryStatus.publishing.value,
@@ -136,6 +170,36 @@ def _finish_statement(*columns: str) -> Any:
         )
         .values(lease_until=None, updated_at=bindparam("b_updated_at"), **values)
     )
+
+
+_GIVE_BACK = (
+    update(DELIVERY)
+    .where(
+        _c.id == bindparam("b_id"),
+        _c.lease_owner == bindparam("b_owner"),
+        _c.status == DeliveryStatus.publishing.value,
+    )
+    .values(
+        status=DeliveryStatus.scheduled.value,
+        lease_owner=None,
+        lease_until=None,
+        attempt=_c.attempt - 1,
+        last_error=bindparam("b_reason"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+
+
+def give_back(conn: Connection, *, delivery_id: int, owner: str, reason: str) -> bool:
+    """Return a fenced delivery, untried, to ``scheduled`` (a pause came in just before)."""
+    with conn.begin():
+        params = {
+            "b_id": delivery_id,
+            "b_owner": owner,
+            "b_reason": reason,
+            "b_updated_at": utcnow(),
+        }
+        return bool(conn.execute(_GIVE_BACK, params).rowcount)
 
 
 _FINISH_PUBLISHED = _finish_statement("external_id", "external_url", "published_at")

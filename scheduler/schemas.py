@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from scheduler.models import ContentPillar, MilestoneKind, ProductionKind
+from scheduler.models import ContentPillar, MilestoneKind, PauseScope, ProductionKind
 
 
 class Input(BaseModel):
@@ -144,3 +144,22 @@ class PostPublic(Output):
     version: int
     review_note: str | None
     deliveries: list[DeliveryPublic] = Field(default_factory=list)
+
+
+class PauseCreate(Input):
+    scope: PauseScope = Field(description="all (the kill switch), production or account")
+    production_id: int | None = None
+    account_id: int | None = None
+    reason: str = Field(min_length=1, max_length=500, examples=["Lead actor news; hold all"])
+
+
+class PausePublic(Output):
+    id: int
+    scope: str
+    production_id: int | None
+    account_id: int | None
+    reason: str
+    paused_by: str
+    paused_at: datetime
+    resumed_by: str | None
+    resumed_at: datetime | None

@@ -267,3 +267,29 @@ def test_templates_and_platforms_are_listed(client: httpx.Client) -> None:
     assert {"casting_reveal", "crew_spotlight", "premiere_countdown"} <= set(templates)
     assert templates["crew_spotlight"]["variables"] == ["department", "crew"]
     assert {"outbox", "webhook"} <= set(client.get("/platforms").json())
+
+
+def test_pause_and_resume_over_the_api(client: httpx.Client, plan: dict[str, int]) -> None:
+    missing = client.post("/pauses", json={"scope": "production", "reason": "Hold"})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"][-1] == "production_id"
+
+    started = client.post(
+        "/pauses",
+        json={
+            "scope": "production",
+            "production_id": plan["production"],
+            "reason": "Premiere date under negotiation",
+        },
+    )
+    assert started.status_code == 201, started.text
+    shown = client.get("/pauses").json()
+    assert [(p["paused_by"], p["reason"]) for p in shown] == [
+        ("maya", "Premiere date under negotiation")
+    ]
+
+    pause_id = started.json()["id"]
+    assert client.post(f"/pauses/{pause_id}/resume").json()["resumed_by"] == "maya"
+    assert client.post(f"/pauses/{pause_id}/resume").status_code == 409
+    assert client.get("/pauses").json() == []
+    assert len(client.get("/pauses", params={"active": False}).json()) == 1

@@ -34,7 +34,7 @@ from scheduler.models import (
     Post,
     Production,
 )
-from scheduler.queue import Outcome, fence, finish
+from scheduler.queue import Outcome, fence, finish, give_back, is_paused, release
 from workers.adapters.base import (
     Adapter,
     AuthExpired,
@@ -111,19 +111,37 @@ def publish_batch(
     lease_until = machine_now() + timedelta(seconds=settings.lease_seconds)
     fenced = fence(engine, ids=delivery_ids, owner=owner, lease_until=lease_until)
     if len(fenced) < len(delivery_ids):
+        # Paused since the claim: hand those back now rather than when the lease runs out.
+        # Stale or duplicate ones are not this owner's to release, so nothing happens to them.
+        unfenced = [i for i in delivery_ids if i not in set(fenced)]
+        released = release(engine, owner=owner, ids=unfenced)
         log.info(
-            "dropped %d stale or duplicate deliveries of %s", len(delivery_ids) - len(fenced), owner
+            "%s: %d paused and given back, %d stale or duplicate dropped",
+            owner,
+            released,
+            len(unfenced) - released,
         )
     adapters: dict[int, Adapter] = {}
     outcomes: dict[int, DeliveryStatus] = {}
     try:
         with engine.connect() as conn:
             for job in load_jobs(engine, fenced):
+                delivery_id = job.delivery.id or 0
+                with conn.begin():
+                    paused = is_paused(conn, delivery_id)
+                if paused:  # the kill switch works mid-batch too
+                    give_back(
+                        conn,
+                        delivery_id=delivery_id,
+                        owner=owner,
+                        reason="paused before it was published",
+                    )
+                    outcomes[delivery_id] = DeliveryStatus.scheduled
+                    continue
                 account_id = job.account.id or 0
                 if account_id not in adapters:
                     adapters[account_id] = build_adapter(job.account.platform, job.account.settings)
                 outcome = publish_one(job, adapters[account_id], settings=settings, clock=clock)
-                delivery_id = job.delivery.id or 0
                 if finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
                     outcomes[delivery_id] = outcome.status
     finally:
