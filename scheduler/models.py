@@ -104,11 +104,31 @@ UNSENT = (
 )
 
 
+class PastDuePolicy(StrEnum):
+    """What a reflow does with a delivery whose new due time has already passed."""
+
+    hold = "hold"  # a person decides (the default)
+    send_now = "send_now"
+    skip = "skip"
+
+
+class HoldReason(StrEnum):
+    """Why a delivery is ``held``: a code, so releasing one kind of hold leaves the others."""
+
+    tentative = "tentative"  # its milestone's date is not confirmed
+    past_due = "past_due"  # a reflow moved it into the past
+    content = "content"  # the rendered text no longer matches the approval
+    account = "account"  # the account needs reconnecting
+
+
 class Production(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(sa_type=String(200))
     kind: str = Field(sa_type=String(20))
     timezone: str = Field(sa_type=String(64))
+    past_due_policy: str = Field(default=PastDuePolicy.hold, sa_type=String(20))
+    #: Whether approvals survive a milestone move when the rendered text is unchanged.
+    keep_approvals_on_reflow: bool = True
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -200,6 +220,7 @@ class Delivery(SQLModel, table=True):
     external_id: str | None = Field(default=None, sa_type=String(200))
     external_url: str | None = Field(default=None, sa_type=String(500))
     last_error: str | None = None
+    held_for: str | None = Field(default=None, sa_type=String(20))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

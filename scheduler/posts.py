@@ -23,6 +23,7 @@ from scheduler.models import (
     Approval,
     Delivery,
     DeliveryStatus,
+    HoldReason,
     Milestone,
     Post,
     PostStatus,
@@ -358,10 +359,16 @@ def approve_post(
     )
     session.add(approval)
     session.flush()
+    milestone = session.get(Milestone, post.anchor_milestone_id or 0)
+    tentative = milestone if milestone is not None and milestone.tentative else None
     for delivery_id in hashes:
         delivery = unsent[int(delivery_id)]
         delivery.approval_id = approval.id
-        if delivery.status == DeliveryStatus.pending:
+        if tentative is not None:  # approved, but waits for the date to be confirmed
+            delivery.status = DeliveryStatus.held.value
+            delivery.held_for = HoldReason.tentative.value
+            delivery.last_error = f"held: '{tentative.name}' is tentative"
+        elif delivery.status == DeliveryStatus.pending:
             delivery.status = DeliveryStatus.scheduled.value
         delivery.updated_at = utcnow()
         session.add(delivery)

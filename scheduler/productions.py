@@ -19,7 +19,13 @@ from workers.adapters.registry import UnknownPlatform, adapter_class
 def create_production(*, session: Session, data: ProductionCreate, actor: str) -> Production:
     """Create a production; its timezone must be a real IANA zone."""
     zone(data.timezone)
-    production = Production(title=data.title, kind=data.kind.value, timezone=data.timezone)
+    production = Production(
+        title=data.title,
+        kind=data.kind.value,
+        timezone=data.timezone,
+        past_due_policy=data.past_due_policy.value,
+        keep_approvals_on_reflow=data.keep_approvals_on_reflow,
+    )
     add_recorded(
         session,
         production,

@@ -25,11 +25,13 @@ from sqlalchemy import Connection, Engine, and_, bindparam, exists, or_, select,
 from sqlmodel import SQLModel
 
 from scheduler.audit import record_event
-from scheduler.models import CLAIMABLE, DeliveryStatus, PauseScope, utcnow
+from scheduler.models import CLAIMABLE, DeliveryStatus, HoldReason, PauseScope, utcnow
 
 DELIVERY = SQLModel.metadata.tables["delivery"]
 _c = DELIVERY.c
-_post = SQLModel.metadata.tables["post"].c
+POST = SQLModel.metadata.tables["post"]
+MILESTONE = SQLModel.metadata.tables["milestone"]
+_post = POST.c
 _pause = SQLModel.metadata.tables["pause"].c
 
 
@@ -39,24 +41,43 @@ def not_paused() -> Any:
     production = (
         select(_post.production_id).where(_post.id == _c.post_id).correlate(DELIVERY)
     ).scalar_subquery()
-    active = select(_pause.id).correlate(DELIVERY).where(
-        _pause.resumed_at.is_(None),
-        or_(
-            _pause.scope == PauseScope.all.value,
-            and_(_pause.scope == PauseScope.account.value, _pause.account_id == _c.account_id),
-            and_(_pause.scope == PauseScope.production.value, _pause.production_id == production),
-        ),
+    active = (
+        select(_pause.id)
+        .correlate(DELIVERY)
+        .where(
+            _pause.resumed_at.is_(None),
+            or_(
+                _pause.scope == PauseScope.all.value,
+                and_(_pause.scope == PauseScope.account.value, _pause.account_id == _c.account_id),
+                and_(
+                    _pause.scope == PauseScope.production.value, _pause.production_id == production
+                ),
+            ),
+        )
     )
     return ~exists(active)
 
 
+def not_tentative() -> Any:
+    """The delivery's milestone, if it has one, has a confirmed date (fail closed)."""
+    tentative = (
+        select(_post.id)
+        .select_from(POST.join(MILESTONE, MILESTONE.c.id == _post.anchor_milestone_id))
+        .where(_post.id == _c.post_id, MILESTONE.c.tentative.is_(True))
+        .correlate(DELIVERY)
+    )
+    return ~exists(tentative)
+
+
 def claimable_now(now: datetime) -> Any:
-    """The gates a delivery passes to be claimed: approved, due, claimable, not paused."""
+    """The gates a delivery passes to be claimed: approved, due, claimable, not paused, and
+    not anchored to a tentative milestone."""
     return and_(
         _c.status.in_([s.value for s in CLAIMABLE]),
         _c.due_at <= now,
         _c.approval_id.is_not(None),
         not_paused(),
+        not_tentative(),
     )
 
 
@@ -151,6 +172,8 @@ class Outcome:
     published_at: datetime | None = None
     #: For ``retrying``: when it is due again (schedule time).
     due_at: datetime | None = None
+    #: For ``held``: which kind of hold, so it can be released by kind.
+    held_for: HoldReason | None = None
 
 
 def _finish_statement(*columns: str) -> Any:
@@ -159,7 +182,7 @@ def _finish_statement(*columns: str) -> Any:
     The reaper may have marked a slow publish ``unknown``; the owner's real answer still lands.
     """
     values: dict[str, Any] = {
-        name: bindparam(f"b_{name}") for name in ("status", "last_error", *columns)
+        name: bindparam(f"b_{name}") for name in ("status", "last_error", "held_for", *columns)
     }
     return (
         update(DELIVERY)
@@ -225,6 +248,7 @@ def finish(
         "b_owner": owner,
         "b_status": status.value,
         "b_last_error": outcome.error,
+        "b_held_for": outcome.held_for.value if outcome.held_for else None,
         "b_updated_at": utcnow(),
     }
     if status is DeliveryStatus.published:

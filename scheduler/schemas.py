@@ -11,7 +11,13 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from scheduler.models import ContentPillar, MilestoneKind, PauseScope, ProductionKind
+from scheduler.models import (
+    ContentPillar,
+    MilestoneKind,
+    PastDuePolicy,
+    PauseScope,
+    ProductionKind,
+)
 
 
 class Input(BaseModel):
@@ -26,6 +32,13 @@ class ProductionCreate(Input):
     title: str = Field(min_length=1, max_length=200)
     kind: ProductionKind
     timezone: str = Field(min_length=1, max_length=64, examples=["Europe/London"])
+    past_due_policy: PastDuePolicy = Field(
+        default=PastDuePolicy.hold,
+        description="What a milestone move does with a delivery it pushes into the past",
+    )
+    keep_approvals_on_reflow: bool = Field(
+        default=True, description="Keep approvals across a move when the text is unchanged"
+    )
 
 
 class ProductionPublic(Output):
@@ -33,6 +46,8 @@ class ProductionPublic(Output):
     title: str
     kind: str
     timezone: str
+    past_due_policy: str
+    keep_approvals_on_reflow: bool
 
 
 class MilestoneCreate(Input):
@@ -40,6 +55,22 @@ class MilestoneCreate(Input):
     name: str = Field(min_length=1, max_length=120)
     at: AwareDatetime = Field(description="When it happens, with its timezone offset")
     tentative: bool = False
+
+
+class MilestoneMove(Input):
+    """A new date and/or a change of tentativeness; unsent anchored posts follow."""
+
+    at: AwareDatetime | None = None
+    tentative: bool | None = None
+
+
+class MovedDelivery(BaseModel):
+    delivery_id: int
+    post_id: int
+    old_due_at: datetime
+    new_due_at: datetime
+    status: str
+    note: str | None
 
 
 class MilestonePublic(Output):
@@ -163,3 +194,8 @@ class PausePublic(Output):
     paused_at: datetime
     resumed_by: str | None
     resumed_at: datetime | None
+
+
+class MilestoneMoved(BaseModel):
+    milestone: MilestonePublic
+    moved: list[MovedDelivery]

@@ -293,3 +293,26 @@ def test_pause_and_resume_over_the_api(client: httpx.Client, plan: dict[str, int
     assert client.post(f"/pauses/{pause_id}/resume").status_code == 409
     assert client.get("/pauses").json() == []
     assert len(client.get("/pauses", params={"active": False}).json()) == 1
+
+
+def test_moving_a_milestone_answers_with_what_moved(
+    client: httpx.Client, plan: dict[str, int]
+) -> None:
+    post = client.post("/posts", json=_post(plan)).json()
+    path = f"/productions/{plan['production']}/milestones/{plan['milestone']}"
+
+    moved = client.patch(path, json={"at": "2027-03-22T19:00:00+00:00"})
+
+    assert moved.status_code == 200, moved.text
+    (entry,) = moved.json()["moved"]
+    assert entry["delivery_id"] == post["deliveries"][0]["id"]
+    assert entry["old_due_at"].startswith("2027-02-15T18:00")
+    assert entry["new_due_at"].startswith("2027-03-08T18:00")
+    assert moved.json()["milestone"]["at"].startswith("2027-03-22T19:00")
+    naive = client.patch(path, json={"at": "2027-03-22T19:00:00"})
+    assert naive.status_code == 422
+    assert naive.json()["detail"][0]["loc"][-1] == "at"
+    elsewhere = client.patch(
+        f"/productions/999/milestones/{plan['milestone']}", json={"tentative": True}
+    )
+    assert elsewhere.status_code == 404

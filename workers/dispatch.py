@@ -30,6 +30,7 @@ from scheduler.models import (
     Approval,
     Delivery,
     DeliveryStatus,
+    HoldReason,
     Milestone,
     Post,
     Production,
@@ -162,12 +163,15 @@ def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock)
             due_at=job.delivery.due_at,
         )
     except RenderError as exc:
-        return Outcome(status=held, error=f"rendering failed: {exc.message}")
+        return Outcome(
+            status=held, error=f"rendering failed: {exc.message}", held_for=HoldReason.content
+        )
     digest = content_hash(rendered, job.account)
     approved = job.approval.delivery_hashes.get(str(job.delivery.id)) if job.approval else None
     if approved != digest:
         return Outcome(
             status=held,
+            held_for=HoldReason.content,
             error="the rendered content differs from what was approved; it needs a new approval",
         )
     request = PublishRequest(
@@ -190,7 +194,11 @@ def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock)
     except Transient as exc:
         return _retry_or_fail(job.delivery.attempt, exc.message, settings=settings, clock=clock)
     except AuthExpired as exc:
-        return Outcome(status=held, error=f"the account needs reconnecting: {exc.message}")
+        return Outcome(
+            status=held,
+            error=f"the account needs reconnecting: {exc.message}",
+            held_for=HoldReason.account,
+        )
     except Permanent as exc:
         return Outcome(status=DeliveryStatus.failed, error=exc.message)
     except Unknown as exc:

@@ -5,8 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from scheduler import productions as service
+from scheduler import reflow
 from scheduler.api.deps import ActorDep, SessionDep
-from scheduler.schemas import MilestoneCreate, MilestonePublic, ProductionCreate, ProductionPublic
+from scheduler.clock import Clock
+from scheduler.models import Milestone
+from scheduler.schemas import (
+    MilestoneCreate,
+    MilestoneMove,
+    MilestoneMoved,
+    MilestonePublic,
+    MovedDelivery,
+    ProductionCreate,
+    ProductionPublic,
+)
 
 router = APIRouter(prefix="/productions", tags=["productions"])
 
@@ -46,3 +57,30 @@ def add_milestone(
 def list_milestones(production_id: int, session: SessionDep) -> list[MilestonePublic]:
     found = service.list_milestones(session=session, production_id=production_id)
     return [MilestonePublic.model_validate(m) for m in found]
+
+
+@router.patch("/{production_id}/milestones/{milestone_id}")
+def move_milestone(
+    production_id: int,
+    milestone_id: int,
+    data: MilestoneMove,
+    session: SessionDep,
+    actor: ActorDep,
+) -> MilestoneMoved:
+    """Move a milestone (or confirm / un-confirm its date); answers with every delivery that
+    moved, its old and new due time, and what became of it."""
+    moves = reflow.move_milestone(
+        session=session,
+        production_id=production_id,
+        milestone_id=milestone_id,
+        at=data.at,
+        tentative=data.tentative,
+        actor=actor,
+        now=Clock.from_settings().now(),
+    )
+    session.commit()
+    milestone = session.get(Milestone, milestone_id)
+    return MilestoneMoved(
+        milestone=MilestonePublic.model_validate(milestone),
+        moved=[MovedDelivery.model_validate(vars(m)) for m in moves],
+    )

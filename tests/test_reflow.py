@@ -1,0 +1,244 @@
+"""Moving a milestone: reflow, past-due policy, tentative dates, approvals that survive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from scheduler.errors import NotFound
+from scheduler.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
+from scheduler.posts import approve_post, create_post, submit_post
+from scheduler.queue import claim_due, fence, lease_deadline
+from scheduler.reflow import move_milestone
+from scheduler.schemas import AnchorIn, PostCreate
+from tests import factories
+
+LONDON = ZoneInfo("Europe/London")
+PREMIERE = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)  # GMT
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def _anchored(
+    session: Session,
+    production: int,
+    milestone: int,
+    accounts: list[int],
+    *,
+    offset: str,
+    local: str | None = "18:00",
+    template: str | None = None,
+    approve: bool = True,
+) -> Post:
+    body = None if template else "Night shift, behind the scenes: {{ production.title }}."
+    variables = {"days_to_go": 14, "event": "the premiere"} if template else {}
+    post = create_post(
+        session=session,
+        actor="maya",
+        data=PostCreate(
+            production_id=production,
+            pillar=ContentPillar.countdown,
+            body=body,
+            template=template,
+            variables=variables,
+            anchor=AnchorIn(
+                milestone_id=milestone,
+                offset=offset,
+                local_time=time.fromisoformat(local) if local else None,
+            ),
+            account_ids=accounts,
+        ),
+    )
+    if approve:
+        submit_post(session=session, post_id=post.id or 0, version=1, actor="maya")
+        approve_post(session=session, post_id=post.id or 0, version=1, actor="dev")
+    return post
+
+
+def _setup(session: Session, tmp_path: Path, **production: object) -> tuple[int, int, int]:
+    made = factories.production(session)
+    for key, value in production.items():
+        setattr(made, key, value)
+    session.add(made)
+    milestone = factories.premiere(session, made.id or 0, PREMIERE)
+    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    return made.id or 0, milestone, account.id or 0
+
+
+def _deliveries(session: Session, post: Post) -> list[Delivery]:
+    session.expire_all()
+    return list(session.exec(select(Delivery).where(Delivery.post_id == post.id)))
+
+
+def test_a_premiere_that_slips_three_weeks_takes_its_posts_along(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    production, premiere, account = _setup(session, tmp_path)
+    plain = _anchored(session, production, premiere, [account], offset="-P14D")
+    dated = _anchored(
+        session, production, premiere, [account], offset="-P7D", template="premiere_countdown"
+    )
+    session.commit()
+
+    later = PREMIERE + timedelta(weeks=3)  # 22 March: still GMT; -P14D lands on 8 March
+    moves = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=later,
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+
+    by_post = {m.post_id: m for m in moves}
+    assert by_post[plain.id].old_due_at == datetime(2027, 2, 15, 18, 0, tzinfo=UTC)
+    assert by_post[plain.id].new_due_at == datetime(2027, 3, 8, 18, 0, tzinfo=UTC)
+    (kept,) = _deliveries(session, plain)
+    assert (kept.status, kept.due_at) == ("scheduled", by_post[plain.id].new_due_at)
+    assert kept.approval_id is not None  # same words, approval survives
+    (redo,) = _deliveries(session, dated)
+    assert (redo.status, redo.approval_id) == ("pending", None)  # it prints the date
+    assert session.get(Post, dated.id).status == "in_review"  # type: ignore[union-attr]
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "milestone.moved")).one()
+    assert event.after is not None
+    assert event.after["moved"] == 2
+
+
+def test_local_time_is_kept_when_the_move_crosses_daylight_saving(
+    session: Session, tmp_path: Path
+) -> None:
+    production, premiere, account = _setup(session, tmp_path)
+    post = _anchored(session, production, premiere, [account], offset="-P1D")
+    session.commit()
+    move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=datetime(2027, 4, 12, 18, 0, tzinfo=UTC),
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    (delivery,) = _deliveries(session, post)
+    assert delivery.due_at.astimezone(LONDON).time() == time(18, 0)  # BST now
+    assert delivery.due_at == datetime(2027, 4, 11, 17, 0, tzinfo=UTC)
+
+
+def test_in_flight_and_published_deliveries_never_move(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    production, premiere, account = _setup(session, tmp_path)
+    post = _anchored(session, production, premiere, [account], offset="-P14D")
+    session.commit()
+    due = datetime(2027, 2, 15, 18, 0, tzinfo=UTC)
+    (claimed,) = claim_due(
+        engine, now=due, owner="w", limit=5, lease_until=lease_deadline(datetime.now(UTC), 300)
+    )
+    fence(engine, ids=[claimed], owner="w", lease_until=lease_deadline(datetime.now(UTC), 300))
+
+    moves = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=PREMIERE + timedelta(days=30),
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    assert moves == []
+    (delivery,) = _deliveries(session, post)
+    assert (delivery.status, delivery.due_at) == ("publishing", due)
+
+
+@pytest.mark.parametrize(
+    ("policy", "status"), [("hold", "held"), ("send_now", "scheduled"), ("skip", "cancelled")]
+)
+def test_moved_into_the_past_follows_the_production_policy(
+    session: Session, tmp_path: Path, policy: str, status: str
+) -> None:
+    production, premiere, account = _setup(session, tmp_path, past_due_policy=policy)
+    post = _anchored(session, production, premiere, [account], offset="-P14D")
+    session.commit()
+    earlier = NOW + timedelta(days=3)  # -P14D is now eleven days ago
+    (move,) = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=earlier,
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    (delivery,) = _deliveries(session, post)
+    assert delivery.status == status
+    assert move.note is not None
+    assert "past" in move.note
+    if policy == "send_now":
+        assert delivery.due_at == NOW
+    if policy == "hold":
+        assert delivery.held_for == "past_due"
+
+
+def test_a_tentative_premiere_holds_approved_posts_until_confirmed(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    production, premiere, account = _setup(session, tmp_path)
+    milestone = session.get(Milestone, premiere)
+    assert milestone is not None
+    milestone.tentative = True
+    session.add(milestone)
+    post = _anchored(session, production, premiere, [account], offset="-P14D")
+    session.commit()
+    (delivery,) = _deliveries(session, post)
+    session.commit()
+    assert (delivery.status, delivery.held_for) == ("held", "tentative")
+    assert (
+        claim_due(
+            engine,
+            now=PREMIERE,
+            owner="w",
+            limit=5,
+            lease_until=lease_deadline(datetime.now(UTC), 60),
+        )
+        == []
+    )
+
+    (move,) = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=None,
+        tentative=False,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    assert (move.status, move.note) == ("scheduled", "milestone confirmed")
+    claimed = claim_due(
+        engine, now=PREMIERE, owner="w", limit=5, lease_until=lease_deadline(datetime.now(UTC), 60)
+    )
+    assert claimed == [delivery.id]
+
+
+def test_a_milestone_of_another_production_is_not_found(session: Session, tmp_path: Path) -> None:
+    _, premiere, _ = _setup(session, tmp_path)
+    other = factories.production(session)
+    with pytest.raises(NotFound):
+        move_milestone(
+            session=session,
+            production_id=other.id or 0,
+            milestone_id=premiere,
+            at=PREMIERE,
+            tentative=None,
+            actor="dev",
+            now=NOW,
+        )
+    assert session.get(Production, other.id) is not None
