@@ -118,6 +118,7 @@ class HoldReason(StrEnum):
     tentative = "tentative"  # its milestone's date is not confirmed
     past_due = "past_due"  # a reflow moved it into the past
     content = "content"  # the rendered text no longer matches the approval
+    embargo = "embargo"  # an embargo rule covers it (the rule is named in last_error)
     account = "account"  # the account needs reconnecting
 
 
@@ -223,6 +224,24 @@ class Delivery(SQLModel, table=True):
     held_for: str | None = Field(default=None, sa_type=String(20))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class EmbargoRule(SQLModel, table=True):
+    """Posts tagged ``tag`` may not go out before ``milestone`` + ``offset``.
+
+    "Casting news before the casting announcement", "spoilers before premiere + 7 days". A
+    tentative milestone keeps its embargo closed: an unconfirmed date lifts nothing.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int = Field(foreign_key="production.id", index=True)
+    tag: str = Field(sa_type=String(60))
+    milestone_id: int = Field(foreign_key="milestone.id")
+    offset: str = Field(default="PT0S", sa_type=String(40))
+    created_by: str = Field(sa_type=String(120))
+    created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.audit import add_recorded, record_event
 from scheduler.content import content_hash, render_delivery
+from scheduler.embargoes import check_approval
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.models import (
     UNSENT,
@@ -350,6 +351,7 @@ def approve_post(
         d.id: d for d in deliveries_of(session=session, post_id=post_id) if d.status in UNSENT
     }
     hashes = {str(p.delivery_id): p.content_hash for p in previews if p.delivery_id in unsent}
+    check_approval(session=session, post=post, deliveries=list(unsent.values()))
     approval = Approval(
         post_id=post_id,
         post_version=post.version,

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, exists, or_, select,
 from sqlmodel import SQLModel
 
 from scheduler.audit import record_event
+from scheduler.embargoes import hold_embargoed
 from scheduler.models import CLAIMABLE, DeliveryStatus, HoldReason, PauseScope, utcnow
 
 DELIVERY = SQLModel.metadata.tables["delivery"]
@@ -111,7 +112,9 @@ def claim_due(
         .returning(_c.id)
     )
     with engine.begin() as conn:
-        return sorted(conn.execute(claim).scalars())
+        claimed = sorted(conn.execute(claim).scalars())
+        held = hold_embargoed(conn, claimed, now=now)
+        return [i for i in claimed if i not in held]
 
 
 def release(engine: Engine, *, owner: str, ids: Sequence[int] | None = None) -> int:

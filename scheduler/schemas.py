@@ -199,3 +199,18 @@ class PausePublic(Output):
 class MilestoneMoved(BaseModel):
     milestone: MilestonePublic
     moved: list[MovedDelivery]
+
+
+class EmbargoCreate(Input):
+    tag: str = Field(min_length=1, max_length=60, examples=["casting", "spoiler"])
+    milestone_id: int
+    offset: str = Field(default="PT0S", max_length=40, examples=["PT0S", "+P7D"])
+
+
+class EmbargoPublic(Output):
+    id: int
+    production_id: int
+    tag: str
+    milestone_id: int
+    offset: str
+    created_by: str

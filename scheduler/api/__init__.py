@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from scheduler.api.routes import accounts, deliveries, pauses, posts, productions
+from scheduler.api.routes import accounts, calendar, deliveries, pauses, posts, productions
 from scheduler.errors import Conflict, Invalid, NotFound
 
 
@@ -16,7 +16,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Behind-the-scenes posts anchored to production milestones.",
     )
-    for module in (productions, accounts, posts, deliveries, pauses):
+    for module in (productions, accounts, posts, deliveries, pauses, calendar):
         app.include_router(module.router)
 
     @app.exception_handler(Invalid)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from sqlmodel import select
 
+from scheduler import embargoes, reflow
 from scheduler import productions as service
-from scheduler import reflow
 from scheduler.api.deps import ActorDep, SessionDep
 from scheduler.clock import Clock
-from scheduler.models import Milestone
+from scheduler.models import EmbargoRule, Milestone
 from scheduler.schemas import (
+    EmbargoCreate,
+    EmbargoPublic,
     MilestoneCreate,
     MilestoneMove,
     MilestoneMoved,
@@ -84,3 +87,21 @@ def move_milestone(
         milestone=MilestonePublic.model_validate(milestone),
         moved=[MovedDelivery.model_validate(vars(m)) for m in moves],
     )
+
+
+@router.post("/{production_id}/embargoes", status_code=status.HTTP_201_CREATED)
+def add_embargo(
+    production_id: int, data: EmbargoCreate, session: SessionDep, actor: ActorDep
+) -> EmbargoPublic:
+    """Posts tagged ``tag`` may not go out before the milestone (plus ``offset``)."""
+    service.get_production(session=session, production_id=production_id)
+    rule = embargoes.add_rule(session=session, production_id=production_id, data=data, actor=actor)
+    session.commit()
+    return EmbargoPublic.model_validate(rule)
+
+
+@router.get("/{production_id}/embargoes")
+def list_embargoes(production_id: int, session: SessionDep) -> list[EmbargoPublic]:
+    service.get_production(session=session, production_id=production_id)
+    rules = session.exec(select(EmbargoRule).where(EmbargoRule.production_id == production_id))
+    return [EmbargoPublic.model_validate(r) for r in rules]
