@@ -153,6 +153,11 @@ class Account(SQLModel, table=True):
     platform: str = Field(sa_type=String(40))
     handle: str = Field(sa_type=String(120))
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: Where the account's audience lives; quiet hours are read in this zone.
+    audience_timezone: str | None = Field(default=None, sa_type=String(64))
+    #: No posts from ``quiet_start`` to ``quiet_end`` (audience time; may cross midnight).
+    quiet_start: time | None = None
+    quiet_end: time | None = None
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -222,6 +227,8 @@ class Delivery(SQLModel, table=True):
     external_url: str | None = Field(default=None, sa_type=String(500))
     last_error: str | None = None
     held_for: str | None = Field(default=None, sa_type=String(20))
+    #: Why ``due_at`` differs from what the anchor says (a blackout, quiet hours).
+    schedule_note: str | None = Field(default=None, sa_type=String(500))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -244,6 +251,20 @@ class EmbargoRule(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class Blackout(SQLModel, table=True):
+    """A window in which nothing goes out: one production's (``production_id``) or everyone's.
+
+    A due time inside it moves to the window's end, and the delivery says so.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int | None = Field(default=None, foreign_key="production.id", index=True)
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reason: str = Field(sa_type=String(500))
+    created_by: str = Field(sa_type=String(120))
 
 
 class PauseScope(StrEnum):

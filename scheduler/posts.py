@@ -34,6 +34,7 @@ from scheduler.models import (
 from scheduler.productions import get_production
 from scheduler.schemas import AnchorIn, PostCreate, PostEdit, RenderedDelivery
 from scheduler.timeline import Anchor, due_at, zone
+from scheduler.windows import QuietHours, Window, blackouts_for, first_allowed
 from workers.adapters.registry import build_adapter
 from workers.render import RenderError
 
@@ -42,10 +43,17 @@ IN_FLIGHT = (DeliveryStatus.claimed.value, DeliveryStatus.publishing.value)
 
 @dataclass(frozen=True)
 class Plan:
-    """A post's anchor resolved: its milestone (if any) and due time."""
+    """A post's anchor resolved: its milestone (if any), due time, and the windows that apply."""
 
     milestone: Milestone | None
     due_at: datetime
+    production: Production
+    blackouts: list[Window]
+
+    def for_account(self, account: Account) -> tuple[datetime, str | None]:
+        """The due time on ``account``, out of blackouts and its quiet hours, and why it moved."""
+        quiet = QuietHours.of(account, self.production)
+        return first_allowed(self.due_at, blackouts=self.blackouts, quiet=quiet)
 
 
 def _plan(session: Session, production: Production, anchor: AnchorIn) -> Plan:
@@ -66,7 +74,12 @@ def _plan(session: Session, production: Production, anchor: AnchorIn) -> Plan:
     when = due_at(
         spec, milestone_at=milestone.at if milestone else None, tz=zone(production.timezone)
     )
-    return Plan(milestone=milestone, due_at=when)
+    return Plan(
+        milestone=milestone,
+        due_at=when,
+        production=production,
+        blackouts=blackouts_for(session, production.id or 0),
+    )
 
 
 def _accounts(session: Session, ids: list[int]) -> list[Account]:
@@ -144,7 +157,12 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
         session, post, actor=actor, action="post.created", after=data.model_dump(mode="json")
     )
     for account in accounts:
-        session.add(Delivery(post_id=post.id or 0, account_id=account.id or 0, due_at=plan.due_at))
+        due, note = plan.for_account(account)
+        session.add(
+            Delivery(
+                post_id=post.id or 0, account_id=account.id or 0, due_at=due, schedule_note=note
+            )
+        )
     session.flush()
     return post
 
@@ -191,7 +209,7 @@ def edit_post(*, session: Session, post_id: int, data: PostEdit, actor: str) -> 
     ]
     accounts = _accounts(session, account_ids)
     _check_renders(post, production, plan, accounts)
-    _retarget(session, post, current, accounts, plan.due_at)
+    _retarget(session, post, current, accounts, plan)
     post.version += 1
     post.updated_at = utcnow()
     if post.status in (PostStatus.approved, PostStatus.in_review):
@@ -215,24 +233,30 @@ def _retarget(
     post: Post,
     current: dict[int, Delivery],
     accounts: list[Account],
-    when: datetime,
+    plan: Plan,
 ) -> None:
     """Unbind unsent deliveries, add new targets, cancel dropped ones."""
-    wanted = {a.id for a in accounts}
+    wanted = {a.id: a for a in accounts}
     for account_id, delivery in current.items():
         if delivery.status not in UNSENT and delivery.status != DeliveryStatus.cancelled:
             continue  # published, failed or unknown: history, left as it is
         if account_id in wanted:
             delivery.status = DeliveryStatus.pending.value
-            delivery.due_at = when
+            delivery.due_at, delivery.schedule_note = plan.for_account(wanted[account_id])
         else:
             delivery.status = DeliveryStatus.cancelled.value
         delivery.approval_id = None
+        delivery.held_for = None
         delivery.updated_at = utcnow()
         session.add(delivery)
     for account in accounts:
         if account.id not in current:
-            session.add(Delivery(post_id=post.id or 0, account_id=account.id or 0, due_at=when))
+            due, note = plan.for_account(account)
+            session.add(
+                Delivery(
+                    post_id=post.id or 0, account_id=account.id or 0, due_at=due, schedule_note=note
+                )
+            )
 
 
 def _snapshot(post: Post) -> dict[str, Any]:

@@ -99,7 +99,23 @@ def create_account(*, session: Session, data: AccountCreate, actor: str) -> Acco
     ).first()
     if taken is not None:
         raise Conflict(f"handle: {data.platform} account {data.handle} exists already")
-    account = Account(platform=data.platform, handle=data.handle, settings=dict(data.settings))
+    if (data.quiet_start is None) != (data.quiet_end is None):
+        raise Invalid(
+            "quiet_end" if data.quiet_end is None else "quiet_start",
+            "give both ends of the quiet hours, or neither",
+        )
+    if data.quiet_start is not None and data.quiet_start == data.quiet_end:
+        raise Invalid("quiet_end", "quiet hours must end at another time than they start")
+    if data.audience_timezone is not None:
+        zone(data.audience_timezone, field="audience_timezone")
+    account = Account(
+        platform=data.platform,
+        handle=data.handle,
+        settings=dict(data.settings),
+        audience_timezone=data.audience_timezone,
+        quiet_start=data.quiet_start,
+        quiet_end=data.quiet_end,
+    )
     # The audit trail never holds an account's settings: they carry secrets.
     add_recorded(
         session,

@@ -32,6 +32,7 @@ DELIVERY = SQLModel.metadata.tables["delivery"]
 _c = DELIVERY.c
 POST = SQLModel.metadata.tables["post"]
 MILESTONE = SQLModel.metadata.tables["milestone"]
+BLACKOUT = SQLModel.metadata.tables["blackout"]
 _post = POST.c
 _pause = SQLModel.metadata.tables["pause"].c
 
@@ -70,15 +71,34 @@ def not_tentative() -> Any:
     return ~exists(tentative)
 
 
+def not_blacked_out(now: datetime) -> Any:
+    """No blackout of the delivery's production (or a global one) is on now."""
+    production = (
+        select(_post.production_id).where(_post.id == _c.post_id).correlate(DELIVERY)
+    ).scalar_subquery()
+    blackout = BLACKOUT.c
+    on = (
+        select(blackout.id)
+        .where(
+            blackout.starts_at <= now,
+            blackout.ends_at > now,
+            or_(blackout.production_id.is_(None), blackout.production_id == production),
+        )
+        .correlate(DELIVERY)
+    )
+    return ~exists(on)
+
+
 def claimable_now(now: datetime) -> Any:
-    """The gates a delivery passes to be claimed: approved, due, claimable, not paused, and
-    not anchored to a tentative milestone."""
+    """The gates a delivery passes to be claimed: approved, due, claimable, not paused, not
+    anchored to a tentative milestone, not inside a blackout."""
     return and_(
         _c.status.in_([s.value for s in CLAIMABLE]),
         _c.due_at <= now,
         _c.approval_id.is_not(None),
         not_paused(),
         not_tentative(),
+        not_blacked_out(now),
     )
 
 

@@ -86,6 +86,11 @@ class AccountCreate(Input):
     platform: str = Field(min_length=1, max_length=40, examples=["webhook"])
     handle: str = Field(min_length=1, max_length=120, examples=["@nightshiftfilm"])
     settings: dict[str, Any] = Field(default_factory=dict)
+    audience_timezone: str | None = Field(
+        default=None, max_length=64, examples=["America/New_York"]
+    )
+    quiet_start: time | None = Field(default=None, examples=["23:00"])
+    quiet_end: time | None = Field(default=None, examples=["07:00"])
 
 
 class AccountPublic(Output):
@@ -93,6 +98,9 @@ class AccountPublic(Output):
     platform: str
     handle: str
     settings: dict[str, Any] = Field(description="Secrets are masked")
+    audience_timezone: str | None = None
+    quiet_start: time | None = None
+    quiet_end: time | None = None
 
 
 class AnchorIn(Input):
@@ -145,6 +153,8 @@ class DeliveryPublic(Output):
     external_id: str | None
     external_url: str | None
     last_error: str | None
+    held_for: str | None = None
+    schedule_note: str | None = None
     published_at: datetime | None
 
 
@@ -213,4 +223,22 @@ class EmbargoPublic(Output):
     tag: str
     milestone_id: int
     offset: str
+    created_by: str
+
+
+class BlackoutCreate(Input):
+    """No posts between ``starts_at`` and ``ends_at``; for one production, or everyone's."""
+
+    production_id: int | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: str = Field(min_length=1, max_length=500, examples=["Day of national mourning"])
+
+
+class BlackoutPublic(Output):
+    id: int
+    production_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
     created_by: str

@@ -18,6 +18,7 @@ def create_app() -> FastAPI:
     )
     for module in (productions, accounts, posts, deliveries, pauses, calendar):
         app.include_router(module.router)
+    app.include_router(pauses.blackouts_router)
 
     @app.exception_handler(Invalid)
     async def invalid(_: Request, exc: Invalid) -> JSONResponse:

@@ -20,6 +20,9 @@ def _public(account: Account) -> AccountPublic:
         platform=account.platform,
         handle=account.handle,
         settings=service.public_settings(account),
+        audience_timezone=account.audience_timezone,
+        quiet_start=account.quiet_start,
+        quiet_end=account.quiet_end,
     )
 
 

@@ -1,14 +1,18 @@
-"""Pauses and the kill switch."""
+"""Pauses, the kill switch, and blackout windows."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from sqlmodel import col, select
 
 from scheduler import pauses as service
+from scheduler import windows
 from scheduler.api.deps import ActorDep, SessionDep
-from scheduler.schemas import PauseCreate, PausePublic
+from scheduler.models import Blackout
+from scheduler.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
 
 router = APIRouter(prefix="/pauses", tags=["pauses"])
+blackouts_router = APIRouter(prefix="/blackouts", tags=["pauses"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -31,3 +35,17 @@ def resume_pause(pause_id: int, session: SessionDep, actor: ActorDep) -> PausePu
     row = service.resume(session=session, pause_id=pause_id, actor=actor)
     session.commit()
     return PausePublic.model_validate(row)
+
+
+@blackouts_router.post("", status_code=status.HTTP_201_CREATED)
+def add_blackout(data: BlackoutCreate, session: SessionDep, actor: ActorDep) -> BlackoutPublic:
+    """A window with no posts, for one production or (without production_id) for all."""
+    row = windows.add_blackout(session=session, data=data, actor=actor)
+    session.commit()
+    return BlackoutPublic.model_validate(row)
+
+
+@blackouts_router.get("")
+def list_blackouts(session: SessionDep) -> list[BlackoutPublic]:
+    rows = session.exec(select(Blackout).order_by(col(Blackout.starts_at)))
+    return [BlackoutPublic.model_validate(b) for b in rows]
