@@ -242,3 +242,11 @@ class BlackoutPublic(Output):
     ends_at: datetime
     reason: str
     created_by: str
+
+
+class ReleaseHold(Input):
+    due_at: AwareDatetime | None = Field(default=None, description="When to send; default now")
+
+
+class CancelDelivery(Input):
+    reason: str = Field(min_length=1, max_length=500)

@@ -316,3 +316,52 @@ def test_moving_a_milestone_answers_with_what_moved(
         f"/productions/999/milestones/{plan['milestone']}", json={"tentative": True}
     )
     assert elsewhere.status_code == 404
+
+
+def test_a_person_releases_or_cancels_a_held_delivery(
+    client: httpx.Client, plan: dict[str, int]
+) -> None:
+    post = client.post(
+        "/posts", json=_post(plan, template=None, body="Night shoot tonight.", variables={})
+    ).json()
+    client.post(f"/posts/{post['id']}/submit", json={"version": 1})
+    client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    path = f"/productions/{plan['production']}/milestones/{plan['milestone']}"
+    client.patch(path, json={"at": "2020-03-01T19:00:00+00:00"})  # into the past: held
+    (delivery,) = client.get("/deliveries", params={"status": "held"}).json()
+    assert delivery["held_for"] == "past_due"
+
+    released = client.post(
+        f"/deliveries/{delivery['id']}/release", json={"due_at": "2027-06-01T18:00:00+00:00"}
+    )
+    assert released.status_code == 200, released.text
+    assert (released.json()["status"], released.json()["due_at"][:16]) == (
+        "scheduled",
+        "2027-06-01T18:00",
+    )
+    again = client.post(f"/deliveries/{delivery['id']}/release", json={})
+    assert again.status_code == 409
+    cancelled = client.post(
+        f"/deliveries/{delivery['id']}/cancel", json={"reason": "Premiere cancelled"}
+    )
+    assert cancelled.json()["status"] == "cancelled"
+    assert (
+        client.post(f"/deliveries/{delivery['id']}/cancel", json={"reason": "twice"}).status_code
+        == 409
+    )
+
+
+def test_a_tentative_hold_is_released_by_confirming_the_date_not_by_hand(
+    client: httpx.Client, plan: dict[str, int]
+) -> None:
+    path = f"/productions/{plan['production']}/milestones/{plan['milestone']}"
+    client.patch(path, json={"tentative": True})
+    post = client.post("/posts", json=_post(plan, template=None, body="Soon.", variables={})).json()
+    client.post(f"/posts/{post['id']}/submit", json={"version": 1})
+    client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    (delivery,) = client.get("/deliveries", params={"status": "held"}).json()
+    refused = client.post(f"/deliveries/{delivery['id']}/release", json={})
+    assert refused.status_code == 409
+    assert "confirm the milestone" in refused.json()["detail"]
+    moved = client.patch(path, json={"tentative": False}).json()
+    assert [m["status"] for m in moved["moved"]] == ["scheduled"]

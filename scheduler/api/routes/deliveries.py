@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 from sqlmodel import col, select
 
-from scheduler.api.deps import SessionDep
+from scheduler import deliveries as service
+from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.clock import Clock
 from scheduler.models import Delivery, DeliveryStatus, Post
-from scheduler.schemas import DeliveryPublic
+from scheduler.schemas import CancelDelivery, DeliveryPublic, ReleaseHold
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 
@@ -39,3 +41,28 @@ def list_deliveries(
         query = query.where(col(Delivery.due_at) < due_before)
     query = query.order_by(col(Delivery.due_at), col(Delivery.id)).offset(offset).limit(limit)
     return [DeliveryPublic.model_validate(d) for d in session.exec(query)]
+
+
+@router.post("/{delivery_id}/release")
+def release_hold(
+    delivery_id: int, data: ReleaseHold, session: SessionDep, actor: ActorDep
+) -> DeliveryPublic:
+    """Put a held delivery back on the schedule (at ``due_at``, or now)."""
+    when = data.due_at or Clock.from_settings().now()
+    delivery = service.release_hold(
+        session=session, delivery_id=delivery_id, due_at=when, actor=actor
+    )
+    session.commit()
+    return DeliveryPublic.model_validate(delivery)
+
+
+@router.post("/{delivery_id}/cancel")
+def cancel_delivery(
+    delivery_id: int, data: CancelDelivery, session: SessionDep, actor: ActorDep
+) -> DeliveryPublic:
+    """Cancel a delivery that has not gone out yet."""
+    delivery = service.cancel(
+        session=session, delivery_id=delivery_id, actor=actor, reason=data.reason
+    )
+    session.commit()
+    return DeliveryPublic.model_validate(delivery)

@@ -1,0 +1,88 @@
+"""What a person does with one delivery: release a hold, or cancel it before it goes out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from scheduler.audit import record_event
+from scheduler.errors import Conflict, NotFound
+from scheduler.models import UNSENT, Delivery, DeliveryStatus, HoldReason, utcnow
+
+#: Holds a person cannot simply release, and what to do instead.
+_NOT_BY_HAND = {
+    HoldReason.content.value: "its text no longer matches the approval; approve the post again",
+    HoldReason.tentative.value: "its milestone is tentative; confirm the milestone's date",
+}
+
+
+def _locked(session: Session, delivery_id: int) -> Delivery:
+    delivery = session.exec(
+        select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    ).first()
+    if delivery is None:
+        raise NotFound("delivery", delivery_id)
+    return delivery
+
+
+def release_hold(*, session: Session, delivery_id: int, due_at: datetime, actor: str) -> Delivery:
+    """Put a held delivery back on the schedule at ``due_at`` (a past time means now).
+
+    Gates still apply when it is claimed: an embargo or pause that is still on holds it again.
+    """
+    delivery = _locked(session, delivery_id)
+    if delivery.status != DeliveryStatus.held:
+        raise Conflict(f"status: delivery {delivery_id} is {delivery.status}, not held")
+    if delivery.held_for in _NOT_BY_HAND:
+        raise Conflict(f"held_for: {_NOT_BY_HAND[delivery.held_for]}")
+    if delivery.approval_id is None:
+        raise Conflict("approval: the post is not approved")
+    before = {
+        "status": delivery.status,
+        "held_for": delivery.held_for,
+        "due_at": delivery.due_at.isoformat(),
+    }
+    delivery.status = DeliveryStatus.scheduled.value
+    delivery.held_for = None
+    delivery.last_error = None
+    delivery.due_at = due_at
+    delivery.updated_at = utcnow()
+    session.add(delivery)
+    session.flush()
+    record_event(
+        session.connection(),
+        actor=actor,
+        action="delivery.released",
+        entity="delivery",
+        entity_id=delivery_id,
+        before=before,
+        after={"status": delivery.status, "due_at": due_at.isoformat()},
+    )
+    return delivery
+
+
+def cancel(*, session: Session, delivery_id: int, actor: str, reason: str) -> Delivery:
+    """Cancel a delivery that has not gone out; one that is going out now cannot be."""
+    delivery = _locked(session, delivery_id)
+    if delivery.status not in UNSENT:
+        raise Conflict(
+            f"status: delivery {delivery_id} is {delivery.status}; "
+            "only deliveries that have not gone out can be cancelled"
+        )
+    before = {"status": delivery.status}
+    delivery.status = DeliveryStatus.cancelled.value
+    delivery.updated_at = utcnow()
+    session.add(delivery)
+    session.flush()
+    record_event(
+        session.connection(),
+        actor=actor,
+        action="delivery.cancelled",
+        entity="delivery",
+        entity_id=delivery_id,
+        before=before,
+        after={"status": delivery.status},
+        reason=reason,
+    )
+    return delivery
