@@ -242,6 +242,29 @@ def pauses_command() -> None:
     console.print(table)
 
 
+@app.command("timeline")
+def timeline_command(
+    production: Annotated[int, typer.Argument(help="The production (id)")],
+) -> None:
+    """Show a production's milestones and posts in time; held and embargoed posts marked."""
+    from rich.markup import escape
+
+    from scheduler.clock import Clock
+    from scheduler.db import session_scope
+    from scheduler.errors import CallsheetError
+    from scheduler.productions import get_production
+    from scheduler.timeline_view import render_timeline, timeline_rows
+
+    try:
+        with session_scope() as session:
+            shown = get_production(session=session, production_id=production)
+            rows = timeline_rows(session=session, production_id=production)
+    except CallsheetError as exc:
+        console.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(1) from None
+    console.print(render_timeline(rows, production=shown, today=Clock.from_settings().now()))
+
+
 @app.command()
 def platforms() -> None:
     """List the installed platform adapters (plugins included)."""

@@ -6,12 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 from scheduler.db import create_db_engine
+from scheduler.migrate import upgrade
+from tests.conftest import PG_ADMIN, RUN, _pg_url
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -37,3 +41,74 @@ def test_db_upgrade_creates_every_table_from_nothing(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert tables >= {t.name for t in SQLModel.metadata.sorted_tables} | {"alembic_version"}
+
+
+def _populated_at_first_revision(url: str) -> None:
+    upgrade(url, "0001")
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO production (id, title, kind, timezone, created_at) "
+                    "VALUES (1, 'Night Shift', 'film', 'Europe/London', '2026-11-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO milestone (id, production_id, kind, name, at, tentative) "
+                    "VALUES (1, 1, 'premiere', 'Premiere', '2027-03-01 19:00:00', false)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO account (id, platform, handle, settings, created_at) "
+                    "VALUES (1, 'outbox', '@n', '{}', '2026-11-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO post (id, production_id, pillar, body, variables, tags, media, "
+                    "anchor_milestone_id, anchor_offset, status, version, created_by, created_at, "
+                    "updated_at) VALUES (1, 1, 'on_set', 'Hi', '{}', '[]', '[]', 1, '-P1D', "
+                    "'draft', 1, 'm', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO delivery (id, post_id, account_id, status, due_at, attempt, "
+                    "updated_at) VALUES (1, 1, 1, 'pending', '2027-02-28 19:00:00', 0, "
+                    "'2026-11-01 10:00:00')"
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=False)
+def test_a_populated_database_upgrades_to_head(backend: str, tmp_path: Path) -> None:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        name = f"callsheet_upgrade_{RUN}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+    try:
+        _populated_at_first_revision(url)
+        upgrade(url)  # rebuilds tables that others reference, on SQLite
+        engine = create_db_engine(url)
+        try:
+            with engine.connect() as conn:
+                production = conn.execute(
+                    text("SELECT title, past_due_policy FROM production")
+                ).one()
+                delivery = conn.execute(text("SELECT status, held_for FROM delivery")).one()
+        finally:
+            engine.dispose()
+        assert tuple(production) == ("Night Shift", "hold")
+        assert tuple(delivery) == ("pending", None)
+    finally:
+        if backend == "postgres":
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

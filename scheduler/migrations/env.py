@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import SQLModel
 
 import scheduler.models  # noqa: F401 - registers every table on SQLModel.metadata
-from scheduler.db import create_db_engine
+from scheduler.db import create_db_engine, is_sqlite
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -23,8 +26,30 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _sqlite_without_foreign_keys(engine: Engine) -> None:
+    """Let batch migrations rebuild SQLite tables that other tables reference.
+
+    SQLite changes a column by copying the table and dropping the old one, which an enforced
+    foreign key refuses; SQLite's documented procedure is to switch enforcement off for the
+    migration and run ``PRAGMA foreign_key_check`` afterwards.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _off(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows that break foreign keys: {broken[:5]}")
+
+
 def run_migrations_online() -> None:
-    engine = create_db_engine(config.get_main_option("sqlalchemy.url") or "")
+    url = config.get_main_option("sqlalchemy.url") or ""
+    engine = create_db_engine(url)
+    if is_sqlite(url):
+        _sqlite_without_foreign_keys(engine)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -34,6 +59,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if is_sqlite(url):
+                _check_foreign_keys(connection)
     engine.dispose()
 
 
