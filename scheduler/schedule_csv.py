@@ -43,6 +43,9 @@ a spreadsheet can read ``-P14D`` at most as a cell reference, never as a functio
 quote in front would break the value for anyone reading the file without the importer. An
 offset that does not validate (only possible if the database was written around the service)
 is guarded like any other cell.
+
+Reading a file back is ``scheduler.schedule_import``'s job; ``unguard_formula`` below is the
+one rule it applies to every cell.
 """
 
 from __future__ import annotations
@@ -118,6 +121,15 @@ def iso_utc(instant: datetime) -> str:
 def guard_formula(value: str) -> str:
     """``value`` made safe to open in a spreadsheet: see the module docstring."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def unguard_formula(cell: str) -> str:
+    """The value ``guard_formula`` was given: a cell that starts with a quote loses exactly one.
+
+    One rule for every column (valid offsets never start with a quote) keeps a round trip
+    lossless: ``'=cmd`` reads as ``=cmd`` and ``''quoted`` as ``'quoted``.
+    """
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def _offset_cell(offset: str | None) -> str:

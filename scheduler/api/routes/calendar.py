@@ -1,17 +1,23 @@
-"""Read-only views of a production's timeline: an iCalendar feed and a CSV export."""
+"""A production's timeline as files: an iCalendar feed, a CSV export, and the CSV import."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from scheduler.api.deps import SessionDep
+from scheduler.api.deps import ActorDep, SessionDep
 from scheduler.calendar_feed import production_calendar
+from scheduler.errors import Invalid
 from scheduler.models import Production
 from scheduler.productions import get_production
 from scheduler.schedule_csv import export_schedule
+from scheduler.schedule_import import MAX_BYTES, CsvInvalid, import_schedule
 
 router = APIRouter(prefix="/productions", tags=["calendar"])
 
@@ -54,3 +60,71 @@ def schedule_csv(production_id: int, session: SessionDep) -> Response:
     body = export_schedule(session=session, production_id=production_id)
     disposition = f'attachment; filename="{file_stem(production)}-schedule.csv"'
     return Response(body, media_type=CSV_TYPE, headers={"Content-Disposition": disposition})
+
+
+class ScheduleImported(BaseModel):
+    """The posts an import created, as drafts, in the order of their first row."""
+
+    created: list[int]
+
+
+async def _read_upload(request: Request) -> str:
+    """The body as text, keeping at most ``MAX_BYTES``; a byte-order mark is tolerated.
+
+    The rest of an oversized upload is read and dropped rather than left unread: a client still
+    sending when the answer comes back would see a broken connection instead of the 422.
+    """
+    size, kept = 0, bytearray()
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= MAX_BYTES:
+            kept += chunk
+    if size > MAX_BYTES:
+        raise Invalid("file", f"the file is larger than {MAX_BYTES // 2**20} MB; split it")
+    try:
+        return kept.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            "file", f"not UTF-8 text (byte {exc.start + 1}); save the sheet as CSV UTF-8"
+        ) from None
+
+
+def _import(session: Session, production_id: int, text: str, actor: str) -> list[int]:
+    """The import and its commit, in one worker thread: the session is not shared meanwhile."""
+    try:
+        posts = import_schedule(
+            session=session, production_id=production_id, text=text, actor=actor
+        )
+    except BaseException:
+        session.rollback()  # now, not when the request ends: on SQLite it holds the write lock
+        raise
+    session.commit()
+    return [post.id or 0 for post in posts]
+
+
+@router.post(
+    "/{production_id}/schedule.csv",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ScheduleImported,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def import_schedule_csv(
+    production_id: int, request: Request, session: SessionDep, actor: ActorDep
+) -> ScheduleImported | JSONResponse:
+    """Create draft posts from a CSV (columns in ``scheduler.schedule_import``), all or none.
+
+    A file with problems is a 422 listing every one of them as ``["body", "line N", column]``.
+    The body is raw CSV, so the route reads it itself and runs the service in a thread.
+    """
+    text = await _read_upload(request)
+    try:
+        created = await run_in_threadpool(_import, session, production_id, text, actor)
+    except CsvInvalid as exc:
+        detail = [
+            {"loc": ["body", f"line {p.line}", p.column], "msg": p.message, "type": "value_error"}
+            for p in exc.problems
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+    return ScheduleImported(created=created)
