@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/burst.py
+	$(BIN)/python bench/reflow.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

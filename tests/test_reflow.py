@@ -32,9 +32,11 @@ def _anchored(
     offset: str,
     local: str | None = "18:00",
     template: str | None = None,
+    body: str | None = None,
     approve: bool = True,
 ) -> Post:
-    body = None if template else "Night shift, behind the scenes: {{ production.title }}."
+    if template is None and body is None:
+        body = "Night shift, behind the scenes: {{ production.title }}."
     variables = {"days_to_go": 14, "event": "the premiere"} if template else {}
     post = create_post(
         session=session,
@@ -108,6 +110,45 @@ def test_a_premiere_that_slips_three_weeks_takes_its_posts_along(
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "milestone.moved")).one()
     assert event.after is not None
     assert event.after["moved"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        ("Out on {{ due.weekday }}, {{ due.date }}: {{ production.title }}.", False),
+        ("{% set when = due %}See you on {{ when.date }}.", False),
+        ("{% if milestone %}{{ milestone.date }}{% endif %}: the premiere.", False),
+        ("Costume fittings are due this week on {{ production.title }}.", True),  # prose
+        ("Counting down to the {{ milestone.name }}.", True),  # rendered again: same text
+    ],
+)
+def test_only_text_that_changes_with_the_date_loses_its_approval(
+    session: Session, tmp_path: Path, body: str, kept: bool
+) -> None:
+    """Guards the shortcut that keeps approvals without rendering: it must never be wrong."""
+    production, premiere, account = _setup(session, tmp_path)
+    post = _anchored(session, production, premiere, [account], offset="-P14D", body=body)
+    session.commit()
+    (move,) = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=PREMIERE + timedelta(weeks=3),
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    (delivery,) = _deliveries(session, post)
+    reloaded = session.get(Post, post.id)
+    assert reloaded is not None
+    if kept:
+        assert (move.status, move.note) == ("scheduled", None)
+        assert (delivery.status, reloaded.status) == ("scheduled", "approved")
+        assert delivery.approval_id is not None
+    else:
+        assert (delivery.status, delivery.approval_id) == ("pending", None)
+        assert reloaded.status == "in_review"
 
 
 def test_local_time_is_kept_when_the_move_crosses_daylight_saving(
