@@ -215,7 +215,9 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    post_id: int = Field(foreign_key="post.id", index=True)
+    # No index of its own: the unique (post_id, account_id) index serves lookups by post, and
+    # every extra index is paid for on each claim, fence and reflow update.
+    post_id: int = Field(foreign_key="post.id")
     account_id: int = Field(foreign_key="account.id", index=True)
     status: str = Field(default=DeliveryStatus.pending, sa_type=String(20))
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

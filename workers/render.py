@@ -214,11 +214,13 @@ class Renderer:
         return RenderedPost(text=_run(where, compiled, {**context, **variables}))
 
     def _check_template_name(self, name: str) -> None:
+        # The pattern rules out paths; then one stat, not a directory listing per render.
+        if _TEMPLATE_NAME.fullmatch(name) and (self._dir / f"{name}{TEMPLATE_SUFFIX}").is_file():
+            return
         known = self.template_names()
-        if not _TEMPLATE_NAME.fullmatch(name) or name not in known:
-            raise RenderError(
-                "template", f"unknown template {name!r}; known: {', '.join(known) or 'none'}"
-            )
+        raise RenderError(
+            "template", f"unknown template {name!r}; known: {', '.join(known) or 'none'}"
+        )
 
     def _compile(self, where: str, source: str) -> Template:
         """Load a template by name or compile a body; a syntax error names its line."""
