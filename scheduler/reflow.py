@@ -64,6 +64,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.timeline import Anchor, due_at, zone
+from scheduler.windows import QuietHours, blackouts_for, first_allowed
 from workers.render import TEMPLATE_SUFFIX, RenderError
 
 _DELIVERY, _POST = SQLModel.metadata.tables["delivery"], SQLModel.metadata.tables["post"]
@@ -101,6 +102,7 @@ class _Plan:
     held_for: str | None
     unbind: bool
     note: str | None
+    schedule_note: str | None = None
 
 
 def move_milestone(
@@ -159,6 +161,8 @@ class _Planner:
         self.templates: dict[str, bool] = {}  # template name -> whether its text can move
         self.posts: dict[int, Post] = {}
         self.accounts: dict[int, Account] = {}
+        self.blackouts = blackouts_for(session, production.id or 0)
+        self.quiet: dict[int, QuietHours | None] = {}
 
     def plans(self) -> list[_Plan]:
         in_order = self._unsent(*_READ).order_by(_d.post_id, _d.id)
@@ -169,11 +173,28 @@ class _Planner:
         # As before: a post's deliveries are checked against its first unsent one's approval.
         posts = [(unsent, hashes.get(unsent[0].approval_id)) for unsent in by_post]
         self._load([u[0].post_id for u, approval in posts if approval and self._moves(u[0])])
+        self._load_quiet_hours()
         plans = []
         for unsent, approval in posts:
-            new_due = self._due(unsent[0].anchor_offset, unsent[0].anchor_local_time)
-            plans += [self._plan(row, new_due, approval) for row in unsent]
+            anchor_due = self._due(unsent[0].anchor_offset, unsent[0].anchor_local_time)
+            for row in unsent:
+                # Blackouts and the account's quiet hours shape the new time, as when planned.
+                new_due, why = first_allowed(
+                    anchor_due, blackouts=self.blackouts, quiet=self.quiet.get(row.account_id)
+                )
+                plan = self._plan(row, new_due, approval)
+                plan.schedule_note = why
+                plans.append(plan)
         return plans
+
+    def _load_quiet_hours(self) -> None:
+        """Quiet hours of the accounts the unsent deliveries go to (most have none)."""
+        query = select_models(Account).where(
+            col(Account.id).in_(self._unsent(_d.account_id)),
+            col(Account.quiet_start).is_not(None),
+        )
+        for account in self.session.exec(query):
+            self.quiet[account.id or 0] = QuietHours.of(account, self.production)
 
     def _unsent(self, *columns: Any) -> Select[Any]:
         """``columns`` of the unsent deliveries of posts anchored to the milestone."""
@@ -212,6 +233,9 @@ class _Planner:
         if bound and row.held_for == HoldReason.tentative and not tentative:
             plan.status, plan.held_for = DeliveryStatus.scheduled.value, None
             plan.note = "milestone confirmed"
+        if bound and row.held_for == HoldReason.past_due and new_due >= self.now:
+            plan.status, plan.held_for = DeliveryStatus.scheduled.value, None
+            plan.note = "moved back into the future"
         if bound and tentative and plan.status != DeliveryStatus.held:
             plan.status, plan.held_for = DeliveryStatus.held.value, HoldReason.tentative.value
             plan.note = f"held: '{self.milestone.name}' is tentative"
@@ -317,7 +341,7 @@ def _apply(session: Session, plans: list[_Plan]) -> None:
     if not plans:
         return
     stamp, conn = utcnow(), session.connection()
-    written = ("due_at", "status", "held_for", "approval_id", "last_error")
+    written = ("due_at", "status", "held_for", "approval_id", "last_error", "schedule_note")
     deliveries = update(_DELIVERY).where(_d.id == bindparam("b_id"))
     deliveries = deliveries.values(
         {**{c: bindparam(f"b_{c}") for c in written}, "updated_at": stamp}
@@ -330,6 +354,7 @@ def _apply(session: Session, plans: list[_Plan]) -> None:
             "b_held_for": p.held_for,
             "b_approval_id": None if p.unbind else p.row.approval_id,
             "b_last_error": p.note if p.status == DeliveryStatus.held else None,
+            "b_schedule_note": p.schedule_note,
         }
         for p in plans
     ]

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 from scheduler.errors import NotFound
 from scheduler.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
 from scheduler.posts import approve_post, create_post, submit_post
+from scheduler.productions import create_account
 from scheduler.queue import claim_due, fence, lease_deadline
 from scheduler.reflow import move_milestone
-from scheduler.schemas import AnchorIn, PostCreate
+from scheduler.schemas import AccountCreate, AnchorIn, PostCreate
 from tests import factories
 
 LONDON = ZoneInfo("Europe/London")
@@ -283,3 +284,70 @@ def test_a_milestone_of_another_production_is_not_found(session: Session, tmp_pa
             now=NOW,
         )
     assert session.get(Production, other.id) is not None
+
+
+def test_a_move_respects_quiet_hours_and_blackouts(session: Session, tmp_path: Path) -> None:
+    production, premiere, _ = _setup(session, tmp_path)
+    night_owls = create_account(
+        session=session,
+        actor="maya",
+        data=AccountCreate(
+            platform="outbox",
+            handle="@owls",
+            settings={"path": str(tmp_path / "o.jsonl")},
+            quiet_start=time(22, 0),
+            quiet_end=time(8, 0),
+        ),
+    )
+    post = _anchored(
+        session, production, premiere, [night_owls.id or 0], offset="-PT1H", local=None
+    )
+    session.commit()
+    # Premiere at 23:30 London: an hour before is 22:30, inside the account's quiet hours.
+    move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=datetime(2027, 3, 1, 23, 30, tzinfo=UTC),
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    (delivery,) = _deliveries(session, post)
+    assert delivery.due_at == datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
+    assert "quiet hours 22:00-08:00" in (delivery.schedule_note or "")
+
+
+def test_a_past_due_hold_lifts_when_the_milestone_moves_back(
+    session: Session, tmp_path: Path
+) -> None:
+    production, premiere, account = _setup(session, tmp_path)
+    post = _anchored(session, production, premiere, [account], offset="-P14D")
+    session.commit()
+    move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=NOW + timedelta(days=3),
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    (held,) = _deliveries(session, post)
+    assert (held.status, held.held_for) == ("held", "past_due")
+
+    (move,) = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=PREMIERE,
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    (delivery,) = _deliveries(session, post)
+    assert (delivery.status, delivery.held_for) == ("scheduled", None)
+    assert move.note == "moved back into the future"
