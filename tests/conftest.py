@@ -10,17 +10,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import redis
+import uvicorn
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
+from scheduler.api import create_app, deps
 from scheduler.cli import settings_env, stop_process
 from scheduler.config import Settings
 from scheduler.db import create_db_engine, is_sqlite
@@ -89,6 +93,30 @@ def engine(database_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[httpx.Client]:
+    """The API served by uvicorn on a free local port over the test's database: real HTTP."""
+    app = create_app()
+
+    def session() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as s:
+            yield s
+
+    app.dependency_overrides[deps.get_session] = session
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"X-Callsheet-Actor": "maya"}
+    ) as client:
+        yield client
+    server.should_exit = True
+    thread.join(10)
 
 
 def _empty(engine: Engine) -> None:

@@ -6,22 +6,16 @@ import csv
 import io
 import json
 import re
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from icalendar import Calendar, Component, vCategory
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.api import create_app, deps
-from scheduler.api.routes import calendar
 from scheduler.calendar_feed import production_calendar
 from scheduler.models import Account, ContentPillar, Delivery, DeliveryStatus, MilestoneKind, Post
 from scheduler.posts import approve_post, create_post, edit_post, submit_post
@@ -38,31 +32,6 @@ HEADER = (
     "post_id,delivery_id,pillar,template,body,variables,tags,media,milestone,offset,"
     "local_time,at,platform,handle,due_at,status"
 )
-
-
-@pytest.fixture
-def client(engine: Engine) -> Iterator[httpx.Client]:
-    """The API served by uvicorn on a free local port, over the test's database."""
-    app = create_app()
-    paths = {getattr(route, "path", None) for route in app.routes}
-    if "/productions/{production_id}/calendar.ics" not in paths:
-        app.include_router(calendar.router)
-
-    def session() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as s:
-            yield s
-
-    app.dependency_overrides[deps.get_session] = session
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-        yield client
-    server.should_exit = True
-    thread.join(10)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,11 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from scheduler.api import create_app, deps
 from scheduler.errors import Invalid
 from scheduler.models import (
     Account,
@@ -44,30 +39,6 @@ TRICKY = "Take 3, scene 12; the crew\nat dawn — café, 東京 🎬 \\ back-sla
 FORMULA = '=HYPERLINK("https://evil.example/x","click")'
 ODD_HANDLE = "@crew, night; ünïcode"
 MINIMAL = "pillar,body,milestone,offset,local_time,at,platform,handle"
-
-
-@pytest.fixture
-def client(engine: Engine) -> Iterator[httpx.Client]:
-    """The API served by uvicorn on a free local port, over the test's database."""
-    app = create_app()
-
-    def session() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as s:
-            yield s
-
-    app.dependency_overrides[deps.get_session] = session
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", headers={"X-Callsheet-Actor": "maya"}
-    ) as client:
-        yield client
-    server.should_exit = True
-    thread.join(10)
 
 
 @dataclass(frozen=True)
