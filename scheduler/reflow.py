@@ -169,7 +169,9 @@ class _Planner:
         rows = self.conn.execute(in_order).all()  # all(): one fetch, not one per row
         by_post = [list(unsent) for _, unsent in groupby(rows, attrgetter("post_id"))]
         keep = self.production.keep_approvals_on_reflow
-        hashes = self._approval_hashes() if keep and rows else {}
+        # Only text that can change needs its approved hash read (and compared).
+        moving = {u[0].approval_id for u in by_post if u[0].approval_id and self._moves(u[0])}
+        hashes = self._approval_hashes(sorted(moving)) if keep else {}
         # As before: a post's deliveries are checked against its first unsent one's approval.
         posts = [(unsent, hashes.get(unsent[0].approval_id)) for unsent in by_post]
         self._load([u[0].post_id for u, approval in posts if approval and self._moves(u[0])])
@@ -207,12 +209,15 @@ class _Planner:
             )
         )
 
-    def _approval_hashes(self) -> dict[int, dict[str, str]]:
-        """``delivery_hashes`` of every approval an unsent anchored delivery is bound to."""
-        bound = self._unsent(_d.approval_id).where(_d.approval_id.is_not(None))
+    def _approval_hashes(self, ids: list[int]) -> dict[int, dict[str, str]]:
+        """``delivery_hashes`` of the given approvals, a chunk of ids per query."""
+        found: dict[int, dict[str, str]] = {}
         query = select(_APPROVAL.c.id, _APPROVAL.c.delivery_hashes)
-        found = self.conn.execute(query.where(_APPROVAL.c.id.in_(bound))).all()
-        return {row.id: row.delivery_hashes for row in found}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = self.conn.execute(query.where(_APPROVAL.c.id.in_(chunk))).all()
+            found.update((row.id, row.delivery_hashes) for row in rows)
+        return found
 
     def _due(self, offset: str | None, local_time: time | None) -> datetime:
         """The anchor's new due time; the same offset on the same milestone gives the same."""
@@ -248,13 +253,16 @@ class _Planner:
     ) -> bool:
         """Whether the approval still matches the text the delivery will render at its new time.
 
-        Text that cannot change with the move is the text that was approved.
+        Text that cannot change with the move is the text that was approved: a delivery is
+        bound only to an approval that hashed it (``approve_post``), so it needs no reading.
         """
-        if not self.production.keep_approvals_on_reflow or approval is None:
+        if not self.production.keep_approvals_on_reflow:
             return False
-        approved = approval.get(str(row.id))
-        if approved is None or not self._moves(row):
-            return approved is not None
+        if not self._moves(row):
+            return row.approval_id is not None
+        approved = approval.get(str(row.id)) if approval else None
+        if approved is None:
+            return False
         account, post = self.accounts[row.account_id], self.posts[row.post_id]
         production, milestone = self.production, self.milestone
         try:
