@@ -43,10 +43,17 @@ def record_event(
     )
 
 
-def add_recorded(
-    session: Session, row: SQLModel, *, actor: str, action: str, after: dict[str, Any]
+def save_recorded(
+    session: Session,
+    row: SQLModel,
+    *,
+    actor: str,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> None:
-    """Insert ``row`` and record its creation; the entity is named after its table."""
+    """Write ``row`` (new or changed) and its AuditEvent; the entity is named after its table."""
     session.add(row)
     session.flush()
     record_event(
@@ -55,5 +62,7 @@ def add_recorded(
         action=action,
         entity=str(type(row).__tablename__),
         entity_id=getattr(row, "id", None),
+        before=before,
         after=after,
+        reason=reason,
     )

@@ -7,12 +7,16 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlmodel import Session
 
 from scheduler.config import Settings, get_settings
 
@@ -24,6 +28,20 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
+
+
+@contextmanager
+def _session_or_exit() -> Iterator[Session]:
+    """A committed session for one command; a refusal prints its reason and exits 1."""
+    from scheduler.db import session_scope
+    from scheduler.errors import CallsheetError
+
+    try:
+        with session_scope() as session:
+            yield session
+    except CallsheetError as exc:
+        console.print(f"[red]{escape(exc.message)}[/red]")  # the reason may quote user text
+        raise typer.Exit(1) from None
 
 
 def _logging(level: str = "INFO") -> None:
@@ -178,8 +196,6 @@ def pause_command(
     by: Annotated[str, typer.Option(help="Who is pausing")] = "cli",
 ) -> None:
     """Stop deliveries from going out: --all, --production ID or --account ID."""
-    from scheduler.db import session_scope
-    from scheduler.errors import CallsheetError
     from scheduler.models import PauseScope
     from scheduler.pauses import pause
     from scheduler.schemas import PauseCreate
@@ -193,13 +209,9 @@ def pause_command(
         else (PauseScope.production if production is not None else PauseScope.account)
     )
     data = PauseCreate(scope=scope, production_id=production, account_id=account, reason=reason)
-    try:
-        with session_scope() as session:
-            row = pause(session=session, data=data, actor=by)
-    except CallsheetError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
-    console.print(f"[yellow]paused ({row.scope}) as pause {row.id}: {row.reason}[/yellow]")
+    with _session_or_exit() as session:
+        row = pause(session=session, data=data, actor=by)
+    console.print(f"[yellow]paused ({row.scope}) as pause {row.id}: {escape(row.reason)}[/yellow]")
 
 
 @app.command("resume")
@@ -208,16 +220,10 @@ def resume_command(
     by: Annotated[str, typer.Option(help="Who is resuming")] = "cli",
 ) -> None:
     """End a pause; what it held back goes out from the next tick."""
-    from scheduler.db import session_scope
-    from scheduler.errors import CallsheetError
     from scheduler.pauses import resume
 
-    try:
-        with session_scope() as session:
-            row = resume(session=session, pause_id=pause_id, actor=by)
-    except CallsheetError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
+    with _session_or_exit() as session:
+        row = resume(session=session, pause_id=pause_id, actor=by)
     console.print(f"[green]resumed pause {row.id} ({row.scope})[/green]")
 
 
@@ -235,9 +241,9 @@ def pauses_command() -> None:
                 str(row.id),
                 row.scope,
                 str(target),
-                row.paused_by,
+                escape(row.paused_by),
                 f"{row.paused_at:%Y-%m-%d %H:%M}",
-                row.reason,
+                escape(row.reason),
             )
     console.print(table)
 
@@ -247,21 +253,14 @@ def timeline_command(
     production: Annotated[int, typer.Argument(help="The production (id)")],
 ) -> None:
     """Show a production's milestones and posts in time; held and embargoed posts marked."""
-    from rich.markup import escape
 
     from scheduler.clock import Clock
-    from scheduler.db import session_scope
-    from scheduler.errors import CallsheetError
     from scheduler.productions import get_production
     from scheduler.timeline_view import render_timeline, timeline_rows
 
-    try:
-        with session_scope() as session:
-            shown = get_production(session=session, production_id=production)
-            rows = timeline_rows(session=session, production_id=production)
-    except CallsheetError as exc:
-        console.print(f"[red]{escape(exc.message)}[/red]")
-        raise typer.Exit(1) from None
+    with _session_or_exit() as session:
+        shown = get_production(session=session, production_id=production)
+        rows = timeline_rows(session=session, production_id=production)
     console.print(render_timeline(rows, production=shown, today=Clock.from_settings().now()))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from scheduler.audit import record_event
+from scheduler.audit import save_recorded
 from scheduler.errors import Conflict, NotFound
 from scheduler.models import UNSENT, Delivery, DeliveryStatus, HoldReason, utcnow
 
@@ -48,14 +48,11 @@ def release_hold(*, session: Session, delivery_id: int, due_at: datetime, actor:
     delivery.last_error = None
     delivery.due_at = due_at
     delivery.updated_at = utcnow()
-    session.add(delivery)
-    session.flush()
-    record_event(
-        session.connection(),
+    save_recorded(
+        session,
+        delivery,
         actor=actor,
         action="delivery.released",
-        entity="delivery",
-        entity_id=delivery_id,
         before=before,
         after={"status": delivery.status, "due_at": due_at.isoformat()},
     )
@@ -73,14 +70,11 @@ def cancel(*, session: Session, delivery_id: int, actor: str, reason: str) -> De
     before = {"status": delivery.status}
     delivery.status = DeliveryStatus.cancelled.value
     delivery.updated_at = utcnow()
-    session.add(delivery)
-    session.flush()
-    record_event(
-        session.connection(),
+    save_recorded(
+        session,
+        delivery,
         actor=actor,
         action="delivery.cancelled",
-        entity="delivery",
-        entity_id=delivery_id,
         before=before,
         after={"status": delivery.status},
         reason=reason,

@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import Engine, func
@@ -211,10 +212,10 @@ def _report(engine: Engine, rate: float) -> Table:
                 late = f"{max(seconds, 0.0):.2f}"
             table.add_row(
                 delivery.due_at.astimezone(london).strftime("%a %d %b %H:%M"),
-                f"{account.platform} {account.handle}",
+                escape(f"{account.platform} {account.handle}"),
                 post.template or "(body)",
                 delivery.status,
                 late,
-                delivery.external_id or delivery.last_error or "",
+                escape(delivery.external_id or delivery.last_error or ""),
             )
     return table

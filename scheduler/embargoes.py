@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlmodel import Session, SQLModel
 
-from scheduler.audit import add_recorded, record_event
+from scheduler.audit import record_event, save_recorded
 from scheduler.errors import Invalid
 from scheduler.models import (
     Delivery,
@@ -73,7 +73,7 @@ def add_rule(
         offset=data.offset,
         created_by=actor,
     )
-    add_recorded(
+    save_recorded(
         session, rule, actor=actor, action="embargo.created", after=data.model_dump(mode="json")
     )
     return rule

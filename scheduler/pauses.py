@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from scheduler.audit import add_recorded, record_event
+from scheduler.audit import save_recorded
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.models import Account, Pause, PauseScope, Production, utcnow
 from scheduler.schemas import PauseCreate
@@ -53,7 +53,7 @@ def pause(*, session: Session, data: PauseCreate, actor: str) -> Pause:
         reason=data.reason,
         paused_by=actor,
     )
-    add_recorded(
+    save_recorded(
         session, row, actor=actor, action="pause.started", after=data.model_dump(mode="json")
     )
     return row
@@ -68,16 +68,7 @@ def resume(*, session: Session, pause_id: int, actor: str) -> Pause:
         raise Conflict(f"pause {pause_id} was already resumed by {row.resumed_by}")
     row.resumed_at = utcnow()
     row.resumed_by = actor
-    session.add(row)
-    session.flush()
-    record_event(
-        session.connection(),
-        actor=actor,
-        action="pause.ended",
-        entity="pause",
-        entity_id=pause_id,
-        reason=row.reason,
-    )
+    save_recorded(session, row, actor=actor, action="pause.ended", reason=row.reason)
     return row
 
 

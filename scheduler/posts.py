@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scheduler.audit import add_recorded, record_event
+from scheduler.audit import save_recorded
 from scheduler.content import content_hash, render_delivery
 from scheduler.embargoes import check_approval
 from scheduler.errors import Conflict, Invalid, NotFound
@@ -153,7 +153,7 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
     )
     _set_anchor(post, data.anchor)
     _check_renders(post, production, plan, accounts)
-    add_recorded(
+    save_recorded(
         session, post, actor=actor, action="post.created", after=data.model_dump(mode="json")
     )
     for account in accounts:
@@ -214,16 +214,8 @@ def edit_post(*, session: Session, post_id: int, data: PostEdit, actor: str) -> 
     post.updated_at = utcnow()
     if post.status in (PostStatus.approved, PostStatus.in_review):
         post.status = PostStatus.in_review.value
-    session.add(post)
-    session.flush()
-    record_event(
-        session.connection(),
-        actor=actor,
-        action="post.edited",
-        entity="post",
-        entity_id=post.id,
-        before=before,
-        after=_snapshot(post),
+    save_recorded(
+        session, post, actor=actor, action="post.edited", before=before, after=_snapshot(post)
     )
     return post
 
@@ -313,14 +305,11 @@ def _move(
     before = post.status
     post.status = status.value
     post.updated_at = utcnow()
-    session.add(post)
-    session.flush()
-    record_event(
-        session.connection(),
+    save_recorded(
+        session,
+        post,
         actor=actor,
         action=action,
-        entity="post",
-        entity_id=post.id,
         before={"status": before},
         after={"status": status.value},
         reason=reason,

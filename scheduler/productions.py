@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 from sqlmodel import Session, col, select
 
-from scheduler.audit import add_recorded
+from scheduler.audit import save_recorded
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.models import Account, Milestone, Production
 from scheduler.schemas import AccountCreate, MilestoneCreate, ProductionCreate
@@ -26,7 +26,7 @@ def create_production(*, session: Session, data: ProductionCreate, actor: str) -
         past_due_policy=data.past_due_policy.value,
         keep_approvals_on_reflow=data.keep_approvals_on_reflow,
     )
-    add_recorded(
+    save_recorded(
         session,
         production,
         actor=actor,
@@ -68,7 +68,7 @@ def add_milestone(
         at=data.at,
         tentative=data.tentative,
     )
-    add_recorded(
+    save_recorded(
         session,
         milestone,
         actor=actor,
@@ -117,7 +117,7 @@ def create_account(*, session: Session, data: AccountCreate, actor: str) -> Acco
         quiet_end=data.quiet_end,
     )
     # The audit trail never holds an account's settings: they carry secrets.
-    add_recorded(
+    save_recorded(
         session,
         account,
         actor=actor,

@@ -36,6 +36,15 @@ BLACKOUT = SQLModel.metadata.tables["blackout"]
 _post = POST.c
 _pause = SQLModel.metadata.tables["pause"].c
 
+#: A delivery handed back before anything was sent: claimable again, lease gone, and the
+#: attempt its claim counted given back (nothing was tried).
+UNTRIED: dict[str, Any] = {
+    "status": DeliveryStatus.scheduled.value,
+    "lease_owner": None,
+    "lease_until": None,
+    "attempt": _c.attempt - 1,
+}
+
 
 def not_paused() -> Any:
     """No active pause covers the delivery: not everything, its production or its account."""
@@ -148,15 +157,7 @@ def release(engine: Engine, *, owner: str, ids: Sequence[int] | None = None) -> 
         held_by_owner = and_(held_by_owner, _c.id.in_(list(ids)))
     with engine.begin() as conn:
         result = conn.execute(
-            update(DELIVERY)
-            .where(held_by_owner)
-            .values(
-                status=DeliveryStatus.scheduled.value,
-                lease_owner=None,
-                lease_until=None,
-                attempt=_c.attempt - 1,
-                updated_at=utcnow(),
-            )
+            update(DELIVERY).where(held_by_owner).values(**UNTRIED, updated_at=utcnow())
         )
         return result.rowcount
 
@@ -225,14 +226,7 @@ _GIVE_BACK = (
         _c.lease_owner == bindparam("b_owner"),
         _c.status == DeliveryStatus.publishing.value,
     )
-    .values(
-        status=DeliveryStatus.scheduled.value,
-        lease_owner=None,
-        lease_until=None,
-        attempt=_c.attempt - 1,
-        last_error=bindparam("b_reason"),
-        updated_at=bindparam("b_updated_at"),
-    )
+    .values(**UNTRIED, last_error=bindparam("b_reason"), updated_at=bindparam("b_updated_at"))
 )
 
 
@@ -318,13 +312,7 @@ def reap_expired(engine: Engine, *, now: datetime, actor: str = "reaper") -> Rea
             conn.execute(
                 update(DELIVERY)
                 .where(_c.status == DeliveryStatus.claimed.value, expired)
-                .values(
-                    status=DeliveryStatus.scheduled.value,
-                    lease_owner=None,
-                    lease_until=None,
-                    attempt=_c.attempt - 1,
-                    updated_at=utcnow(),
-                )
+                .values(**UNTRIED, updated_at=utcnow())
                 .returning(_c.id)
             ).scalars()
         )

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from scheduler.audit import add_recorded
+from scheduler.audit import save_recorded
 from scheduler.errors import Invalid
 from scheduler.models import Account, Blackout, Production
 from scheduler.schemas import BlackoutCreate
@@ -118,7 +118,7 @@ def add_blackout(*, session: Session, data: BlackoutCreate, actor: str) -> Black
         reason=data.reason,
         created_by=actor,
     )
-    add_recorded(
+    save_recorded(
         session, row, actor=actor, action="blackout.created", after=data.model_dump(mode="json")
     )
     return row
