@@ -265,6 +265,23 @@ def timeline_command(
 
 
 @app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8700,
+    keep: Annotated[
+        Path | None, typer.Option(help="Also append every post received to this JSON-lines file")
+    ] = None,
+) -> None:
+    """Serve imitations of the platforms' APIs on localhost, for rehearsals and tests."""
+    import uvicorn
+
+    from sandbox.app import create_app
+
+    console.print(f"sandbox at http://{host}:{port}/ (what went out) - control API under /_sandbox")
+    uvicorn.run(create_app(keep=keep), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def platforms() -> None:
     """List the installed platform adapters (plugins included)."""
     from workers.adapters.registry import platform_names

@@ -8,6 +8,7 @@ Tables are emptied between tests. ``backend`` parametrises a test over both data
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ import uvicorn
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
+from sandbox.control import SandboxControl
 from scheduler.api import create_app, deps
 from scheduler.cli import settings_env, stop_process
 from scheduler.config import Settings
@@ -209,3 +211,42 @@ def postgres_worker(
 def worker(backend: str, engine: Engine, request: pytest.FixtureRequest) -> WorkerProcess:
     """The running worker for this test's backend (started once per session)."""
     return request.getfixturevalue(f"{backend}_worker")  # type: ignore[no-any-return]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxControl]:
+    """``callsheet sandbox`` as a user runs it, once per session, on a free port."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*CALLSHEET, "sandbox", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+        )
+    control = SandboxControl(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            control.platforms()
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_process(process)
+                raise RuntimeError(f"sandbox did not start:\n{log_path.read_text()}") from None
+            time.sleep(0.1)
+    yield control
+    control.close()
+    stop_process(process)
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxControl) -> SandboxControl:
+    """The session's sandbox, emptied of records, faults and revocations for this test."""
+    sandbox_server.reset()
+    return sandbox_server

@@ -39,6 +39,7 @@ from scheduler.queue import Outcome, fence, finish, give_back, is_paused, releas
 from workers.adapters.base import (
     Adapter,
     AuthExpired,
+    Media,
     Permanent,
     PublishRequest,
     RateLimited,
@@ -178,7 +179,7 @@ def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock)
         idempotency_key=f"callsheet-{job.delivery.id}-{digest[:16]}",
         text=rendered.text,
         account_handle=job.account.handle,
-        media=[{"url": m} for m in rendered.media],
+        media=[Media(url=m) for m in rendered.media],
         metadata={
             "delivery_id": job.delivery.id,
             "post_id": job.post.id,

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from workers.adapters import outbox
-from workers.adapters.base import Permanent, PublishRequest, Transient
+from workers.adapters.base import Media, Permanent, PublishRequest, Transient
 from workers.adapters.outbox import OutboxAdapter, OutboxSettings, external_id_for, read_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def forget_indexes() -> None:
 def test_publish_appends_one_json_line(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "outbox.jsonl"  # folders made on first use
     request = _request(
-        "k1", media=[{"url": "https://cdn.test/still.jpg"}], metadata={"pillar": "crew"}
+        "k1", media=[Media(url="https://cdn.test/still.jpg")], metadata={"pillar": "crew"}
     )
     result = _adapter(path).publish(request)
 
@@ -70,7 +70,7 @@ def test_publish_appends_one_json_line(tmp_path: Path) -> None:
     assert record["external_id"] == result.external_id
     assert record["account"] == "@nightshift"
     assert record["text"] == "Day k1 on set"
-    assert record["media"] == [{"url": "https://cdn.test/still.jpg"}]
+    assert record["media"] == [{"url": "https://cdn.test/still.jpg", "kind": "image", "alt": None}]
     assert record["metadata"] == {"pillar": "crew"}
     assert record["published_at"].endswith("+00:00")
     assert len(_lines(path)) == 1

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from workers.adapters.base import (
     AuthExpired,
+    Media,
     Permanent,
     PlatformError,
     PublishRequest,
@@ -137,7 +138,7 @@ def _request(key: str = "callsheet-7-abc") -> PublishRequest:
         idempotency_key=key,
         text="Night 12: the rain machine wins again ☔",
         account_handle="#crew-channel",
-        media=[{"url": "https://cdn.test/rain.jpg"}],
+        media=[Media(url="https://cdn.test/rain.jpg", alt="Rain on set")],
         metadata={"delivery_id": 7, "pillar": "crew"},
     )
 
@@ -166,7 +167,7 @@ def test_posts_signed_json(receiver: Receiver, adapter: WebhookAdapter) -> None:
         "idempotency_key": "callsheet-7-abc",
         "account": "#crew-channel",
         "text": "Night 12: the rain machine wins again ☔",
-        "media": [{"url": "https://cdn.test/rain.jpg"}],
+        "media": [{"url": "https://cdn.test/rain.jpg", "kind": "image", "alt": "Rain on set"}],
         "metadata": {"delivery_id": 7, "pillar": "crew"},
     }
     timestamp = got.headers["X-Callsheet-Timestamp"]

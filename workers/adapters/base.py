@@ -20,7 +20,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -71,14 +72,55 @@ class AdapterSettings(BaseModel):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Media:
+    """One image or video of a post: where to fetch it, and words for those who cannot see it."""
+
+    url: str
+    kind: Literal["image", "video"] = "image"
+    alt: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"url": self.url, "kind": self.kind, "alt": self.alt}
+
+
+class Progress(Protocol):
+    """What earlier attempts of this delivery got done on the platform, kept across attempts.
+
+    Two-step flows (a container made, then published) and threads (parts 1 and 2 out, part 3
+    not) record each step as it succeeds, so a retry resumes instead of starting over and
+    posting twice. ``save`` writes through to the delivery before it returns.
+    """
+
+    @property
+    def state(self) -> Mapping[str, Any]: ...
+
+    def save(self, **changes: Any) -> None: ...
+
+
+class NoProgress:
+    """Progress for a one-off publish (previews, contract tests): kept in memory only."""
+
+    def __init__(self, state: Mapping[str, Any] | None = None) -> None:
+        self._state: dict[str, Any] = dict(state or {})
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    def save(self, **changes: Any) -> None:
+        self._state.update(changes)
+
+
+@dataclass(frozen=True, kw_only=True)
 class PublishRequest:
     """One delivery, rendered and approved, ready to go out."""
 
     idempotency_key: str
     text: str
     account_handle: str
-    media: Sequence[Mapping[str, Any]] = ()
+    media: Sequence[Media] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    progress: Progress = field(default_factory=NoProgress)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,16 +132,25 @@ class PublishResult:
 
 
 class Adapter(ABC):
-    """One platform. Built per account from validated settings; holds no database state."""
+    """One platform. Built per account from validated settings; holds no database state.
+
+    Credentials change under an adapter's feet: an OAuth access token is refreshed, a session
+    is opened. The adapter adopts the new values at once (``remember``) and the dispatcher
+    stores them, encrypted, after each publish (``take_changes``), so the next worker starts
+    from the fresh token instead of spending a refresh (or a rate-limited login) of its own.
+    """
 
     name: ClassVar[str]
     settings_model: ClassVar[type[AdapterSettings]] = AdapterSettings
     #: True when a repeated publish with the same idempotency key cannot create a second post.
     idempotent: ClassVar[bool] = False
+    #: True when ``lookup`` can say for sure whether a delivery is already on the platform.
+    can_lookup: ClassVar[bool] = False
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
         self.settings = settings
         self._client = client
+        self._changes: dict[str, Any] = {}
 
     @classmethod
     def parse_settings(cls, raw: Mapping[str, Any]) -> AdapterSettings:
@@ -116,6 +167,28 @@ class Adapter(ABC):
     @abstractmethod
     def publish(self, request: PublishRequest) -> PublishResult:
         """Create the post, or raise a ``PlatformError`` subclass describing why not."""
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """The post if this delivery is already on the platform, ``None`` if it certainly is not.
+
+        Called before a delivery whose last attempt ended ``Unknown`` is sent again. Adapters
+        that can tell set ``can_lookup`` and override this (by idempotency key, record key, or
+        the account's recent posts); raise a ``PlatformError`` when the platform cannot answer.
+        """
+        raise NotImplementedError(f"{self.name} cannot look up posts")
+
+    def prepare(self, now: datetime) -> None:  # noqa: B027 - optional hook
+        """Get credentials ready before publishing (refresh a token that expires soon)."""
+
+    def remember(self, **fields: Any) -> None:
+        """Adopt changed credential fields now, and have them stored for the next publish."""
+        self.settings = self.settings.model_copy(update=fields)
+        self._changes.update(fields)
+
+    def take_changes(self) -> dict[str, Any]:
+        """The settings fields changed since last asked (for the dispatcher to store)."""
+        changes, self._changes = self._changes, {}
+        return changes
 
     def close(self) -> None:  # noqa: B027 - optional hook; most adapters hold nothing
         """Release what the adapter holds (an HTTP client it created itself)."""

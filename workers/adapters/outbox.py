@@ -220,7 +220,7 @@ def _encode(request: PublishRequest, external_id: str) -> bytes:
         "external_id": external_id,
         "account": request.account_handle,
         "text": request.text,
-        "media": [dict(item) for item in request.media],
+        "media": [item.as_json() for item in request.media],
         "metadata": dict(request.metadata),
         "published_at": datetime.now(UTC).isoformat(),
     }

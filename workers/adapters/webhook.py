@@ -198,7 +198,7 @@ def _body(request: PublishRequest) -> bytes:
         "idempotency_key": request.idempotency_key,
         "account": request.account_handle,
         "text": request.text,
-        "media": [dict(item) for item in request.media],
+        "media": [item.as_json() for item in request.media],
         "metadata": dict(request.metadata),
     }
     try:
