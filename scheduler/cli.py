@@ -30,6 +30,16 @@ app.add_typer(db_app, name="db")
 console = Console()
 
 
+@app.callback()
+def _refuse_unsafe_settings() -> None:
+    """Every command starts by refusing settings that would be unsafe in production."""
+    try:
+        get_settings().refuse_unsafe()
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+
+
 @contextmanager
 def _session_or_exit() -> Iterator[Session]:
     """A committed session for one command; a refusal prints its reason and exits 1."""
@@ -132,6 +142,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump(mode="json").items():
         if value is not None:
             env[f"CALLSHEET_{name.upper()}"] = str(value)
+    # Secrets dump masked; a child needs the real keys to read account secrets.
+    env["CALLSHEET_SECRET_KEYS"] = settings.secret_keys.get_secret_value()
     return env
 
 

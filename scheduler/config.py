@@ -12,8 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scheduler.vault import DEVELOPMENT_KEY, Vault, vault_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,8 @@ class Settings(BaseSettings):
     )
 
     environment: Literal["development", "test", "production"] = "development"
+    #: Fernet keys that encrypt account secrets, comma-separated; the first one encrypts.
+    secret_keys: SecretStr = SecretStr(DEVELOPMENT_KEY)
 
     database_url: str = "sqlite:///callsheet.db"
     broker_url: str = "sqla+sqlite:///callsheet-broker.db"
@@ -52,6 +56,8 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=300.0, gt=0)
     #: Seconds between reaper runs.
     reap_seconds: float = Field(default=15.0, gt=0)
+    #: Seconds after an answer was lost before the platform is asked whether the post exists.
+    lookup_delay_seconds: float = Field(default=30.0, ge=0)
     #: Attempts before a transient failure becomes ``failed``.
     max_attempts: int = Field(default=5, ge=1, le=50)
     #: First retry delay (seconds); it doubles per attempt up to ``retry_max_seconds``.
@@ -70,6 +76,20 @@ class Settings(BaseSettings):
     clock_epoch: datetime | None = None
     clock_origin: datetime | None = None
     clock_rate: float = Field(default=1.0, gt=0)
+
+    def vault(self) -> Vault:
+        """The vault for account secrets under the configured keys."""
+        return vault_for(self.secret_keys.get_secret_value())
+
+    def refuse_unsafe(self) -> None:
+        """Refuse to run in production with the public development key (raises ``ValueError``)."""
+        keys = self.secret_keys.get_secret_value()
+        if self.environment == "production" and DEVELOPMENT_KEY in keys:
+            raise ValueError(
+                "CALLSHEET_SECRET_KEYS holds the development key; set a key of your own before "
+                "running with CALLSHEET_ENVIRONMENT=production"
+            )
+        self.vault()  # a malformed key list fails here, at start, not at the first publish
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -152,7 +152,12 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(sa_type=String(40))
     handle: str = Field(sa_type=String(120))
+    #: The adapter's settings without its secrets (those are in ``secrets``).
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: The adapter's secret settings (tokens, passwords) as one Fernet token: ``scheduler.vault``.
+    secrets: str | None = Field(default=None, sa_column=Column(Text()))
+    #: Why the account needs a person to reconnect it; its deliveries are held meanwhile.
+    needs_reconnect: str | None = Field(default=None, sa_type=String(500))
     #: Where the account's audience lives; quiet hours are read in this zone.
     audience_timezone: str | None = Field(default=None, sa_type=String(64))
     #: No posts from ``quiet_start`` to ``quiet_end`` (audience time; may cross midnight).
@@ -229,6 +234,12 @@ class Delivery(SQLModel, table=True):
     external_url: str | None = Field(default=None, sa_type=String(500))
     last_error: str | None = None
     held_for: str | None = Field(default=None, sa_type=String(20))
+    #: The last attempt's answer was lost: ask the platform whether the post exists before
+    #: sending it again (``workers.dispatch``).
+    needs_lookup: bool = False
+    #: What earlier attempts got done on the platform (a container id, thread parts posted),
+    #: so a retry resumes instead of starting over (``workers.adapters.base.Progress``).
+    platform_state: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     #: Why ``due_at`` differs from what the anchor says (a blackout, quiet hours).
     schedule_note: str | None = Field(default=None, sa_type=String(500))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

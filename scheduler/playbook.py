@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from scheduler.accounts import create_account
 from scheduler.models import ContentPillar, MilestoneKind
 from scheduler.posts import approve_post, create_post, deliveries_of, submit_post
-from scheduler.productions import add_milestone, create_account, create_production
+from scheduler.productions import add_milestone, create_production
 from scheduler.schemas import (
     AccountCreate,
     AnchorIn,

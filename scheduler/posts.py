@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from scheduler.accounts import build_account_adapter
 from scheduler.audit import save_recorded
 from scheduler.content import content_hash, render_delivery
 from scheduler.embargoes import check_approval
@@ -35,7 +36,6 @@ from scheduler.productions import get_production
 from scheduler.schemas import AnchorIn, PostCreate, PostEdit, RenderedDelivery
 from scheduler.timeline import Anchor, due_at, zone
 from scheduler.windows import QuietHours, Window, blackouts_for, first_allowed
-from workers.adapters.registry import build_adapter
 from workers.render import RenderError
 
 IN_FLIGHT = (DeliveryStatus.claimed.value, DeliveryStatus.publishing.value)
@@ -105,7 +105,7 @@ def _check_renders(post: Post, production: Production, plan: Plan, accounts: lis
             )
         except RenderError as exc:
             raise Invalid(exc.field, exc.message) from None
-        adapter = build_adapter(account.platform, account.settings)
+        adapter = build_account_adapter(account)
         try:
             problems = adapter.validate(rendered.text)
         finally:

@@ -5,13 +5,16 @@ schedulers, a redelivered Celery message or a worker that wakes up late can neve
 delivery twice:
 
 - ``claim_due``: ``scheduled|retrying`` and due → ``claimed`` under a fresh lease owner, one
-  statement (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite under ``BEGIN IMMEDIATE``).
+  statement (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite under ``BEGIN IMMEDIATE``). An
+  ``unknown`` delivery marked ``needs_lookup`` is claimed the same way: the worker asks the
+  platform whether the post exists before it sends anything again.
 - ``fence``: ``claimed`` by *this* owner → ``publishing``. A duplicate or stale message finds
   nothing to fence and does nothing.
 - ``finish``: ``publishing`` by this owner → the outcome. The reaper may have marked a slow
   publish ``unknown`` meanwhile; the owner's real answer still lands.
 - ``reap_expired``: a claim nobody fenced in time goes back to be claimed again (nothing was
-  sent); a publish whose worker vanished becomes ``unknown`` (something may have been sent).
+  sent); a publish whose worker vanished becomes ``unknown`` (something may have been sent),
+  to be looked up on the platform.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _c = DELIVERY.c
 POST = SQLModel.metadata.tables["post"]
 MILESTONE = SQLModel.metadata.tables["milestone"]
 BLACKOUT = SQLModel.metadata.tables["blackout"]
+ACCOUNT = SQLModel.metadata.tables["account"]
 _post = POST.c
 _pause = SQLModel.metadata.tables["pause"].c
 
@@ -101,8 +105,9 @@ def not_blacked_out(now: datetime) -> Any:
 def claimable_now(now: datetime) -> Any:
     """The gates a delivery passes to be claimed: approved, due, claimable, not paused, not
     anchored to a tentative milestone, not inside a blackout."""
+    to_look_up = and_(_c.status == DeliveryStatus.unknown.value, _c.needs_lookup.is_(True))
     return and_(
-        _c.status.in_([s.value for s in CLAIMABLE]),
+        or_(_c.status.in_([s.value for s in CLAIMABLE]), to_look_up),
         _c.due_at <= now,
         _c.approval_id.is_not(None),
         not_paused(),
@@ -142,8 +147,50 @@ def claim_due(
     )
     with engine.begin() as conn:
         claimed = sorted(conn.execute(claim).scalars())
-        held = hold_embargoed(conn, claimed, now=now)
+        held = hold_embargoed(conn, claimed, now=now) | hold_disconnected(conn, claimed)
         return [i for i in claimed if i not in held]
+
+
+def hold_disconnected(
+    conn: Connection, ids: Sequence[int], *, actor: str = "scheduler"
+) -> set[int]:
+    """Inside a claim's transaction: hold what goes to accounts that need reconnecting.
+
+    Sending would only meet the same refusal (and some platforms count refused calls against
+    the account); held deliveries wait for the reconnect, which releases exactly these.
+    """
+    if not ids:
+        return set()
+    account = ACCOUNT.c
+    reason = select(account.needs_reconnect).where(account.id == _c.account_id).scalar_subquery()
+    rows = conn.execute(
+        update(DELIVERY)
+        .where(
+            _c.id.in_(list(ids)),
+            exists(
+                select(account.id).where(
+                    account.id == _c.account_id, account.needs_reconnect.is_not(None)
+                )
+            ),
+        )
+        .values(
+            **{**UNTRIED, "status": DeliveryStatus.held.value},
+            held_for=HoldReason.account.value,
+            last_error="the account needs reconnecting: " + reason,
+            updated_at=utcnow(),
+        )
+        .returning(_c.id, _c.last_error)
+    ).all()
+    for delivery_id, why in rows:
+        record_event(
+            conn,
+            actor=actor,
+            action="delivery.held",
+            entity="delivery",
+            entity_id=delivery_id,
+            reason=why,
+        )
+    return {row.id for row in rows}
 
 
 def release(engine: Engine, *, owner: str, ids: Sequence[int] | None = None) -> int:
@@ -198,6 +245,9 @@ class Outcome:
     due_at: datetime | None = None
     #: For ``held``: which kind of hold, so it can be released by kind.
     held_for: HoldReason | None = None
+    #: For ``unknown``: ask the platform whether the post exists (at ``due_at``) before
+    #: anything is sent again; without it, a person decides.
+    needs_lookup: bool = False
 
 
 def _finish_statement(*columns: str) -> Any:
@@ -205,9 +255,8 @@ def _finish_statement(*columns: str) -> Any:
 
     The reaper may have marked a slow publish ``unknown``; the owner's real answer still lands.
     """
-    values: dict[str, Any] = {
-        name: bindparam(f"b_{name}") for name in ("status", "last_error", "held_for", *columns)
-    }
+    shared = ("status", "last_error", "held_for", "needs_lookup")
+    values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in (*shared, *columns)}
     return (
         update(DELIVERY)
         .where(
@@ -243,7 +292,7 @@ def give_back(conn: Connection, *, delivery_id: int, owner: str, reason: str) ->
 
 
 _FINISH_PUBLISHED = _finish_statement("external_id", "external_url", "published_at")
-_FINISH_RETRYING = _finish_statement("due_at", "lease_owner")
+_FINISH_RETRYING = _finish_statement("due_at", "lease_owner")  # and unknown, to look up
 _FINISH_OTHER = _finish_statement()
 
 
@@ -266,6 +315,7 @@ def finish(
         "b_status": status.value,
         "b_last_error": outcome.error,
         "b_held_for": outcome.held_for.value if outcome.held_for else None,
+        "b_needs_lookup": outcome.needs_lookup,
         "b_updated_at": utcnow(),
     }
     if status is DeliveryStatus.published:
@@ -275,7 +325,7 @@ def finish(
             "b_external_url": outcome.external_url,
             "b_published_at": outcome.published_at,
         }
-    elif status is DeliveryStatus.retrying:
+    elif status is DeliveryStatus.retrying or outcome.needs_lookup:
         statement = _FINISH_RETRYING
         params |= {"b_due_at": outcome.due_at, "b_lease_owner": None}
     else:
@@ -321,7 +371,12 @@ def reap_expired(engine: Engine, *, now: datetime, actor: str = "reaper") -> Rea
             conn.execute(
                 update(DELIVERY)
                 .where(_c.status == DeliveryStatus.publishing.value, expired)
-                .values(status=DeliveryStatus.unknown.value, last_error=lost, updated_at=utcnow())
+                .values(
+                    status=DeliveryStatus.unknown.value,
+                    needs_lookup=True,
+                    last_error=lost,
+                    updated_at=utcnow(),
+                )
                 .returning(_c.id)
             ).scalars()
         )

@@ -93,11 +93,20 @@ class AccountCreate(Input):
     quiet_end: time | None = Field(default=None, examples=["07:00"])
 
 
+class AccountReconnect(Input):
+    """New credentials for an account; settings left out keep their stored values."""
+
+    settings: dict[str, Any] = Field(min_length=1)
+
+
 class AccountPublic(Output):
     id: int
     platform: str
     handle: str
     settings: dict[str, Any] = Field(description="Secrets are masked")
+    needs_reconnect: str | None = Field(
+        default=None, description="Why a person must reconnect the account; its posts wait"
+    )
     audience_timezone: str | None = None
     quiet_start: time | None = None
     quiet_end: time | None = None

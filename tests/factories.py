@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from scheduler.accounts import create_account
 from scheduler.models import Account, ContentPillar, MilestoneKind, Post, Production
 from scheduler.posts import approve_post, create_post, submit_post
-from scheduler.productions import add_milestone, create_account, create_production
+from scheduler.productions import add_milestone, create_production
 from scheduler.schemas import (
     AccountCreate,
     AnchorIn,

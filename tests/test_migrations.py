@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
+from scheduler.config import get_settings
 from scheduler.db import create_db_engine
 from scheduler.migrate import upgrade
 from tests.conftest import PG_ADMIN, RUN, _pg_url
@@ -68,6 +70,14 @@ def _populated_at_first_revision(url: str) -> None:
             )
             conn.execute(
                 text(
+                    "INSERT INTO account (id, platform, handle, settings, created_at) VALUES "
+                    "(2, 'webhook', '#crew', "
+                    """'{"url": "https://hooks.test/in", "secret": "s3cret-s3cret-s3cret"}', """
+                    "'2026-11-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
                     "INSERT INTO post (id, production_id, pillar, body, variables, tags, media, "
                     "anchor_milestone_id, anchor_offset, status, version, created_by, created_at, "
                     "updated_at) VALUES (1, 1, 'on_set', 'Hi', '{}', '[]', '[]', 1, '-P1D', "
@@ -103,11 +113,23 @@ def test_a_populated_database_upgrades_to_head(backend: str, tmp_path: Path) -> 
                 production = conn.execute(
                     text("SELECT title, past_due_policy FROM production")
                 ).one()
-                delivery = conn.execute(text("SELECT status, held_for FROM delivery")).one()
+                delivery = conn.execute(
+                    text("SELECT status, held_for, needs_lookup FROM delivery")
+                ).one()
+                webhook = conn.execute(
+                    text("SELECT settings, secrets FROM account WHERE id = 2")
+                ).one()
         finally:
             engine.dispose()
         assert tuple(production) == ("Night Shift", "hold")
-        assert tuple(delivery) == ("pending", None)
+        assert tuple(delivery) == ("pending", None, False)
+        # The webhook secret left the readable settings and is sealed with the configured key.
+        settings = (
+            webhook.settings if isinstance(webhook.settings, dict) else json.loads(webhook.settings)
+        )
+        assert settings == {"url": "https://hooks.test/in"}
+        assert "s3cret" not in webhook.secrets
+        assert get_settings().vault().open(webhook.secrets) == {"secret": "s3cret-s3cret-s3cret"}
     finally:
         if backend == "postgres":
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

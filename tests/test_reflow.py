@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from scheduler.accounts import create_account
 from scheduler.errors import NotFound
 from scheduler.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
 from scheduler.posts import approve_post, create_post, submit_post
-from scheduler.productions import create_account
 from scheduler.queue import claim_due, fence, lease_deadline
 from scheduler.reflow import move_milestone
 from scheduler.schemas import AccountCreate, AnchorIn, PostCreate

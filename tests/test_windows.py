@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from scheduler.accounts import create_account
 from scheduler.errors import Invalid
 from scheduler.models import Delivery
-from scheduler.productions import create_account
 from scheduler.queue import claim_due, lease_deadline
 from scheduler.schemas import AccountCreate, BlackoutCreate
 from scheduler.windows import QuietHours, Window, add_blackout, first_allowed

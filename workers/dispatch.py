@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, update
 from sqlmodel import Session, col, select
 
+from scheduler.accounts import build_account_adapter, mark_needs_reconnect, store_credentials
 from scheduler.clock import Clock, machine_now
 from scheduler.config import Settings
 from scheduler.content import content_hash, render_delivery
@@ -36,17 +38,20 @@ from scheduler.models import (
     Production,
 )
 from scheduler.queue import Outcome, fence, finish, give_back, is_paused, release
+from scheduler.vault import VaultError
 from workers.adapters.base import (
     Adapter,
     AuthExpired,
     Media,
+    NoProgress,
     Permanent,
+    Progress,
     PublishRequest,
+    PublishResult,
     RateLimited,
     Transient,
     Unknown,
 )
-from workers.adapters.registry import build_adapter
 from workers.render import RenderError
 
 log = logging.getLogger(__name__)
@@ -123,7 +128,7 @@ def publish_batch(
             released,
             len(unfenced) - released,
         )
-    adapters: dict[int, Adapter] = {}
+    adapters: dict[int, Adapter | Outcome] = {}
     outcomes: dict[int, DeliveryStatus] = {}
     try:
         with engine.connect() as conn:
@@ -142,19 +147,102 @@ def publish_batch(
                     continue
                 account_id = job.account.id or 0
                 if account_id not in adapters:
-                    adapters[account_id] = build_adapter(job.account.platform, job.account.settings)
-                outcome = publish_one(job, adapters[account_id], settings=settings, clock=clock)
+                    adapters[account_id] = _adapter_for(job.account, settings)
+                adapter = adapters[account_id]
+                if isinstance(adapter, Outcome):  # the account cannot publish: why, as an outcome
+                    outcome = replace(adapter, needs_lookup=job.delivery.needs_lookup)
+                else:
+                    progress = DeliveryProgress(conn, job.delivery, owner)
+                    outcome = publish_one(
+                        job, adapter, settings=settings, clock=clock, progress=progress
+                    )
+                    _store_credentials(conn, adapter, account_id, settings)
                 if finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
                     outcomes[delivery_id] = outcome.status
+                if outcome.held_for is HoldReason.account:
+                    with conn.begin():
+                        reason = outcome.error or "the platform refused the credentials"
+                        mark_needs_reconnect(
+                            conn, account_id=account_id, reason=reason, actor=actor
+                        )
     finally:
         for adapter in adapters.values():
-            adapter.close()
+            if isinstance(adapter, Adapter):
+                adapter.close()
     return outcomes
 
 
-def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock) -> Outcome:
-    """Render, check against the approval, publish; turn every answer into an Outcome."""
+class DeliveryProgress:
+    """``Progress`` kept on the delivery row, written as each platform step succeeds.
+
+    Written only while this owner still holds the delivery, so a worker that lost its lease
+    cannot overwrite what the new holder did.
+    """
+
+    def __init__(self, conn: Connection, delivery: Delivery, owner: str) -> None:
+        self._conn, self._id, self._owner = conn, delivery.id, owner
+        self._state: dict[str, Any] = dict(delivery.platform_state or {})
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    def save(self, **changes: Any) -> None:
+        self._state.update(changes)
+        with self._conn.begin():
+            self._conn.execute(
+                update(Delivery)
+                .where(col(Delivery.id) == self._id, col(Delivery.lease_owner) == self._owner)
+                .values(platform_state=dict(self._state))
+            )
+
+
+def _adapter_for(account: Account, settings: Settings) -> Adapter | Outcome:
+    """The account's adapter, or the hold that says why it cannot have one."""
+    if account.needs_reconnect:
+        return _account_hold(account.needs_reconnect)
+    try:
+        return build_account_adapter(account, settings)
+    except (ValidationError, VaultError) as exc:
+        log.warning("account %s cannot be used: %s", account.id, type(exc).__name__)
+        return _account_hold(f"its stored settings are not usable ({type(exc).__name__})")
+
+
+def _account_hold(reason: str) -> Outcome:
+    return Outcome(
+        status=DeliveryStatus.held,
+        held_for=HoldReason.account,
+        error=f"the account needs reconnecting: {reason}",
+    )
+
+
+def _store_credentials(
+    conn: Connection, adapter: Adapter, account_id: int, settings: Settings
+) -> None:
+    """Seal what the adapter refreshed, so the next publish starts from it."""
+    changes = adapter.take_changes()
+    if changes:
+        with conn.begin():
+            store_credentials(conn, account_id=account_id, changes=changes, settings=settings)
+
+
+def publish_one(
+    job: Job,
+    adapter: Adapter,
+    *,
+    settings: Settings,
+    clock: Clock,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Render, check against the approval, look up if needed, publish; answer as an Outcome.
+
+    A delivery whose last answer was lost (``needs_lookup``) is looked up on the platform
+    first: found, it is published (with the platform's id); certainly absent, it is sent; if
+    the platform cannot tell, a person decides. The flag stays on every other outcome (a
+    hold, a rate limit), so nothing is ever sent again before it was looked up.
+    """
     held = DeliveryStatus.held
+    look_first = job.delivery.needs_lookup
     try:
         rendered = render_delivery(
             production=job.production,
@@ -165,7 +253,10 @@ def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock)
         )
     except RenderError as exc:
         return Outcome(
-            status=held, error=f"rendering failed: {exc.message}", held_for=HoldReason.content
+            status=held,
+            error=f"rendering failed: {exc.message}",
+            held_for=HoldReason.content,
+            needs_lookup=look_first,
         )
     digest = content_hash(rendered, job.account)
     approved = job.approval.delivery_hashes.get(str(job.delivery.id)) if job.approval else None
@@ -174,6 +265,7 @@ def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock)
             status=held,
             held_for=HoldReason.content,
             error="the rendered content differs from what was approved; it needs a new approval",
+            needs_lookup=look_first,
         )
     request = PublishRequest(
         idempotency_key=f"callsheet-{job.delivery.id}-{digest[:16]}",
@@ -186,30 +278,56 @@ def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock)
             "production": job.production.title,
             "pillar": job.post.pillar,
         },
+        progress=progress or NoProgress(job.delivery.platform_state),
     )
     try:
-        result = adapter.publish(request)
+        adapter.prepare(machine_now())
+        if look_first:
+            if not adapter.can_lookup:
+                return Outcome(
+                    status=DeliveryStatus.unknown,
+                    error=(
+                        f"the last answer from {adapter.name} was lost and {adapter.name} cannot "
+                        "be asked whether the post exists: check the account, then retry or "
+                        "mark it published"
+                    ),
+                )
+            found = adapter.lookup(request)
+            if found is not None:
+                return _published(found, clock)
+            look_first = False  # certainly not there: sending is safe
+        return _published(adapter.publish(request), clock)
     except RateLimited as exc:
         later = clock.now() + timedelta(seconds=exc.retry_after)
-        return Outcome(status=DeliveryStatus.retrying, error=exc.message, due_at=later)
+        return Outcome(
+            status=DeliveryStatus.retrying, error=exc.message, due_at=later, needs_lookup=look_first
+        )
     except Transient as exc:
-        return _retry_or_fail(job.delivery.attempt, exc.message, settings=settings, clock=clock)
+        return _retry_or_fail(
+            job.delivery.attempt, exc.message, settings=settings, clock=clock, look_first=look_first
+        )
     except AuthExpired as exc:
         return Outcome(
             status=held,
             error=f"the account needs reconnecting: {exc.message}",
             held_for=HoldReason.account,
+            needs_lookup=look_first,
         )
     except Permanent as exc:
+        if look_first:  # the lookup was refused: whether the post exists is still open
+            return Outcome(status=DeliveryStatus.unknown, error=exc.message)
         return Outcome(status=DeliveryStatus.failed, error=exc.message)
     except Unknown as exc:
-        return Outcome(status=DeliveryStatus.unknown, error=exc.message)
+        return _lost(exc.message, adapter, settings=settings, clock=clock)
     except Exception as exc:  # an adapter bug: it may have sent something, so never retry
         log.exception("adapter %s raised unexpectedly", adapter.name)
         return Outcome(
             status=DeliveryStatus.unknown,
             error=f"unexpected {type(exc).__name__} in the {adapter.name} adapter",
         )
+
+
+def _published(result: PublishResult, clock: Clock) -> Outcome:
     return Outcome(
         status=DeliveryStatus.published,
         external_id=result.external_id,
@@ -218,15 +336,32 @@ def publish_one(job: Job, adapter: Adapter, *, settings: Settings, clock: Clock)
     )
 
 
-def _retry_or_fail(attempt: int, message: str, *, settings: Settings, clock: Clock) -> Outcome:
+def _lost(message: str, adapter: Adapter, *, settings: Settings, clock: Clock) -> Outcome:
+    """The answer was lost: look the post up later if the platform can say, else a person."""
+    if not adapter.can_lookup:
+        return Outcome(status=DeliveryStatus.unknown, error=message)
+    return Outcome(
+        status=DeliveryStatus.unknown,
+        error=f"{message}; Callsheet will ask {adapter.name} before sending again",
+        needs_lookup=True,
+        due_at=clock.now() + timedelta(seconds=settings.lookup_delay_seconds),
+    )
+
+
+def _retry_or_fail(
+    attempt: int, message: str, *, settings: Settings, clock: Clock, look_first: bool = False
+) -> Outcome:
+    """Retry with backoff; after ``max_attempts``, fail (or, if a lookup is owed, ask a person)."""
     if attempt >= settings.max_attempts:
-        return Outcome(
-            status=DeliveryStatus.failed, error=f"{message} (gave up after {attempt} attempts)"
-        )
+        gave_up = f"{message} (gave up after {attempt} attempts)"
+        if look_first:  # it may exist: failed would be a lie
+            return Outcome(status=DeliveryStatus.unknown, error=gave_up)
+        return Outcome(status=DeliveryStatus.failed, error=gave_up)
     return Outcome(
         status=DeliveryStatus.retrying,
         error=message,
         due_at=clock.now() + timedelta(seconds=backoff(attempt, settings)),
+        needs_lookup=look_first,
     )
 
 

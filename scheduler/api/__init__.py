@@ -6,11 +6,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from scheduler.api.routes import accounts, calendar, deliveries, pauses, posts, productions
+from scheduler.config import get_settings
 from scheduler.errors import Conflict, Invalid, NotFound
 
 
 def create_app() -> FastAPI:
     """The API application with every router and the domain error answers."""
+    get_settings().refuse_unsafe()
     app = FastAPI(
         title="Callsheet",
         version="0.1.0",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from scheduler import productions as service
+from scheduler import accounts as service
 from scheduler.api.deps import ActorDep, SessionDep
 from scheduler.content import get_renderer
 from scheduler.models import Account
-from scheduler.schemas import AccountCreate, AccountPublic
+from scheduler.schemas import AccountCreate, AccountPublic, AccountReconnect
 from workers.adapters.registry import platform_names
 
 router = APIRouter(tags=["accounts"])
@@ -20,6 +20,7 @@ def _public(account: Account) -> AccountPublic:
         platform=account.platform,
         handle=account.handle,
         settings=service.public_settings(account),
+        needs_reconnect=account.needs_reconnect,
         audience_timezone=account.audience_timezone,
         quiet_start=account.quiet_start,
         quiet_end=account.quiet_end,
@@ -36,6 +37,18 @@ def create_account(data: AccountCreate, session: SessionDep, actor: ActorDep) ->
 @router.get("/accounts")
 def list_accounts(session: SessionDep) -> list[AccountPublic]:
     return [_public(a) for a in service.list_accounts(session=session)]
+
+
+@router.put("/accounts/{account_id}/credentials")
+def reconnect_account(
+    account_id: int, data: AccountReconnect, session: SessionDep, actor: ActorDep
+) -> AccountPublic:
+    """New credentials (after re-authorising); releases the posts held for this account."""
+    account, _released = service.reconnect_account(
+        session=session, account_id=account_id, data=data, actor=actor
+    )
+    session.commit()
+    return _public(account)
 
 
 @router.get("/platforms")
