@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,16 +17,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.clock import Clock
 from scheduler.models import Account, AuditEvent, Delivery, Post
 from scheduler.queue import claim_due, lease_deadline
-from scheduler.service import SchedulerService, celery_sender
 from scheduler.webhook_receiver import WebhookReceiver
 from tests import factories
 from tests.conftest import WorkerProcess
+from tests.running import all_final, run_until, service_for, statuses
 from workers.app import PUBLISH_TASK, create_celery
-
-FINAL = {"published", "failed", "unknown", "held", "cancelled"}
 
 
 @pytest.fixture
@@ -35,44 +32,6 @@ def receiver() -> Iterator[WebhookReceiver]:
     receiver.start()
     yield receiver
     receiver.stop()
-
-
-def _service(engine: Engine, worker: WorkerProcess) -> SchedulerService:
-    settings = worker.settings
-    app = create_celery(settings)
-    return SchedulerService(
-        engine=engine,
-        settings=settings,
-        clock=Clock(),
-        send=celery_sender(app, settings.queue_name),
-    )
-
-
-def _statuses(engine: Engine) -> dict[int, str]:
-    with Session(engine) as session:
-        return {d.id or 0: d.status for d in session.exec(select(Delivery))}
-
-
-def _run_until(
-    engine: Engine,
-    service: SchedulerService | None,
-    worker: WorkerProcess,
-    done: Callable[[dict[int, str]], bool],
-    timeout: float = 30,
-) -> dict[int, str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if service is not None:
-            service.tick()
-        statuses = _statuses(engine)
-        if done(statuses):
-            return statuses
-        time.sleep(0.2)
-    raise AssertionError(f"timed out: {_statuses(engine)}\n--- worker log ---\n{worker.log()}")
-
-
-def _all_final(statuses: dict[int, str]) -> bool:
-    return bool(statuses) and set(statuses.values()) <= FINAL
 
 
 def _outbox(path: Path) -> list[dict[str, object]]:
@@ -97,9 +56,9 @@ def test_worker_publishes_to_outbox_and_signed_webhook(
         )
     session.commit()
 
-    statuses = _run_until(engine, _service(engine, worker), worker, _all_final)
+    final = run_until(engine, service_for(engine, worker), worker, all_final)
 
-    assert set(statuses.values()) == {"published"}
+    assert set(final.values()) == {"published"}
     lines = _outbox(tmp_path / "feed.jsonl")
     texts = sorted(str(line["text"]) for line in lines)
     assert texts == [f"Night shift, take {n}: the crew of Night Shift at work." for n in (1, 2, 3)]
@@ -143,10 +102,10 @@ def test_a_duplicate_celery_message_publishes_nothing_twice(
     for _ in range(3):  # the same message, delivered three times
         app.send_task(PUBLISH_TASK, args=[ids, "claim-dup"], queue=worker.settings.queue_name)
 
-    _run_until(engine, None, worker, _all_final)
+    run_until(engine, None, worker, all_final)
     time.sleep(1.0)  # let the duplicates arrive and be dropped
 
-    assert set(_statuses(engine).values()) == {"published"}
+    assert set(statuses(engine).values()) == {"published"}
     assert len(_outbox(tmp_path / "feed.jsonl")) == 2
     assert receiver.count == 2
     assert "dropped" in worker.log()
@@ -166,9 +125,9 @@ def test_content_changed_after_approval_is_held_not_published(
     session.add(stored)
     session.commit()
 
-    statuses = _run_until(engine, _service(engine, worker), worker, _all_final)
+    final = run_until(engine, service_for(engine, worker), worker, all_final)
 
-    assert list(statuses.values()) == ["held"]
+    assert list(final.values()) == ["held"]
     delivery = session.exec(select(Delivery)).one()
     session.refresh(delivery)
     assert "differs from what was approved" in (delivery.last_error or "")
@@ -188,11 +147,11 @@ def test_an_unreachable_webhook_is_retried_later_not_failed(
     factories.approved_post(session, production.id or 0, [hook])
     session.commit()
 
-    statuses = _run_until(
-        engine, _service(engine, worker), worker, lambda s: set(s.values()) == {"retrying"}
+    final = run_until(
+        engine, service_for(engine, worker), worker, lambda s: set(s.values()) == {"retrying"}
     )
 
-    assert list(statuses.values()) == ["retrying"]
+    assert list(final.values()) == ["retrying"]
     delivery = session.exec(select(Delivery)).one()
     session.refresh(delivery)
     assert delivery.attempt == 1
