@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from sandbox.control import SandboxControl
+from workers.adapters import mastodon
 from workers.adapters.base import (
     AuthExpired,
     Media,
@@ -382,6 +383,19 @@ def test_lookup_of_a_thread_found_in_part_resumes_at_the_missing_part(
     assert result.external_id == posts[0]["id"]
     assert posts[1]["body"]["in_reply_to_id"] == posts[0]["id"]
     assert adapter().lookup(_request(LONG)) == result
+
+
+def test_lookup_refuses_to_judge_a_window_it_cannot_read_to_the_end(
+    sandbox: SandboxControl, adapter: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mastodon, "STATUSES_PAGE_LIMIT", 2)
+    monkeypatch.setattr(mastodon, "LOOKUP_MAX_PAGES", 1)
+    for n in range(3):
+        adapter().publish(
+            PublishRequest(idempotency_key=f"k{n}", text=f"Post {n}", account_handle="crew")
+        )
+    with pytest.raises(Permanent, match="cannot tell"):
+        adapter().lookup(_request())
 
 
 # --- settings and validation ---------------------------------------------------------------

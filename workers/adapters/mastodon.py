@@ -269,10 +269,12 @@ class MastodonAdapter(Adapter):
         the exact text written) confirms it. Thread parts must also reply to the part before.
 
         How sure: certain within the window, since the account's own timeline lists every status
-        it made (direct messages aside, which we never post). A post outside the window, or a
-        window holding more than ``LOOKUP_MAX_PAGES`` pages, is not judged: that raises
-        ``Unknown`` for a person to check. A thread found in part is saved to progress and
-        reported as absent, so the next publish posts only the missing parts.
+        it made (direct messages aside, which we never post), and a status of this delivery
+        cannot be older than its first send. Without a recorded send, a status older than
+        ``LOOKUP_DEFAULT_WINDOW`` would be missed. A window holding more than
+        ``LOOKUP_MAX_PAGES`` pages is not judged: that raises ``Permanent`` (asking again cannot
+        help; the dispatcher leaves the delivery to a person). A thread found in part is saved
+        to progress and reported as absent, so the next publish posts only the missing parts.
         """
         parts = self._parts(request.text)
         posted = _posted(request)
@@ -326,9 +328,10 @@ class MastodonAdapter(Adapter):
                 yield from reversed(window)
                 return
             max_id = str(page[-1]["id"])
-        raise Unknown(
-            f"more than {LOOKUP_MAX_PAGES * STATUSES_PAGE_LIMIT} statuses since "
-            f"{since:%Y-%m-%d %H:%M} UTC; check the account by hand before sending again"
+        raise Permanent(
+            "cannot tell whether it went out: more than "
+            f"{LOOKUP_MAX_PAGES * STATUSES_PAGE_LIMIT} statuses since {since:%Y-%m-%d %H:%M} UTC; "
+            "check the account by hand before sending again"
         )
 
     def _is_part(self, status: Mapping[str, Any], part: str) -> bool:
