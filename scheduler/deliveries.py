@@ -1,4 +1,5 @@
-"""What a person does with one delivery: release a hold, or cancel it before it goes out."""
+"""What a person does with one delivery: release a hold, cancel it before it goes out, or say
+what became of one whose outcome is unknown."""
 
 from __future__ import annotations
 
@@ -55,6 +56,50 @@ def release_hold(*, session: Session, delivery_id: int, due_at: datetime, actor:
         action="delivery.released",
         before=before,
         after={"status": delivery.status, "due_at": due_at.isoformat()},
+    )
+    return delivery
+
+
+def resolve_unknown(
+    *,
+    session: Session,
+    delivery_id: int,
+    published: bool,
+    url: str | None,
+    now: datetime,
+    actor: str,
+    reason: str,
+) -> Delivery:
+    """Settle an ``unknown`` delivery from what a person saw on the platform.
+
+    Found: it is ``published`` (with the link, if given). Not found: it is ``scheduled`` for
+    now, without a lookup, because a person has just looked. Either way the person's word is
+    audited with their reason.
+    """
+    delivery = _locked(session, delivery_id)
+    if delivery.status != DeliveryStatus.unknown:
+        raise Conflict(f"status: delivery {delivery_id} is {delivery.status}, not unknown")
+    before = {"status": delivery.status, "error": delivery.last_error}
+    if published:
+        delivery.status = DeliveryStatus.published.value
+        delivery.external_url = url
+        delivery.external_id = delivery.external_id or f"confirmed by {actor}"[:200]
+        delivery.published_at = now
+    else:
+        delivery.status = DeliveryStatus.scheduled.value
+        delivery.due_at = now
+    delivery.needs_lookup = False
+    delivery.lease_owner = delivery.lease_until = None
+    delivery.last_error = None
+    delivery.updated_at = utcnow()
+    save_recorded(
+        session,
+        delivery,
+        actor=actor,
+        action="delivery.resolved",
+        before=before,
+        after={"status": delivery.status, "url": url},
+        reason=reason,
     )
     return delivery
 

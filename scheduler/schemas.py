@@ -164,6 +164,9 @@ class DeliveryPublic(Output):
     last_error: str | None
     held_for: str | None = None
     schedule_note: str | None = None
+    needs_lookup: bool = Field(
+        default=False, description="Its last answer was lost; the platform is asked first"
+    )
     published_at: datetime | None
 
 
@@ -259,3 +262,11 @@ class ReleaseHold(Input):
 
 class CancelDelivery(Input):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class ResolveUnknown(Input):
+    """What a person found on the platform for a delivery whose outcome is unknown."""
+
+    published: bool = Field(description="True: it is there. False: it is not; send it now")
+    url: str | None = Field(default=None, max_length=500, description="The post, if found")
+    reason: str = Field(min_length=1, max_length=500, examples=["checked the account's feed"])

@@ -71,3 +71,47 @@ def test_a_revoked_account_holds_its_posts_until_reconnected_then_they_go_out(
     assert sorted(p["body"]["content"] for p in posts) == [
         f"Night shift, take {n}: the crew of Night Shift at work." for n in (1, 2)
     ]
+
+
+def test_a_lost_answer_from_a_platform_that_cannot_be_asked_waits_for_a_person(
+    session: Session,
+    engine: Engine,
+    worker: WorkerProcess,
+    sandbox: SandboxControl,
+    client: httpx.Client,
+) -> None:
+    """Discord cannot list a webhook's messages: Callsheet says so and never resends blindly."""
+    account = _discord(session, sandbox, "webhook-token-0003")
+    production = factories.production(session)
+    factories.approved_post(session, production.id or 0, [account])
+    session.commit()
+    sandbox.fault("discord", "drop_after_create")
+    service = service_for(engine, worker)
+
+    final = run_until(engine, service, worker, all_final)
+
+    [delivery_id] = final
+    assert final[delivery_id] == "unknown"
+    for _ in range(3):  # later ticks leave it alone: nothing is sent again
+        service.tick()
+    assert len(sandbox.posts("discord")) == 1
+    session.expire_all()
+    delivery = session.get(Delivery, delivery_id)
+    assert delivery is not None
+    assert not delivery.needs_lookup
+    assert "may have been created" in (delivery.last_error or "")
+    session.commit()
+
+    [post] = sandbox.posts("discord")
+    answer = client.post(
+        f"/deliveries/{delivery_id}/resolve",
+        json={"published": True, "url": post["url"], "reason": "seen in #bts"},
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "published"
+    assert answer.json()["external_url"] == post["url"]
+    again = client.post(
+        f"/deliveries/{delivery_id}/resolve", json={"published": False, "reason": "oops"}
+    )
+    assert again.status_code == 409

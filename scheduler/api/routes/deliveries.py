@@ -12,7 +12,7 @@ from scheduler import deliveries as service
 from scheduler.api.deps import ActorDep, SessionDep
 from scheduler.clock import Clock
 from scheduler.models import Delivery, DeliveryStatus, Post
-from scheduler.schemas import CancelDelivery, DeliveryPublic, ReleaseHold
+from scheduler.schemas import CancelDelivery, DeliveryPublic, ReleaseHold, ResolveUnknown
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 
@@ -63,6 +63,24 @@ def cancel_delivery(
     """Cancel a delivery that has not gone out yet."""
     delivery = service.cancel(
         session=session, delivery_id=delivery_id, actor=actor, reason=data.reason
+    )
+    session.commit()
+    return DeliveryPublic.model_validate(delivery)
+
+
+@router.post("/{delivery_id}/resolve")
+def resolve_unknown(
+    delivery_id: int, data: ResolveUnknown, session: SessionDep, actor: ActorDep
+) -> DeliveryPublic:
+    """Say what a person found on the platform for a delivery whose outcome is unknown."""
+    delivery = service.resolve_unknown(
+        session=session,
+        delivery_id=delivery_id,
+        published=data.published,
+        url=data.url,
+        now=Clock.from_settings().now(),
+        actor=actor,
+        reason=data.reason,
     )
     session.commit()
     return DeliveryPublic.model_validate(delivery)
