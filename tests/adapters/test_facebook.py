@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from sandbox.control import SandboxControl
+from workers.adapters import meta
 from workers.adapters.base import (
     AuthExpired,
     Media,
@@ -267,6 +268,18 @@ def test_lookup_reads_past_the_first_page(sandbox: SandboxControl, adapter: Buil
     assert built.lookup(_request(text="The one we are looking for")) is not None
 
 
+def test_lookup_refuses_to_judge_a_window_it_cannot_read_to_the_end(
+    adapter: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(meta, "PAGE_SIZE", 2)
+    monkeypatch.setattr(meta, "MAX_PAGES", 1)
+    built = adapter()
+    for number in range(3):
+        built.publish(_request(text=f"Post {number}", key=f"k{number}"))
+    with pytest.raises(Permanent, match="cannot tell"):
+        built.lookup(_request())
+
+
 def test_a_failed_lookup_is_transient(sandbox: SandboxControl, adapter: Build) -> None:
     sandbox.fault("facebook", "server_error")
     with pytest.raises(Transient):
@@ -274,7 +287,7 @@ def test_a_failed_lookup_is_transient(sandbox: SandboxControl, adapter: Build) -
 
 
 def test_a_captionless_photo_cannot_be_matched(adapter: Build) -> None:
-    with pytest.raises(Unknown, match="without text"):
+    with pytest.raises(Permanent, match="without text"):
         adapter().lookup(_request(text="", media=[STILL]))
 
 

@@ -20,7 +20,8 @@ a recorded send, ``LOOKUP_WINDOW``) and matches the message exactly after normal
 video it also reads ``/{page-id}/videos``, which lists a video before processing ends. It is
 sure within that window: a post with these exact words there is this delivery, or the same words
 already on the Page, and neither warrants posting again. A post with no text cannot be matched,
-so its lookup stays ``Unknown`` for a person to check.
+and neither can a window of more than ``MAX_PAGES`` pages: both raise ``Permanent`` (asking again
+cannot help), which leaves the delivery to a person.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from workers.adapters.base import Media, Permanent, PublishRequest, PublishResult, Unknown
+from workers.adapters.base import Media, Permanent, PublishRequest, PublishResult
 from workers.adapters.meta import (
     LOOKUP_SKEW,
     LOOKUP_WINDOW,
@@ -96,7 +97,10 @@ class FacebookAdapter(FacebookLoginAdapter):
             return self.permalink(done, "permalink_url")
         text = published_text(self.rules, request)
         if not text.strip():
-            raise Unknown("a Facebook post without text cannot be matched; check the Page")
+            raise Permanent(
+                "cannot tell whether it went out: a Facebook post without text cannot be matched; "
+                "check the Page by hand"
+            )
         since = steps.search_from(window=LOOKUP_WINDOW, skew=LOOKUP_SKEW)
         found = find_post(
             self.graph,

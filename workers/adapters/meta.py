@@ -285,8 +285,9 @@ class GraphAPI:
     def listing(self, path: str, *, fields: str, since: datetime) -> Iterator[dict[str, Any]]:
         """The items of an edge (newest first) created since ``since``, page after page.
 
-        Raises ``Transient`` past ``MAX_PAGES``: a lookup that could not read back far enough
-        must not answer "absent".
+        Raises ``Permanent`` past ``MAX_PAGES``: a lookup that could not read back far enough
+        must not answer "absent", and asking again cannot help (the dispatcher leaves the
+        delivery to a person).
         """
         target: str = path
         params: dict[str, Any] | None = {
@@ -305,9 +306,10 @@ class GraphAPI:
             if not data or not isinstance(following, str) or not self._same_host(following):
                 return
             target, params = following, None
-        raise Transient(
-            f"{self.platform} listed more than {MAX_PAGES * PAGE_SIZE} posts in the window; "
-            "cannot be sure whether the post is among them"
+        raise Permanent(
+            f"cannot tell whether it went out: {self.platform} lists more than "
+            f"{MAX_PAGES * PAGE_SIZE} posts since {since:%Y-%m-%d %H:%M} UTC; "
+            "check the account by hand before sending again"
         )
 
     def _same_host(self, url: str) -> bool:
