@@ -3,17 +3,24 @@ answers lost after the post was made. SQLite and PostgreSQL, real HTTP, real Red
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from sandbox.control import SandboxControl
-from scheduler.accounts import create_account
+from scheduler.accounts import build_account_adapter, create_account
+from scheduler.clock import Clock
 from scheduler.models import Account, AuditEvent, Delivery
+from scheduler.queue import claim_due, fence, lease_deadline, reap_expired
 from scheduler.schemas import AccountCreate
 from tests import factories
 from tests.conftest import WorkerProcess
 from tests.running import all_final, run_until, service_for
+from workers.adapters.outbox import read_outbox
+from workers.dispatch import load_jobs, publish_one
 
 
 def _discord(session: Session, sandbox: SandboxControl, token: str) -> Account:
@@ -115,3 +122,36 @@ def test_a_lost_answer_from_a_platform_that_cannot_be_asked_waits_for_a_person(
         f"/deliveries/{delivery_id}/resolve", json={"published": False, "reason": "oops"}
     )
     assert again.status_code == 409
+
+
+def test_a_worker_that_died_after_publishing_is_found_out_not_repeated(
+    session: Session, engine: Engine, worker: WorkerProcess, tmp_path: Path
+) -> None:
+    """The post went out, then the worker died before recording it. The reaper marks the
+    delivery unknown; the next worker asks the platform, finds the post, and records it."""
+    outbox = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    production = factories.production(session)
+    factories.approved_post(session, production.id or 0, [outbox])
+    session.commit()
+    now = datetime.now(UTC)
+    [delivery_id] = claim_due(
+        engine, now=now, owner="doomed", limit=5, lease_until=lease_deadline(now, 1)
+    )
+    fence(engine, ids=[delivery_id], owner="doomed", lease_until=lease_deadline(now, 1))
+    [job] = load_jobs(engine, [delivery_id])
+    adapter = build_account_adapter(job.account)
+    sent = publish_one(job, adapter, settings=worker.settings, clock=Clock())  # then it "died"
+    assert sent.status == "published"
+    reaped = reap_expired(engine, now=now + timedelta(seconds=5))
+    assert reaped.unknown == [delivery_id]
+
+    final = run_until(engine, service_for(engine, worker), worker, all_final)
+
+    assert final == {delivery_id: "published"}
+    assert len(read_outbox(tmp_path / "feed.jsonl")) == 1
+    assert f"delivery {delivery_id} was found on outbox" in worker.log()
+    session.expire_all()
+    delivery = session.get(Delivery, delivery_id)
+    assert delivery is not None
+    assert delivery.external_id == sent.external_id
+    assert not delivery.needs_lookup

@@ -294,6 +294,11 @@ def publish_one(
                 )
             found = adapter.lookup(request)
             if found is not None:
+                log.info(
+                    "delivery %s was found on %s after its answer was lost; not sent again",
+                    job.delivery.id,
+                    adapter.name,
+                )
                 return _published(found, clock)
             look_first = False  # certainly not there: sending is safe
         return _published(adapter.publish(request), clock)

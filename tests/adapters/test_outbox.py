@@ -248,3 +248,13 @@ def test_ten_thousand_publishes_read_each_line_once(
     assert parsed == 10_000  # a fresh process reads the file exactly once
     writers[1].publish(_request("key-10000"))
     assert parsed == 10_000
+
+
+def test_lookup_finds_a_published_key_and_nothing_else(tmp_path: Path) -> None:
+    adapter = _adapter(tmp_path / "not-yet" / "outbox.jsonl")
+    assert adapter.lookup(_request("k1")) is None  # no file yet: certainly not published
+
+    published = adapter.publish(_request("k1"))
+
+    assert adapter.lookup(_request("k1")) == published
+    assert adapter.lookup(_request("k2")) is None

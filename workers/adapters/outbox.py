@@ -77,6 +77,7 @@ class OutboxAdapter(Adapter):
     name: ClassVar[str] = "outbox"
     settings_model: ClassVar[type[AdapterSettings]] = OutboxSettings
     idempotent: ClassVar[bool] = True
+    can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
         if not isinstance(settings, OutboxSettings):
@@ -92,6 +93,22 @@ class OutboxAdapter(Adapter):
         except OSError as exc:
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise Transient(f"could not write to the outbox file {self.path}: {reason}") from exc
+        return self._result(external_id)
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """The line with this idempotency key, if the file has one: the file is the platform."""
+        if not self.path.exists():
+            return None
+        try:
+            with _locked(self.path) as handle:
+                index, _tail = _catch_up(self.path, handle)
+                external_id = index.keys.get(request.idempotency_key)
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise Transient(f"could not read the outbox file {self.path}: {reason}") from exc
+        return None if external_id is None else self._result(external_id)
+
+    def _result(self, external_id: str) -> PublishResult:
         return PublishResult(external_id=external_id, url=f"{self.path.as_uri()}#{external_id}")
 
 
