@@ -142,6 +142,7 @@ def test_settings(database_url: str, broker_url: str, **overrides: object) -> Se
         "worker_pool": "threads",
         "worker_concurrency": 4,
         "retry_base_seconds": 1.0,
+        "lookup_delay_seconds": 0.5,
         **overrides,
     }
     return Settings.model_validate(values)

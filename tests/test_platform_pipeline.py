@@ -23,6 +23,10 @@ from workers.adapters.outbox import read_outbox
 from workers.dispatch import load_jobs, publish_one
 
 
+def _published(statuses: dict[int, str]) -> bool:
+    return bool(statuses) and set(statuses.values()) == {"published"}
+
+
 def _discord(session: Session, sandbox: SandboxControl, token: str) -> Account:
     url = f"{sandbox.url('discord')}/api/webhooks/77/{token}"
     return create_account(
@@ -72,7 +76,7 @@ def test_a_revoked_account_holds_its_posts_until_reconnected_then_they_go_out(
     )
     assert answer.status_code == 200, answer.text
 
-    final = run_until(engine, service, worker, lambda s: set(s.values()) == {"published"})
+    run_until(engine, service, worker, _published)
 
     posts = sandbox.posts("discord")
     assert sorted(p["body"]["content"] for p in posts) == [
@@ -155,3 +159,39 @@ def test_a_worker_that_died_after_publishing_is_found_out_not_repeated(
     assert delivery is not None
     assert delivery.external_id == sent.external_id
     assert not delivery.needs_lookup
+
+
+def test_a_post_made_before_the_connection_dropped_is_found_and_not_posted_twice(
+    session: Session, engine: Engine, worker: WorkerProcess, sandbox: SandboxControl
+) -> None:
+    """Mastodon made the status, then the connection dropped: the worker cannot know. The
+    delivery is marked to be looked up; the next attempt finds the status and records it."""
+    account = create_account(
+        session=session,
+        actor=factories.ACTOR,
+        data=AccountCreate(
+            platform="mastodon",
+            handle="@nightshift@mastodon.test",
+            settings={"base_url": sandbox.url("mastodon"), "access_token": "tok:nightshift"},
+        ),
+    )
+    production = factories.production(session)
+    factories.approved_post(session, production.id or 0, [account])
+    session.commit()
+    sandbox.fault("mastodon", "drop_after_create", path="/api/v1/statuses", method="POST")
+
+    final = run_until(engine, service_for(engine, worker), worker, _published)
+
+    assert list(final.values()) == ["published"]
+    [status] = sandbox.posts("mastodon")
+    session.expire_all()
+    delivery = session.exec(select(Delivery)).one()
+    assert delivery.external_id == status["id"]
+    assert delivery.attempt == 2  # the lost attempt, then the lookup that found it
+    actions = [
+        e.action
+        for e in session.exec(
+            select(AuditEvent).where(AuditEvent.entity == "delivery").order_by(AuditEvent.id)
+        )
+    ]
+    assert actions[-2:] == ["delivery.unknown", "delivery.published"]
