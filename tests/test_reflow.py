@@ -351,3 +351,59 @@ def test_a_past_due_hold_lifts_when_the_milestone_moves_back(
     (delivery,) = _deliveries(session, post)
     assert (delivery.status, delivery.held_for) == ("scheduled", None)
     assert move.note == "moved back into the future"
+
+
+def test_without_kept_approvals_every_moved_post_goes_back_to_review(
+    session: Session, tmp_path: Path
+) -> None:
+    production, premiere, account = _setup(session, tmp_path, keep_approvals_on_reflow=False)
+    second = factories.outbox_account(session, tmp_path / "b.jsonl", handle="@second").id or 0
+    posts = [
+        _anchored(session, production, premiere, [account, second], offset=f"-P{days}D")
+        for days in (7, 14)
+    ]
+    session.commit()
+    moves = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=PREMIERE + timedelta(weeks=3),
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    assert len(moves) == 4
+    for post in posts:
+        deliveries = _deliveries(session, post)
+        assert [(d.status, d.approval_id) for d in deliveries] == [("pending", None)] * 2
+        assert session.get(Post, post.id).status == "in_review"  # type: ignore[union-attr]
+
+
+def test_deliveries_that_move_alike_keep_their_own_approvals(
+    session: Session, tmp_path: Path
+) -> None:
+    """Deliveries with the same new time and state share one planned outcome, not one row."""
+    production, premiere, account = _setup(session, tmp_path)
+    posts = [
+        _anchored(session, production, premiere, [account], offset="-P14D", body=f"Take {n}.")
+        for n in range(3)
+    ]
+    session.commit()
+    before = {p.id: _deliveries(session, p)[0].approval_id for p in posts}
+    moves = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=PREMIERE + timedelta(weeks=3),
+        tentative=None,
+        actor="dev",
+        now=NOW,
+    )
+    session.commit()
+    assert {(m.new_due_at, m.status, m.note) for m in moves} == {
+        (datetime(2027, 3, 8, 18, 0, tzinfo=UTC), "scheduled", None)
+    }
+    after = {p.id: _deliveries(session, p)[0].approval_id for p in posts}
+    assert after == before
+    assert len(set(after.values())) == 3
