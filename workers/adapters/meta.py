@@ -11,6 +11,7 @@ what happened, not the status:
   the ``X-Business-Use-Case-Usage`` header when Meta says, else ``Retry-After``, else
   ``THROTTLE_WAIT`` (Meta's windows roll over an hour);
 - code 9 with subcode 2207042 (Instagram's daily publishing limit) → ``RateLimited``;
+- code 9007 with subcode 2207027 (Instagram: the media is not ready) → ``Transient``;
 - ``is_transient: true`` → ``Transient`` on a read, ``Unknown`` on a create;
 - anything else → ``PlatformHTTP.check`` (5xx ``Unknown``/``Transient``, other 4xx ``Permanent``
   with Meta's message, code, subcode and ``fbtrace_id`` for a support request).
@@ -72,6 +73,9 @@ TOKEN_ERROR_CODES = frozenset({102, 190})
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80002})
 #: Instagram: code 9, subcode 2207042, "the maximum number of posts per day" (the 24 h quota).
 DAILY_LIMIT = (9, 2207042)
+#: Instagram: code 9007, subcode 2207027, "the media is not ready for publishing": nothing was
+#: published, so it is safe to try again once the container has finished.
+NOT_READY = (9007, 2207027)
 #: Ours: how long to wait when Meta throttles without saying; its windows roll over one hour.
 THROTTLE_WAIT = 600.0
 #: Ours: how long to wait for a publishing quota when we cannot tell when it frees up.
@@ -276,6 +280,8 @@ class GraphAPI:
                 f"{prefix} (the account's daily publishing limit is reached): {said}",
                 retry_after=QUOTA_WAIT,
             )
+        if (code, subcode) == NOT_READY:
+            raise Transient(f"{prefix} (the media is not ready yet): {said}")
         if error.get("is_transient") is True and status < 500:
             if creates:
                 raise Unknown(f"{prefix}; the post may have been created: {said}")
