@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from workers.adapters.base import (
     Permanent,
     PlatformError,
     PublishRequest,
+    PublishResult,
     RateLimited,
     Transient,
     Unknown,
@@ -96,6 +98,16 @@ def _request(
         media=[Media(url=str(video), kind="video", alt="The crew under umbrellas")],
         progress=progress or NoProgress(),
     )
+
+
+def _lookup_until_settled(built: TikTokAdapter, request: PublishRequest) -> PublishResult | None:
+    """Ask as the dispatcher does: "still processing" (Transient) means ask again later."""
+    for _ in range(20):
+        try:
+            return built.lookup(request)
+        except Transient:
+            time.sleep(0.1)
+    raise AssertionError("TikTok never settled")
 
 
 def _sessions(sandbox: SandboxControl) -> list[dict[str, Any]]:
@@ -371,15 +383,33 @@ def test_a_server_error_on_an_upload_init_is_transient_but_on_a_pull_init_unknow
         adapter(video_source="PULL_FROM_URL").publish(_request("https://m.test/a.mp4"))
 
 
-def test_a_slow_status_answer_is_transient_and_the_retry_resumes(
+def test_a_status_unanswered_after_the_upload_is_unknown_and_the_lookup_settles_it(
     sandbox: SandboxControl, adapter: Build, video: Path
 ) -> None:
+    """Every byte went: the video may be out, so giving up must never read as "failed"."""
     progress = NoProgress()
-    sandbox.fault("tiktok", "slow", path="/status/fetch/", delay=1)
-    with pytest.raises(Transient):
-        adapter(timeout_seconds=0.3).publish(_request(video, progress=progress))
+    sandbox.fault("tiktok", "slow", path="/status/fetch/", delay=0.6)
+    with pytest.raises(Unknown, match="publish id is saved"):
+        adapter(timeout_seconds=0.2).publish(_request(video, progress=progress))
 
-    adapter().publish(_request(video, progress=progress))
+    found = _lookup_until_settled(adapter(), _request(video, progress=progress))
+    assert found is not None
+    assert found.external_id == progress.state["publish_id"]
+    assert len(_sessions(sandbox)) == 1
+
+
+def test_a_status_unanswered_before_the_last_chunk_is_transient_and_the_retry_resumes(
+    sandbox: SandboxControl, adapter: Build, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.mp4"
+    big.write_bytes(mp4(size=11 * MB))
+    progress = NoProgress()
+    sandbox.fault("tiktok", "server_error", path="/video/", method="PUT")
+    sandbox.fault("tiktok", "server_error", path="/status/fetch/")
+    with pytest.raises(Transient):
+        adapter(chunk_bytes=5 * MB).publish(_request(big, progress=progress))
+
+    adapter(chunk_bytes=5 * MB).publish(_request(big, progress=progress))
     assert len(_sessions(sandbox)) == 1
     assert len(sandbox.posts("tiktok")) == 1
 

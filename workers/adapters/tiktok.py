@@ -23,7 +23,9 @@ publish stands instead of initialising another; it finishes an interrupted uploa
 TikTok reports (``uploaded_bytes``), or keeps polling. A ``FILE_UPLOAD`` init whose answer was
 lost cannot have published anything, since the video never left: that is ``Transient`` and safe
 to repeat (the orphaned upload session expires unused). A ``PULL_FROM_URL`` init whose answer
-was lost may well publish (TikTok fetches the video itself): ``Unknown``, see ``lookup``.
+was lost may well publish (TikTok fetches the video itself): ``Unknown``, see ``lookup``. Once
+the video may be on its way (pulled, or its last chunk sent), a status TikTok does not give is
+``Unknown`` too, so the delivery is looked up rather than retried until it is marked failed.
 
 Errors are mapped in ``tiktok_api`` (errors can arrive as HTTP 200). Tokens: access tokens
 live 24 hours; ``prepare`` refreshes within ``REFRESH_MARGIN`` of expiry, keeping the old
@@ -85,6 +87,8 @@ MATCH_MIN_PREFIX = 100
 CLOCK_SKEW = timedelta(minutes=5)
 #: Get Post Status: the two states that end a publish.
 COMPLETE, FAILED = "PUBLISH_COMPLETE", "FAILED"
+#: The progress of a publish that is over (failed, or its upload expired): a retry starts anew.
+_FORGET: dict[str, Any] = {"publish_id": None, "upload_url": None, "completing": None}
 
 PrivacyLevel = Literal[
     "PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"
@@ -226,7 +230,7 @@ class TikTokAdapter(Adapter):
         source_info = _source_info(video, file, self.config.chunk_bytes)
         body = {"post_info": self._post_info(caption, creator), "source_info": source_info}
         # Recorded before sending: a lookup must know an init may have gone out, and how.
-        steps.save(source=source, creator=creator.username, failed_publish_id=None)
+        steps.save(source=source, creator=creator.username, failed_publish_id=None, completing=None)
         steps.sending()
         try:
             data = self.api.call("/v2/post/publish/video/init/", body, creates=True)
@@ -251,18 +255,18 @@ class TikTokAdapter(Adapter):
             chunk_size=upload.chunk_size,
             chunk_count=upload.chunk_count,
         )
-        self._send(publish_id, upload, file, start=0)
+        self._send(steps, publish_id, upload, file, start=0)
         return self._await(steps, publish_id)
 
     def _resume(self, steps: Steps, publish_id: str, video: Media) -> PublishResult | None:
         """Carry on with a saved publish; ``None`` when it has to start over."""
-        status = self.api.status(publish_id)
+        status = self._status(steps, publish_id)
         upload = _saved_upload(steps)
         uploaded = _int(status.get("uploaded_bytes"))
         unfinished = upload is not None and uploaded < upload.video_size
         if status.get("status") == FAILED and unfinished:
             # The upload never completed (it expired): nothing was published; start over.
-            steps.save(publish_id=None, upload_url=None, failed_publish_id=publish_id)
+            steps.save(**_FORGET, failed_publish_id=publish_id)
             return None
         if upload is None or not unfinished or status.get("status") == COMPLETE:
             return self._await(steps, publish_id, status)
@@ -270,11 +274,17 @@ class TikTokAdapter(Adapter):
         if len(file.data) != upload.video_size:
             raise Permanent("the video changed since its upload to TikTok began")
         self._upload_url = upload.url
-        self._send(publish_id, upload, file, start=uploaded)
+        self._send(steps, publish_id, upload, file, start=uploaded)
         return self._await(steps, publish_id)
 
-    def _send(self, publish_id: str, upload: Upload, file: MediaFile, *, start: int) -> None:
-        """PUT the chunks from byte ``start`` on (a chunk boundary, as TikTok counts)."""
+    def _send(
+        self, steps: Steps, publish_id: str, upload: Upload, file: MediaFile, *, start: int
+    ) -> None:
+        """PUT the chunks from byte ``start`` on (a chunk boundary, as TikTok counts).
+
+        ``completing`` is saved before the last chunk leaves: from then on the video may be
+        published, so a status TikTok does not give is ``Unknown``, never ``Transient``.
+        """
         kind = file.content_type if file.content_type.startswith("video/") else "video/mp4"
         for index in range(start // upload.chunk_size, upload.chunk_count):
             first, last = upload.chunk(index)
@@ -283,13 +293,15 @@ class TikTokAdapter(Adapter):
                 "Content-Range": f"bytes {first}-{last}/{upload.video_size}",
             }
             chunk = file.data[first : last + 1]
+            if index == upload.chunk_count - 1:
+                steps.save(completing=True)
             try:
                 self.api.http.request(
                     "PUT", upload.url, creates=True, headers=headers, content=chunk
                 )
             except (Unknown, Transient) as lost:
                 # Did the chunk arrive? TikTok's count of bytes says; a read cannot post twice.
-                have = _int(self.api.status(publish_id).get("uploaded_bytes"))
+                have = _int(self._status(steps, publish_id).get("uploaded_bytes"))
                 if have <= last:
                     raise Transient(
                         f"{lost.message}; TikTok has {have} of {upload.video_size} bytes and "
@@ -303,12 +315,12 @@ class TikTokAdapter(Adapter):
         deadline = time.monotonic() + self.config.publish_wait_seconds
         while True:
             if status is None:
-                status = self.api.status(publish_id)
+                status = self._status(steps, publish_id)
             state = status.get("status")
             if state == COMPLETE:
                 return _result(steps, publish_id, status)
             if state == FAILED:
-                steps.save(publish_id=None, upload_url=None, failed_publish_id=publish_id)
+                steps.save(**_FORGET, failed_publish_id=publish_id)
                 reason = status.get("fail_reason") or "no reason given"
                 raise Permanent(f"TikTok could not publish the video: {reason}")
             if time.monotonic() >= deadline:
@@ -319,6 +331,20 @@ class TikTokAdapter(Adapter):
                 )
             time.sleep(self.config.poll_seconds)
             status = None
+
+    def _status(self, steps: Steps, publish_id: str) -> dict[str, Any]:
+        """Get Post Status while publishing: unanswered, it is ``Unknown`` once the video may be
+        on its way (pulled, or its last chunk sent), so the delivery is looked up, never failed
+        for want of an answer; before that, ``Transient``."""
+        try:
+            return self.api.status(publish_id)
+        except Transient as exc:
+            if steps.get("source") == "PULL_FROM_URL" or steps.get("completing"):
+                raise Unknown(
+                    f"{exc.message}; the video may be published: its publish id is saved and "
+                    "Callsheet asks TikTok before sending anything again"
+                ) from None
+            raise
 
     # --- lookup ----------------------------------------------------------------------------
 
