@@ -317,5 +317,10 @@ def demo(
     raise typer.Exit(run_demo(directory=directory, seconds=seconds, console=console))
 
 
+from scheduler.lint import lint  # noqa: E402 - the command lives in its own module
+
+app.command("lint")(lint)
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,129 @@
+"""``callsheet lint``: check a post's text against a platform's rules before scheduling it.
+
+Reads the text on standard input (one trailing newline, as ``echo`` and editors add, is dropped),
+applies exactly the rules the API and the adapters apply (``workers.text``), and prints either a
+readable summary or, with ``--json``, the verdict as JSON for scripts and editors.
+
+Exit status: 0 when the text can be published, 1 when it cannot, 2 for an unknown platform (the
+message lists the known ones) or a malformed ``--media``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    from workers.text import TextCheck
+
+EXIT_VALID = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+_MEDIA_KINDS = ("image", "video")
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    """A medium named on the command line (``--media image=alt text``)."""
+
+    kind: str
+    alt: str | None
+
+
+def parse_media(value: str) -> _Attachment:
+    """``image``, ``video``, or either with ``=alt text``."""
+    kind, has_alt, alt = value.partition("=")
+    kind = kind.strip().lower()
+    if kind not in _MEDIA_KINDS:
+        raise ValueError(f"--media takes image or video (optionally =alt text), not {value!r}")
+    return _Attachment(kind, alt if has_alt else None)
+
+
+def lint(
+    platform: Annotated[str, typer.Option("--platform", "-p", help="x, bluesky, mastodon...")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Another length limit (a Mastodon instance's, X Premium's)"),
+    ] = None,
+    media: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--media",
+            help="An attachment the post will carry: image or video, optionally =alt text."
+            " Repeat for several.",
+        ),
+    ] = None,
+    no_thread: Annotated[
+        bool, typer.Option("--no-thread", help="Refuse instead of splitting into a thread")
+    ] = False,
+) -> None:
+    """Check post text from standard input against a platform's rules (exit 1 if it cannot go)."""
+    from workers.text import UnknownRules, check, rules_for
+
+    err = Console(stderr=True)
+    try:
+        rules = rules_for(platform, limit=limit)
+        attachments = [parse_media(item) for item in media or ()]
+    except UnknownRules as exc:
+        err.print(f"[red]unknown platform {escape(repr(platform))}[/red]", soft_wrap=True)
+        err.print(f"known platforms: {', '.join(exc.known)}", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except ValueError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if no_thread:
+        rules = rules.without_threads()
+    text = _read_stdin()
+    verdict = check(rules, text, attachments)
+    if as_json:
+        rendered = json.dumps(verdict.as_json(), ensure_ascii=False, indent=2) + "\n"
+        sys.stdout.buffer.write(rendered.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        _summary(Console(), verdict, rules.name)
+    raise typer.Exit(EXIT_VALID if verdict.valid else EXIT_INVALID)
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    if data.endswith("\r\n"):
+        return data[:-2]
+    return data.removesuffix("\n")
+
+
+def _summary(console: Console, verdict: TextCheck, name: str) -> None:
+    """The verdict for a person: a headline, then problems, warnings and the thread."""
+    thread = len(verdict.parts) if verdict.parts is not None else 1
+    if not verdict.valid:
+        mark = "[red]✗ cannot be published[/red]"
+    elif thread > 1:
+        mark = f"[green]✓ ready as a thread of {thread}[/green]"
+    else:
+        mark = "[green]✓ ready[/green]"
+    size = f"{verdict.length:,} {verdict.unit}, {verdict.limit:,} per post"
+    if thread == 1:
+        size = f"{verdict.length:,} of {verdict.limit:,} {verdict.unit}"
+    console.print(f"[bold]{escape(name)}[/bold]: {mark} — {escape(size)}")
+    if verdict.max_bytes is not None:
+        console.print(f"  {verdict.bytes:,} of {verdict.max_bytes:,} bytes")
+    if verdict.title_limit is not None:
+        console.print(
+            f'  title: "{escape(verdict.title or "")}" ({verdict.title_length or 0:,} of'
+            f" {verdict.title_limit:,})"
+        )
+    for problem in verdict.problems:
+        console.print(f"  [red]problem:[/red] {escape(problem)}")
+    for warning in verdict.warnings:
+        console.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
+    if verdict.parts is not None and thread > 1:
+        for number, part in enumerate(verdict.parts, 1):
+            console.rule(f"post {number} of {thread}", align="left")
+            console.print(escape(part), highlight=False)

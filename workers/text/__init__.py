@@ -1,0 +1,63 @@
+"""Per-platform text rules: one rule, in one place, per platform.
+
+Everything that decides whether a post's text can go out, and in what shape, lives here and is
+used by the API at submit time, by previews, by the adapters at publish time and by
+``callsheet lint``::
+
+    from workers.text import RULES, check, shape
+
+    verdict = check(RULES["x"], text, media)     # TextCheck: length, limit, problems, parts...
+    parts = shape(RULES["bluesky"], text)        # what to publish; CannotPublish if it cannot be
+
+Modules: ``limits`` (every platform number, with its source), ``unicode`` (units of counting),
+``twitter`` (X's weighted length), ``measures`` (one measure per platform), ``entities`` (links,
+mentions, hashtags with spans), ``facets`` (Bluesky facets), ``split`` (threads), ``rules``
+(``TextRules``, ``check``, ``shape``, ``RULES``).
+"""
+
+from workers.text.entities import (
+    Entity,
+    extract_entities,
+    extract_hashtags,
+    extract_mentions,
+    extract_urls,
+)
+from workers.text.facets import Facet, bluesky_facets, facet_records
+from workers.text.rules import (
+    RULES,
+    CannotPublish,
+    MediaLike,
+    TextCheck,
+    TextRules,
+    UnknownRules,
+    check,
+    rules_for,
+    shape,
+    split_title,
+)
+from workers.text.split import Unsplittable, split_thread
+from workers.text.twitter import weighted_length
+
+__all__ = [
+    "RULES",
+    "CannotPublish",
+    "Entity",
+    "Facet",
+    "MediaLike",
+    "TextCheck",
+    "TextRules",
+    "UnknownRules",
+    "Unsplittable",
+    "bluesky_facets",
+    "check",
+    "extract_entities",
+    "extract_hashtags",
+    "extract_mentions",
+    "extract_urls",
+    "facet_records",
+    "rules_for",
+    "shape",
+    "split_thread",
+    "split_title",
+    "weighted_length",
+]
