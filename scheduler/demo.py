@@ -1,9 +1,11 @@
 """``callsheet demo``: one production's BTS campaign, planned, approved and published.
 
-Everything is real except time: a SQLite database, Celery's broker on SQLite, a worker process,
-the scheduler service ticking, the outbox and webhook adapters (the webhook posts to a local
-receiver that checks every signature). The schedule's clock runs fast, so ten weeks of a
-campaign pass in about twenty seconds.
+Everything is real except time and the platforms: a SQLite database, Celery's broker on SQLite,
+a worker process, the scheduler service ticking, and the platform adapters doing their real
+request flows over HTTP against the platform sandbox (Mastodon, Discord and a Facebook Page),
+plus a signed webhook to a local receiver that checks every signature. The schedule's clock
+runs fast, so ten weeks of a campaign pass in about twenty seconds. At the end the demo counts
+what each platform received: every delivery exactly once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from rich.table import Table
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from sandbox.control import SandboxControl
+from sandbox.server import SandboxServer
 from scheduler.cli import stop_process, worker_process
 from scheduler.clock import Clock, machine_now
 from scheduler.config import Settings, get_settings
@@ -77,8 +81,10 @@ def run_demo(*, directory: Path, seconds: float, console: Console) -> int:
     receiver = WebhookReceiver()
     receiver.start()
     engine = create_db_engine(demo_settings(directory).database_url)
+    sandbox_server = SandboxServer(keep=directory / "sandbox-posts.jsonl")
     try:
-        campaign = _plan(engine, directory, day_zero, receiver)
+        sandbox = sandbox_server.__enter__()
+        campaign = _plan(engine, directory, day_zero, receiver, sandbox)
         rate = (campaign.last_due - day_zero + timedelta(hours=6)).total_seconds() / seconds
         origin = machine_now() + timedelta(seconds=WORKER_START_SECONDS)
         settings = demo_settings(
@@ -96,23 +102,30 @@ def run_demo(*, directory: Path, seconds: float, console: Console) -> int:
             _publish(engine, settings, campaign.deliveries, console)
         finally:
             stop_process(worker)
-        return _verdict(engine, campaign.deliveries, receiver, console, worker_log, rate)
+        return _verdict(engine, campaign.deliveries, receiver, sandbox, console, worker_log, rate)
     finally:
         engine.dispose()
         receiver.stop()
+        sandbox_server.__exit__(None, None, None)
 
 
 def _plan(
-    engine: Engine, directory: Path, day_zero: datetime, receiver: WebhookReceiver
+    engine: Engine,
+    directory: Path,
+    day_zero: datetime,
+    receiver: WebhookReceiver,
+    sandbox: SandboxControl,
 ) -> Campaign:
     upgrade(str(engine.url))
     playbook = load_playbook(get_settings().templates_dir / "playbooks" / PLAYBOOK)
     settings = {}
-    for key, account in playbook.accounts.items():
+    for number, (key, account) in enumerate(playbook.accounts.items(), start=1001):
         if account.platform == "webhook":
             settings[key] = {"url": receiver.url, "secret": receiver.secret}
-        else:
+        elif account.platform == "outbox":
             settings[key] = {"path": str(directory / (account.file or f"{key}.jsonl"))}
+        else:
+            settings[key] = sandbox_settings(account.platform, sandbox, number)
     with Session(engine, expire_on_commit=False) as session:
         campaign = play(
             playbook,
@@ -124,6 +137,17 @@ def _plan(
         )
         session.commit()
     return campaign
+
+
+def sandbox_settings(platform: str, sandbox: SandboxControl, number: int) -> dict[str, str]:
+    """Settings that point an account at the sandbox's imitation of its platform."""
+    base = sandbox.url(platform)
+    token = f"demo-token:{platform}-{number}"  # the sandbox files posts by the token's tail
+    if platform == "discord":
+        return {"webhook_url": f"{base}/api/webhooks/{number}/demo-webhook-token-{number}"}
+    if platform == "facebook":
+        return {"base_url": base, "page_id": str(number), "access_token": token}
+    return {"base_url": base, "access_token": token}
 
 
 def _publish(engine: Engine, settings: Settings, total: int, console: Console) -> None:
@@ -159,6 +183,7 @@ def _verdict(
     engine: Engine,
     total: int,
     receiver: WebhookReceiver,
+    sandbox: SandboxControl,
     console: Console,
     worker_log: Path,
     rate: float,
@@ -170,13 +195,29 @@ def _verdict(
         f"The team channel received {receiver.count} webhook posts, "
         f"{receiver.bad_signatures} with a bad signature."
     )
-    if published == total and receiver.bad_signatures == 0:
+    expected = _published_per_platform(engine)
+    received = {name: len(sandbox.posts(name)) for name in expected if name != "webhook"}
+    shown = ", ".join(f"{name} {n} of {expected[name]}" for name, n in sorted(received.items()))
+    console.print(f"The platform sandbox received: {shown}.")
+    exactly_once = all(n == expected[name] for name, n in received.items())
+    if published == total and receiver.bad_signatures == 0 and exactly_once:
         console.print(f"[green]All {total} deliveries published.[/green]")
         return 0
     console.print(
         f"[red]{published} of {total} deliveries published ({counts}); see {worker_log}[/red]"
     )
     return 1
+
+
+def _published_per_platform(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        query = (
+            select(Account.platform, func.count())
+            .join(Delivery, col(Delivery.account_id) == col(Account.id))
+            .where(Delivery.status == DeliveryStatus.published)
+            .group_by(col(Account.platform))
+        )
+        return dict(session.exec(query).all())
 
 
 def _counts(engine: Engine) -> dict[str, int]:
