@@ -395,13 +395,16 @@ def quota_wait(timestamps: Iterable[datetime], *, duration: float, now: datetime
     return max(60.0, (frees - now).total_seconds())
 
 
-def usage_exhausted(entry: Mapping[str, Any], usage: str, config: str) -> tuple[bool, float]:
-    """From a ``*_publishing_limit`` entry: whether ``usage`` reached its total, and the window."""
+def usage_exhausted(
+    entry: Mapping[str, Any], usage: str, config: str, *, needed: int = 1
+) -> tuple[bool, float]:
+    """From a ``*_publishing_limit`` entry: whether ``needed`` more would pass the total, and
+    the quota's window in seconds."""
     used = _number(entry.get(usage))
     settings = entry.get(config)
     total = _number(settings.get("quota_total")) if isinstance(settings, dict) else None
     duration = _number(settings.get("quota_duration")) if isinstance(settings, dict) else None
-    exhausted = used is not None and total is not None and used >= total
+    exhausted = used is not None and total is not None and used + needed > total
     return exhausted, float(duration or 86400)
 
 
