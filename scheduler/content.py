@@ -15,6 +15,7 @@ from typing import Any
 from scheduler.config import get_settings
 from scheduler.models import Account, Milestone, Post, Production
 from scheduler.timeline import zone
+from workers.adapters.base import Media
 from workers.render import RenderedPost, Renderer
 
 
@@ -45,18 +46,17 @@ def render_context(
 
     Times are given in the production's timezone, as the audience reads them.
     """
-    tz = zone(production.timezone)
-    due_local = due_at.astimezone(tz)
     milestone_ctx = None
     if milestone is not None:
-        at_local = milestone.at.astimezone(tz)
+        at_date, at_time, _ = _as_read(milestone.at, production.timezone)
         milestone_ctx = {
             "name": milestone.name,
             "kind": milestone.kind,
-            "date": at_local.strftime("%-d %B %Y"),
-            "time": at_local.strftime("%H:%M"),
+            "date": at_date,
+            "time": at_time,
             "tentative": milestone.tentative,
         }
+    due_date, due_time, due_weekday = _as_read(due_at, production.timezone)
     return {
         "production": {
             "title": production.title,
@@ -66,12 +66,20 @@ def render_context(
         "milestone": milestone_ctx,
         "account": {"platform": account.platform, "handle": account.handle},
         "post": {"pillar": post.pillar, "tags": list(post.tags)},
-        "due": {
-            "date": due_local.strftime("%-d %B %Y"),
-            "time": due_local.strftime("%H:%M"),
-            "weekday": due_local.strftime("%A"),
-        },
+        "due": {"date": due_date, "time": due_time, "weekday": due_weekday},
     }
+
+
+@lru_cache(maxsize=1024)
+def _as_read(instant: datetime, timezone: str) -> tuple[str, str, str]:
+    """Date, time and weekday of ``instant`` in ``timezone``, as the audience reads them.
+
+    Cached, as plain strings (every render gets dicts of its own: a template could change a
+    shared one): a reflow renders a thousand posts against one milestone and a few dozen due
+    dates, and this formatting was a quarter of what a render cost.
+    """
+    local = instant.astimezone(zone(timezone))
+    return local.strftime("%-d %B %Y"), local.strftime("%H:%M"), local.strftime("%A")
 
 
 def render_delivery(
@@ -90,7 +98,7 @@ def render_delivery(
     rendered = (renderer or get_renderer()).render(
         template=post.template, body=post.body, variables=post.variables, context=context
     )
-    return RenderedPost(text=rendered.text, media=tuple(post.media))
+    return RenderedPost(text=rendered.text, media=tuple(Media(**m) for m in post.media))
 
 
 def content_hash(rendered: RenderedPost, account: Account) -> str:

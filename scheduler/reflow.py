@@ -125,8 +125,11 @@ class Move:
 
 @dataclass(eq=False)  # hashed by identity: see ``_arrays``
 class _Outcome:
-    """What a move makes of a delivery. Deliveries that share the inputs share one (see
-    ``_Planner._outcome``), so it is decided, and must be read, but never changed afterwards."""
+    """What a move makes of a delivery: its new time, state and note.
+
+    Deliveries with the same inputs share one (``_Planner.plans``), so once ``_decide`` has
+    made it, it is only read.
+    """
 
     new_due: datetime
     status: str
@@ -499,5 +502,8 @@ def _arrays(plans: list[_Plan]) -> dict[str, Any]:
 
 
 def _int_array(values: Iterable[int | None]) -> str:
-    """A PostgreSQL array literal; psycopg adapts a list item by item in Python, far slower."""
-    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+    """A PostgreSQL array literal; psycopg adapts a list item by item in Python, far slower.
+
+    ``str`` spells ``None`` as "None" and never puts letters in an integer.
+    """
+    return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"

@@ -31,12 +31,15 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     Template,
+    TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
 )
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment, safe_range
+
+from workers.adapters.base import Media
 
 #: Names the system context provides; a post's own variables may not shadow them.
 RESERVED_NAMES: frozenset[str] = frozenset({"production", "milestone", "account", "post", "due"})
@@ -82,7 +85,7 @@ class RenderedPost:
     """What one delivery will say: the text, and the media the caller attaches."""
 
     text: str
-    media: tuple[str, ...] = ()
+    media: tuple[Media, ...] = ()
 
     def content_hash(self, *, target: str) -> str:
         """The sha256 an approval binds: text, media and the target account.
@@ -91,7 +94,8 @@ class RenderedPost:
         post has its own hash and an approval cannot be replayed onto another account. The JSON
         is canonical (sorted keys, compact, UTF-8) so the hash is stable across processes.
         """
-        payload = {"text": self.text, "media": list(self.media), "target": target}
+        media = [medium.as_json() for medium in self.media]  # alt text is content too
+        payload = {"text": self.text, "media": media, "target": target}
         canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -217,18 +221,29 @@ class Renderer:
         # The pattern rules out paths; then one stat, not a directory listing per render.
         if _TEMPLATE_NAME.fullmatch(name) and (self._dir / f"{name}{TEMPLATE_SUFFIX}").is_file():
             return
+        raise self._unknown_template(name)
+
+    def _unknown_template(self, name: str) -> RenderError:
         known = self.template_names()
-        raise RenderError(
+        return RenderError(
             "template", f"unknown template {name!r}; known: {', '.join(known) or 'none'}"
         )
 
     def _compile(self, where: str, source: str) -> Template:
-        """Load a template by name or compile a body; a syntax error names its line."""
+        """Load a template by name or compile a body; a syntax error names its line.
+
+        A name is checked against the pattern (no paths), and the loader's own check that the
+        file is there (one ``stat``, which also notices an edit) stands for ours: a reflow
+        renders a thousand posts from the same file.
+        """
         try:
             if where == "template":
-                self._check_template_name(source)
+                if not _TEMPLATE_NAME.fullmatch(source):
+                    raise self._unknown_template(source)
                 return self._env.get_template(f"{source}{TEMPLATE_SUFFIX}")
             return self._compile_body(source)
+        except TemplateNotFound:
+            raise self._unknown_template(source) from None
         except TemplateSyntaxError as exc:
             raise RenderError(where, f"line {exc.lineno}: {exc.message}") from None
 
