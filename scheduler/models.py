@@ -176,7 +176,10 @@ class Post(SQLModel, table=True):
     body: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    media: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: Images and videos: ``{"url", "kind": "image"|"video", "alt"}`` (``schemas.MediaIn``).
+    media: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     anchor_milestone_id: int | None = Field(default=None, foreign_key="milestone.id", index=True)
     anchor_offset: str | None = Field(default=None, sa_type=String(40))
     anchor_local_time: time | None = None

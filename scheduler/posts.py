@@ -148,7 +148,7 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
         body=data.body,
         variables=data.variables,
         tags=data.tags,
-        media=data.media,
+        media=[medium.model_dump() for medium in data.media],
         created_by=actor,
     )
     _set_anchor(post, data.anchor)

@@ -6,10 +6,20 @@ silently ignored setting.
 
 from __future__ import annotations
 
+import mimetypes
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scheduler.models import (
     ContentPillar,
@@ -121,6 +131,36 @@ class AnchorIn(Input):
     at: AwareDatetime | None = None
 
 
+class MediaIn(Input):
+    """One image or video of a post: a public URL or a local file, and its alt text.
+
+    A bare string is taken as the URL. ``kind`` is read from the file's extension when left
+    out; alt text is what people using screen readers get instead of the picture, so
+    platforms that carry it are given it (its absence is a warning, not an error).
+    """
+
+    url: str = Field(min_length=1, max_length=2000)
+    kind: Literal["image", "video"] | None = Field(default=None, validate_default=True)
+    alt: str | None = Field(default=None, max_length=1500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_url(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_from_extension(cls, kind: str | None, info: ValidationInfo) -> str:
+        if kind is not None:
+            return kind
+        url = str(info.data.get("url", ""))
+        guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+        major = (guessed or "").split("/")[0]
+        if major not in ("image", "video"):
+            raise ValueError(f"cannot tell whether {url!r} is an image or a video; give its kind")
+        return major
+
+
 class PostCreate(Input):
     production_id: int
     pillar: ContentPillar
@@ -128,7 +168,7 @@ class PostCreate(Input):
     body: str | None = Field(default=None, max_length=10_000)
     variables: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, max_length=50)
-    media: list[str] = Field(default_factory=list, max_length=20)
+    media: list[MediaIn] = Field(default_factory=list, max_length=20)
     anchor: AnchorIn
     account_ids: list[int] = Field(min_length=1, max_length=50)
 
@@ -142,7 +182,7 @@ class PostEdit(Input):
     body: str | None = Field(default=None, max_length=10_000)
     variables: dict[str, Any] | None = None
     tags: list[str] | None = None
-    media: list[str] | None = None
+    media: list[MediaIn] | None = None
     anchor: AnchorIn | None = None
     account_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
 
@@ -188,7 +228,7 @@ class PostPublic(Output):
     body: str | None
     variables: dict[str, Any]
     tags: list[str]
-    media: list[str]
+    media: list[dict[str, Any]]
     anchor_milestone_id: int | None
     anchor_offset: str | None
     anchor_local_time: time | None

@@ -112,6 +112,27 @@ def test_an_edit_after_approval_returns_the_post_to_review(
     assert "changed since it was shown" in stale.json()["detail"]
 
 
+def test_media_carry_alt_text_and_changing_it_needs_a_new_approval(
+    client: httpx.Client, plan: dict[str, int]
+) -> None:
+    still = {"url": "https://cdn.test/rain.jpg", "alt": "The crew under umbrellas at 3am"}
+    post = client.post("/posts", json=_post(plan, media=[still, "https://cdn.test/teaser.mp4"]))
+    assert post.status_code == 201, post.text
+    assert post.json()["media"] == [
+        {"url": "https://cdn.test/rain.jpg", "kind": "image", "alt": still["alt"]},
+        {"url": "https://cdn.test/teaser.mp4", "kind": "video", "alt": None},
+    ]
+    post_id = post.json()["id"]
+    client.post(f"/posts/{post_id}/submit", json={"version": 1})
+    client.post(f"/posts/{post_id}/approve", json={"version": 1})
+
+    described = {**still, "alt": "The crew under umbrellas"}
+    edited = client.patch(f"/posts/{post_id}", json={"version": 1, "media": [described]})
+
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["status"] == "in_review"  # the words people hear are content too
+
+
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
@@ -124,6 +145,8 @@ def test_an_edit_after_approval_returns_the_post_to_review(
         ({"template": None, "body": "{{ ''.__class__.__mro__ }}"}, "body", "not allowed"),
         ({"account_ids": [4242]}, "account_ids", "4242"),
         ({"pillar": "gossip"}, "pillar", ""),
+        ({"media": [{"url": "https://cdn.test/still"}]}, "kind", "image or a video"),
+        ({"media": [{"url": "https://cdn.test/a.jpg", "kind": "gif"}]}, "kind", ""),
     ],
 )
 def test_bad_posts_are_422_naming_the_field_and_write_nothing(

@@ -80,7 +80,8 @@ def _populated_at_first_revision(url: str) -> None:
                 text(
                     "INSERT INTO post (id, production_id, pillar, body, variables, tags, media, "
                     "anchor_milestone_id, anchor_offset, status, version, created_by, created_at, "
-                    "updated_at) VALUES (1, 1, 'on_set', 'Hi', '{}', '[]', '[]', 1, '-P1D', "
+                    "updated_at) VALUES (1, 1, 'on_set', 'Hi', '{}', '[]', "
+                    """'["https://cdn.test/slate.jpg", "https://cdn.test/teaser.mp4"]', 1, '-P1D', """
                     "'draft', 1, 'm', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
                 )
             )
@@ -116,6 +117,7 @@ def test_a_populated_database_upgrades_to_head(backend: str, tmp_path: Path) -> 
                 delivery = conn.execute(
                     text("SELECT status, held_for, needs_lookup FROM delivery")
                 ).one()
+                media = conn.execute(text("SELECT media FROM post")).scalar_one()
                 webhook = conn.execute(
                     text("SELECT settings, secrets FROM account WHERE id = 2")
                 ).one()
@@ -123,6 +125,11 @@ def test_a_populated_database_upgrades_to_head(backend: str, tmp_path: Path) -> 
             engine.dispose()
         assert tuple(production) == ("Night Shift", "hold")
         assert tuple(delivery) == ("pending", None, False)
+        media = media if isinstance(media, list) else json.loads(media)
+        assert media == [
+            {"url": "https://cdn.test/slate.jpg", "kind": "image", "alt": None},
+            {"url": "https://cdn.test/teaser.mp4", "kind": "video", "alt": None},
+        ]
         # The webhook secret left the readable settings and is sealed with the configured key.
         settings = (
             webhook.settings if isinstance(webhook.settings, dict) else json.loads(webhook.settings)

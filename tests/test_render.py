@@ -17,6 +17,7 @@ from jinja2 import Environment, meta
 
 from scheduler.models import ContentPillar
 from scheduler.playbook import load_playbook
+from workers.adapters.base import Media
 from workers.render import (
     MAX_RENDERED_CHARS,
     RESERVED_NAMES,
@@ -469,9 +470,10 @@ def test_render_error_carries_field_and_message() -> None:
 
 
 def test_content_hash_is_sha256_of_canonical_json() -> None:
-    post = RenderedPost(text="Café on set", media=("https://cdn/a.jpg",))
+    post = RenderedPost(text="Café on set", media=(Media(url="https://cdn/a.jpg", alt="Set"),))
     canonical = (
-        '{"media":["https://cdn/a.jpg"],"target":"outbox:@nightshiftfilm","text":"Café on set"}'
+        '{"media":[{"alt":"Set","kind":"image","url":"https://cdn/a.jpg"}],'
+        '"target":"outbox:@nightshiftfilm","text":"Café on set"}'
     )
     expected = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     assert post.content_hash(target="outbox:@nightshiftfilm") == expected
@@ -484,6 +486,8 @@ def test_content_hash_is_stable_and_differs_by_target_text_and_media() -> None:
     assert digest == RenderedPost(text="Call time 05:30").content_hash(target=target)
     assert digest != post.content_hash(target="outbox:@nightshift.crew")
     assert digest != RenderedPost(text="Call time 05:45").content_hash(target=target)
-    assert digest != RenderedPost(text="Call time 05:30", media=("a.jpg",)).content_hash(
-        target=target
-    )
+    still = Media(url="a.jpg")
+    with_still = RenderedPost(text="Call time 05:30", media=(still,))
+    assert digest != with_still.content_hash(target=target)
+    described = RenderedPost(text="Call time 05:30", media=(Media(url="a.jpg", alt="Crew"),))
+    assert with_still.content_hash(target=target) != described.content_hash(target=target)

@@ -42,7 +42,6 @@ from scheduler.vault import VaultError
 from workers.adapters.base import (
     Adapter,
     AuthExpired,
-    Media,
     NoProgress,
     Permanent,
     Progress,
@@ -271,7 +270,7 @@ def publish_one(
         idempotency_key=f"callsheet-{job.delivery.id}-{digest[:16]}",
         text=rendered.text,
         account_handle=job.account.handle,
-        media=[Media(url=m) for m in rendered.media],
+        media=rendered.media,
         metadata={
             "delivery_id": job.delivery.id,
             "post_id": job.post.id,
