@@ -89,6 +89,7 @@ _PATH = rf"(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_END}|@{_PA
 _QUERY_CHAR = r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[a-z0-9\-_&=#/]"
 
+_SPACE_FREE_RUN = regex.compile(rf"[^{_SPACES}]+")
 _NOT_BEFORE_URL = regex.compile(rf"[A-Za-z0-9@\uff20$#\uff03{_INVALID}]")
 _URL_PRECEDING = rf"(?<!{_NOT_BEFORE_URL.pattern})"
 _NO_SCHEME_BAD_PRECEDING = frozenset("-_./")
@@ -179,16 +180,19 @@ def _url_matches(text: str) -> Iterator[regex.Match[str]]:
         if first is not None:
             yield first
             position = first.end()
-    while True:
-        match = pattern.search(text, position)
-        if match is None:
-            return
-        if position and match.start() == position:
-            match = pattern.search(text, position + 1)
-            if match is None:
-                return
-        yield match
-        position = match.end()
+    # A link never spans a space, so only the space-free runs with a dot need the (slow) pattern.
+    for run in _SPACE_FREE_RUN.finditer(text):
+        run_end = run.end()
+        if run_end <= position or "." not in run.group():
+            continue
+        search_from = max(run.start(), position)
+        while (match := pattern.search(text, search_from, run_end)) is not None:
+            if position and match.start() == position:
+                match = pattern.search(text, position + 1, run_end)
+                if match is None:
+                    break
+            yield match
+            position = search_from = match.end()
 
 
 def extract_urls(text: str, *, without_scheme: bool = True) -> list[Entity]:

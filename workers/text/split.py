@@ -146,17 +146,18 @@ def _split(
     pieces: list[str] = []
     position = 0
     next_cut = 0
+    cut_ends = [cut.end for cut in cuts]
     while position < len(body):
         while cuts[next_cut].end <= position:
             next_cut += 1
         tail = suffix(len(pieces) + 1)
-        fitting: list[_Cut] = []
-        for cut in cuts[next_cut:]:
-            if not fits(body[position : cut.end] + tail):
-                break
-            fitting.append(cut)
-        if fitting:
+        probe = functools.partial(_fits_until, fits, body, position, cut_ends, next_cut, tail)
+        last = _last_fitting(len(cuts) - next_cut, probe)
+        if last is not None:
+            fitting = cuts[next_cut : next_cut + last + 1]
             cut = _choose(fitting, position)
+            if cut is not fitting[-1] and not fits(body[position : cut.end] + tail):
+                cut = fitting[-1]  # only if the measure shrank as text grew; never seen
             pieces.append(body[position : cut.end])
             position = cut.resume
         else:
@@ -164,6 +165,45 @@ def _split(
             pieces.append(body[position:end])
             position = end
     return pieces
+
+
+def _fits_until(
+    fits: Callable[[str], bool],
+    body: str,
+    start: int,
+    ends: list[int],
+    offset: int,
+    tail: str,
+    index: int,
+) -> bool:
+    """Whether ``body[start:ends[offset + index]]``, numbered with ``tail``, fits."""
+    return fits(body[start : ends[offset + index]] + tail)
+
+
+def _last_fitting(count: int, fits_at: Callable[[int], bool]) -> int | None:
+    """The last index of ``range(count)`` for which ``fits_at`` holds, or ``None``.
+
+    Text measures grow as text is added at a break, so what fits is a prefix of the candidates:
+    galloping then bisecting finds its end in O(log n) measurements, where trying each candidate
+    in turn made a long text's thread cost O(n²).
+    """
+    if count == 0 or not fits_at(0):
+        return None
+    good, step = 0, 1
+    bad = count
+    while good + step < count:
+        if not fits_at(good + step):
+            bad = good + step
+            break
+        good += step
+        step *= 2
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        if fits_at(middle):
+            good = middle
+        else:
+            bad = middle
+    return good
 
 
 def _choose(fitting: list[_Cut], position: int) -> _Cut:
@@ -196,17 +236,17 @@ def _hard_cut(
     or not even one grapheme fits, raise ``Unsplittable``.
     """
     inside = [entity for entity in protected if position < entity.end and entity.start < word_end]
-    best = None
-    offset = position
-    for grapheme in graphemes(body[position:word_end]):
-        offset += len(grapheme)
-        if any(entity.start < offset < entity.end for entity in inside):
-            continue
-        if not fits(body[position:offset] + tail):
-            break
-        best = offset
-    if best is not None:
-        return best
+    ends = list(
+        itertools.accumulate(
+            (len(grapheme) for grapheme in graphemes(body[position:word_end])), initial=position
+        )
+    )[1:]
+    allowed = [end for end in ends if not any(e.start < end < e.end for e in inside)]
+    last = _last_fitting(
+        len(allowed), functools.partial(_fits_until, fits, body, position, allowed, 0, tail)
+    )
+    if last is not None:
+        return allowed[last]
     for entity in inside:
         if entity.start <= position < entity.end:
             raise Unsplittable(entity.text, _KIND_NAMES[entity.kind])

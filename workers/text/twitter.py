@@ -66,30 +66,34 @@ def emoji_spans(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _EMOJI.finditer(text)]
 
 
-def _weight(char: str) -> int:
-    code = ord(char)
-    for low, high in X_LIGHT_RANGES:
-        if low <= code <= high:
-            return X_LIGHT_WEIGHT
-    return X_DEFAULT_WEIGHT
+def _heavy_pattern() -> regex.Pattern[str]:
+    light = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in X_LIGHT_RANGES)
+    return regex.compile(f"[^{light}]")
+
+
+_HEAVY = _heavy_pattern()
+
+
+def _plain_weight(text: str) -> int:
+    """The weight of text without links or emoji: each code point light or default."""
+    heavy = sum(1 for _ in _HEAVY.finditer(text))
+    return X_LIGHT_WEIGHT * (len(text) - heavy) + X_DEFAULT_WEIGHT * heavy
 
 
 def weighted_length(text: str) -> int:
     """The length X counts against its 280: twitter-text v3 ``weightedLength``."""
     normalized = nfc(text)
     jumps: dict[int, tuple[int, int]] = {}
-    for span in emoji_spans(normalized):
-        jumps[span[0]] = (span[1], X_DEFAULT_WEIGHT)
+    for start, end in emoji_spans(normalized):
+        jumps[start] = (end, X_DEFAULT_WEIGHT)
     for url in extract_urls(normalized):  # a link wins over an emoji starting at the same place
         jumps[url.start] = (url.end, X_URL_LENGTH * X_SCALE)
     total = 0
     index = 0
-    while index < len(normalized):
-        jump = jumps.get(index)
-        if jump is None:
-            total += _weight(normalized[index])
-            index += 1
-        else:
-            index, weight = jump
-            total += weight
+    for start, (end, weight) in sorted(jumps.items()):
+        if start < index:
+            continue  # an emoji inside a link: the link already counted it
+        total += _plain_weight(normalized[index:start]) + weight
+        index = end
+    total += _plain_weight(normalized[index:])
     return total // X_SCALE
