@@ -81,7 +81,8 @@ def _populated_at_first_revision(url: str) -> None:
                     "INSERT INTO post (id, production_id, pillar, body, variables, tags, media, "
                     "anchor_milestone_id, anchor_offset, status, version, created_by, created_at, "
                     "updated_at) VALUES (1, 1, 'on_set', 'Hi', '{}', '[]', "
-                    """'["https://cdn.test/slate.jpg", "https://cdn.test/teaser.mp4"]', 1, '-P1D', """
+                    """'["https://cdn.test/slate.jpg", "https://cdn.test/teaser.mp4"]', """
+                    "1, '-P1D', "
                     "'draft', 1, 'm', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
                 )
             )
