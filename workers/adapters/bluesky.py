@@ -24,9 +24,11 @@ sent and saved to the delivery's progress. A repeat with the same key is refused
 500 today, an error named in future), and the adapter then reads the record under that key
 (``com.atproto.repo.getRecord``): it is ours, so the post is published. Post keys must be TIDs
 (lexicon ``"key": "tid"``: a timestamp in microseconds and a 10-bit clock id, base32-sortable);
-Bluesky's app view ignores posts under other keys (bluesky-social/social-app#8654) and readers
-sort by the key, so the key's time is the first attempt's (not a hash, which would put the post
-anywhere between 1970 and 2255) and its clock id comes from the idempotency key.
+Bluesky's app view ignores posts under other keys (bluesky-social/social-app#8654) and some
+readers order a repository by its keys, so the key's time is the first attempt's (not a hash,
+which would date the post anywhere between 1970 and 2255) and its clock id comes from the
+idempotency key. The record's ``createdAt`` is the time of the attempt that creates it: feeds
+show and sort posts by it, and a post that waited out a rate limit must not appear hours back.
 """
 
 from __future__ import annotations
@@ -253,7 +255,7 @@ class BlueskyAdapter(Adapter):
             record: dict[str, Any] = {
                 "$type": POST,
                 "text": parts[index],
-                "createdAt": created_at(rkeys[index]),
+                "createdAt": _now_datetime(),
             }
             facets = facet_records(bluesky_facets(parts[index]), self._resolve)
             if facets:
@@ -289,16 +291,17 @@ class BlueskyAdapter(Adapter):
 
     def _rkeys(self, request: PublishRequest, count: int) -> list[str]:
         """Every part's record key, chosen (and saved) before the first part is sent."""
-        saved = request.progress.state.get("rkeys")
-        if (
-            request.progress.state.get("key") == request.idempotency_key
-            and isinstance(saved, list)
-            and len(saved) >= count
-        ):
-            return [str(rkey) for rkey in saved]
+        state = request.progress.state
+        saved = state.get("rkeys") if state.get("key") == request.idempotency_key else None
+        rkeys = [str(rkey) for rkey in saved] if isinstance(saved, list) else []
+        if len(rkeys) >= count:
+            return rkeys
+        # Keys already chosen are kept (a part may be out under one); only missing ones are new.
         start = datetime.now(UTC)
         clock = clock_id(request.idempotency_key)
-        rkeys = [record_key(start + timedelta(microseconds=n), clock) for n in range(count)]
+        rkeys += [
+            record_key(start + timedelta(microseconds=n), clock) for n in range(count - len(rkeys))
+        ]
         request.progress.save(key=request.idempotency_key, rkeys=rkeys)
         return rkeys
 
@@ -471,13 +474,17 @@ def record_key(when: datetime, clock: int) -> str:
     return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
 
 
-def created_at(rkey: str) -> str:
-    """The ``createdAt`` of the record under ``rkey``: its TID's time, so a retry keeps it."""
+def tid_time(rkey: str) -> datetime:
+    """When a TID says it was made (the inverse of ``record_key``, clock id dropped)."""
     value = 0
     for char in rkey:
         value = value << 5 | TID_ALPHABET.index(char)
-    when = datetime.fromtimestamp((value >> TID_CLOCK_BITS) / 1_000_000, UTC)
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp((value >> TID_CLOCK_BITS) / 1_000_000, UTC)
+
+
+def _now_datetime() -> str:
+    """An atproto datetime for now: RFC 3339, milliseconds, ``Z`` (never ``-00:00``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- answers -------------------------------------------------------------------------------
