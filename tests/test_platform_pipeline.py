@@ -11,7 +11,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from sandbox.control import SandboxControl
-from scheduler.accounts import build_account_adapter, create_account
+from scheduler.accounts import (
+    adapter_settings,
+    build_account_adapter,
+    create_account,
+    store_credentials,
+)
 from scheduler.clock import Clock
 from scheduler.models import Account, AuditEvent, Delivery
 from scheduler.queue import claim_due, fence, lease_deadline, reap_expired
@@ -195,3 +200,58 @@ def test_a_post_made_before_the_connection_dropped_is_found_and_not_posted_twice
         )
     ]
     assert actions[-2:] == ["delivery.unknown", "delivery.published"]
+
+
+def test_tokens_refreshed_while_publishing_are_sealed_and_used_next_time(
+    session: Session, engine: Engine, worker: WorkerProcess, sandbox: SandboxControl
+) -> None:
+    """X spends a refresh token when it is used: the rotated one must be kept, sealed, or the
+    account would need a person the next time its access token runs out."""
+    soon = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
+    first_refresh = "refresh-token-0001:nightshiftfilm"
+    account = create_account(
+        session=session,
+        actor=factories.ACTOR,
+        data=AccountCreate(
+            platform="x",
+            handle="@nightshiftfilm",
+            settings={
+                "base_url": sandbox.url("x"),
+                "access_token": "access-token-0001:nightshiftfilm",
+                "refresh_token": first_refresh,
+                "token_expires_at": soon,
+                "client_id": "callsheet-app",
+            },
+        ),
+    )
+    production = factories.production(session)
+    factories.approved_post(session, production.id or 0, [account], variables={"take": 1})
+    session.commit()
+    service = service_for(engine, worker)
+
+    run_until(engine, service, worker, _published)
+
+    session.expire_all()
+    stored = adapter_settings(session.get_one(Account, account.id))
+    assert stored["refresh_token"] != first_refresh  # rotated, and the new one kept
+    assert stored["access_token"] != "access-token-0001:nightshiftfilm"
+    session.commit()  # a reading session holds SQLite's write lock (scheduler/db.py)
+    with engine.begin() as conn:  # the new access token runs out soon too
+        store_credentials(
+            conn,
+            account_id=account.id or 0,
+            changes={"token_expires_at": soon},
+            settings=worker.settings,
+        )
+    factories.approved_post(session, production.id or 0, [account], variables={"take": 2})
+    session.commit()
+
+    run_until(engine, service, worker, _published)
+
+    assert len(sandbox.posts("x")) == 2
+    assert (
+        len(sandbox.records("x", kind="token")) == 2
+    )  # two refreshes, the second with the new token
+    log = worker.log()
+    for secret in (first_refresh, stored["refresh_token"], stored["access_token"]):
+        assert secret not in log
