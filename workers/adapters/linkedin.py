@@ -222,7 +222,11 @@ class LinkedInAdapter(Adapter):
             if not isinstance(urn, str):
                 urn = self._upload_video(videos[0])
                 steps.save(video=urn)
-            return {"media": {"id": urn, "title": request.metadata.get("title") or ""}}
+            media: dict[str, Any] = {"id": urn}
+            title = request.metadata.get("title")
+            if isinstance(title, str) and title:
+                media["title"] = title
+            return {"media": media}
         if not images:
             return None
         uploaded = [str(u) for u in steps.get("images") or []]
@@ -316,7 +320,7 @@ class LinkedInAdapter(Adapter):
                 created = post.get("createdAt") if isinstance(post, dict) else None
                 if isinstance(created, int) and datetime.fromtimestamp(created / 1000, UTC) < since:
                     return None
-                if isinstance(post, dict) and post.get("commentary") == commentary:
+                if isinstance(post, dict) and _same(post.get("commentary"), commentary):
                     urn = str(post["id"])
                     steps.save(post=urn)
                     return _result(urn)
@@ -449,6 +453,11 @@ def _duplicate_of(response: httpx.Response) -> str | None:
     if found is None:
         raise Unknown("LinkedIn says this post is a duplicate but did not name the original")
     return found.group(0)
+
+
+def _same(found: Any, sent: str) -> bool:
+    """Commentary as LinkedIn lists it against what we sent (both little text)."""
+    return isinstance(found, str) and found.replace("\r\n", "\n").strip() == sent.strip()
 
 
 def _result(urn: str) -> PublishResult:

@@ -24,8 +24,11 @@ Page tokens made from a long-lived user token never expire (``token_expires_at``
 
 **Lookups.** None of these platforms has an idempotency key. Whether a delivery is already out
 is answered from the account's own recent posts: text equality after normalisation, from the
-delivery's first send (``Steps``) on. The access token goes in the ``Authorization`` header, never
-in a URL we build.
+delivery's first send (``Steps``) on.
+
+The access token goes in the ``Authorization`` header; only the two token exchanges put it in
+the query string, because Meta defines them so. No message carries a URL, and every credential
+is scrubbed from what Meta echoes back.
 """
 
 from __future__ import annotations
