@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sandbox.control import SandboxControl
 from scheduler.accounts import (
@@ -196,7 +196,7 @@ def test_a_post_made_before_the_connection_dropped_is_found_and_not_posted_twice
     actions = [
         e.action
         for e in session.exec(
-            select(AuditEvent).where(AuditEvent.entity == "delivery").order_by(AuditEvent.id)
+            select(AuditEvent).where(AuditEvent.entity == "delivery").order_by(col(AuditEvent.id))
         )
     ]
     assert actions[-2:] == ["delivery.unknown", "delivery.published"]
