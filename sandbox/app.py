@@ -46,14 +46,25 @@ class FaultMiddleware:
         if spec is None:
             await self.app(scope, receive, send)
         elif spec.kind == "slow":
-            await asyncio.sleep(spec.delay)
-            await self.app(scope, receive, send)
+            await self._slow(spec.delay, scope, receive, send)
         elif spec.kind == "drop_after_create":
             await self._drop_after(scope, receive, send)
         else:
             shape = self.shapes[platform]
             response = (shape(spec, scope) if shape else None) or default_fault_response(spec)
             await response(scope, receive, send)
+
+    async def _slow(self, delay: float, scope: Scope, receive: Receive, send: Send) -> None:
+        """Do the work at once, answer late: a client that gave up never hears it was done."""
+        answer: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            answer.append(message)
+
+        await self.app(scope, receive, hold)
+        await asyncio.sleep(delay)
+        for message in answer:
+            await send(message)
 
     async def _drop_after(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Let the platform do the work, then hang up before the client learns the answer."""

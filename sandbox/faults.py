@@ -5,7 +5,8 @@ containing ``path``) and fires on the next ``times`` matching requests:
 
 - ``rate_limit``: the platform's throttle answer, with a wait of ``retry_after`` seconds;
 - ``server_error``: HTTP ``status`` (default 503) before anything is created;
-- ``slow``: wait ``delay`` seconds, then answer normally (a client timeout sees a lost answer);
+- ``slow``: do the work, then wait ``delay`` seconds before answering (a client that times out
+  sees a lost answer, and the post exists, as on a real platform under load);
 - ``unauthorized``: 401, as for a revoked token;
 - ``drop_after_create``: handle the request (the post is created), then close the connection
   before the answer is sent: the "did it go out?" case that must never become a double post.
