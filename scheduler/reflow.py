@@ -39,13 +39,13 @@ delivery at dispatch (``content``), as it does for posts that never move.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import lru_cache
-from itertools import groupby
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from jinja2 import Environment, TemplateSyntaxError, meta
@@ -172,9 +172,10 @@ def move_milestone(
         milestone.tentative = tentative
     session.add(milestone)
     session.flush()
-    plans = _Planner(session, production, milestone, now).plans()
-    moves = [Move(r.id, r.post_id, r.due_at, o.new_due, o.status, o.note) for r, o in plans]
-    _apply(session, plans)
+    with _cycle_collector_held():
+        plans = _Planner(session, production, milestone, now).plans()
+        moves = [Move(r.id, r.post_id, r.due_at, o.new_due, o.status, o.note) for r, o in plans]
+        _apply(session, plans)
     after = {"at": milestone.at.isoformat(), "tentative": milestone.tentative, "moved": len(moves)}
     record_event(
         session.connection(),
@@ -186,6 +187,25 @@ def move_milestone(
         after=after,
     )
     return moves
+
+
+@contextmanager
+def _cycle_collector_held() -> Iterator[None]:
+    """Keep Python's cycle collector from running while a move builds its objects.
+
+    A move of 10,000 deliveries creates tens of thousands of objects that live until it ends
+    (rows, plans, moves), and so sets off the collector's full pass over every object in the
+    process most times: 0.05-0.15 s on two vCPUs, for no cycle to find. Held off here, the
+    collector runs as usual afterwards. If it was already off, it stays as it was.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Planner:
@@ -209,27 +229,28 @@ class _Planner:
 
     def plans(self) -> list[_Plan]:
         in_order = self._unsent(*_READ).order_by(_d.post_id, _d.id)
-        rows = map(_Unsent._make, self.conn.execute(in_order).all())  # one fetch, not per row
-        by_post = [list(unsent) for _, unsent in groupby(rows, attrgetter("post_id"))]
+        rows = [*map(_Unsent._make, self.conn.execute(in_order).all())]  # one fetch, not per row
+        firsts: dict[int, _Unsent] = {}  # post -> its first unsent delivery
+        for row in rows:
+            firsts.setdefault(row.post_id, row)
         # Only text that can change is rendered, so only its approved hashes are read. As
         # before, a post's deliveries are checked against its first unsent one's approval.
         keep = self.production.keep_approvals_on_reflow
-        changing = [unsent[0] for unsent in by_post if keep and self._moves(unsent[0])]
+        changing = [first for first in firsts.values() if keep and self._moves(first)]
         hashes = self._approval_hashes(sorted({r.approval_id for r in changing if r.approval_id}))
         self.to_render = {r.post_id: hashes.get(r.approval_id or 0) for r in changing}
         self._load([post_id for post_id, approval in self.to_render.items() if approval])
         self._load_quiet_hours()
         plans = []
-        for unsent in by_post:
-            anchor_due = self._due(unsent[0].anchor_offset, unsent[0].anchor_local_time)
-            for row in unsent:
-                approved = self._approved(row, anchor_due)
-                # Few distinct inputs (anchors, accounts, states): each outcome decided once.
-                key = (anchor_due, row.account_id, row.status, row.held_for, approved)
-                outcome = self.outcomes.get(key)
-                if outcome is None:
-                    outcome = self.outcomes[key] = self._decide(*key)
-                plans.append((row, outcome))
+        for row in rows:
+            anchor_due = self._due(row.anchor_offset, row.anchor_local_time)
+            approved = self._approved(row, anchor_due)
+            # Few distinct inputs (anchors, accounts, states): each outcome is decided once.
+            key = (anchor_due, row.account_id, row.status, row.held_for, approved)
+            outcome = self.outcomes.get(key)
+            if outcome is None:
+                outcome = self.outcomes[key] = self._decide(*key)
+            plans.append((row, outcome))
         return plans
 
     def _approved(self, row: _Unsent, anchor_due: datetime) -> bool | None:
