@@ -239,8 +239,8 @@ class _Planner:
         changing = [first for first in firsts.values() if keep and self._moves(first)]
         hashes = self._approval_hashes(sorted({r.approval_id for r in changing if r.approval_id}))
         self.to_render = {r.post_id: hashes.get(r.approval_id or 0) for r in changing}
-        self._load([post_id for post_id, approval in self.to_render.items() if approval])
-        self._load_quiet_hours()
+        self._load_accounts(sorted({row.account_id for row in rows}))
+        self._load_posts([post_id for post_id, approval in self.to_render.items() if approval])
         plans = []
         for row in rows:
             anchor_due = self._due(row.anchor_offset, row.anchor_local_time)
@@ -266,14 +266,13 @@ class _Planner:
         new_due, _ = self._allowed(anchor_due, row.account_id)
         return self._renders_as_approved(row, new_due, self.to_render[row.post_id])
 
-    def _load_quiet_hours(self) -> None:
-        """Quiet hours of the accounts the unsent deliveries go to (most have none)."""
-        query = select_models(Account).where(
-            col(Account.id).in_(self._unsent(_d.account_id)),
-            col(Account.quiet_start).is_not(None),
-        )
-        for account in self.session.exec(query):
-            self.quiet[account.id or 0] = QuietHours.of(account, self.production)
+    def _load_accounts(self, ids: list[int]) -> None:
+        """The accounts the unsent deliveries go to (a handful), and their quiet hours."""
+        for start in range(0, len(ids), _CHUNK):
+            query = select_models(Account).where(col(Account.id).in_(ids[start : start + _CHUNK]))
+            for account in self.session.exec(query):
+                self.accounts[account.id or 0] = account
+                self.quiet[account.id or 0] = QuietHours.of(account, self.production)
 
     def _unsent(self, *columns: Any) -> Select[Any]:
         """``columns`` of the unsent deliveries of posts anchored to the milestone."""
@@ -374,16 +373,10 @@ class _Planner:
             return self.templates[template]
         return True  # both or neither: the renderer refuses it; the render decides, as always
 
-    def _load(self, post_ids: list[int]) -> None:
-        """The posts that have to be rendered, and the accounts, in a few queries."""
-        if post_ids:  # a production's posts go to a handful of accounts
-            accounts = select_models(Account).where(
-                col(Account.id).in_(self._unsent(_d.account_id))
-            )
-            self.accounts = {account.id or 0: account for account in self.session.exec(accounts)}
-        for start in range(0, len(post_ids), _CHUNK):
-            chunk = post_ids[start : start + _CHUNK]
-            query = select_models(Post).where(col(Post.id).in_(chunk))
+    def _load_posts(self, ids: list[int]) -> None:
+        """The posts that have to be rendered, a chunk of ids per query."""
+        for start in range(0, len(ids), _CHUNK):
+            query = select_models(Post).where(col(Post.id).in_(ids[start : start + _CHUNK]))
             self.posts.update((post.id or 0, post) for post in self.session.exec(query))
 
 
