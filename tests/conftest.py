@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,8 @@ from scheduler.cli import settings_env, stop_process
 from scheduler.config import Settings
 from scheduler.db import create_db_engine, is_sqlite
 from scheduler.migrate import upgrade
+from scheduler.models import Role
+from scheduler.people import create_person, issue_token, set_role
 
 PG_ADMIN = os.environ.get(
     "CALLSHEET_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -113,12 +116,50 @@ def client(engine: Engine) -> Iterator[httpx.Client]:
     while not server.started:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", headers={"X-Callsheet-Actor": "maya"}
-    ) as client:
+    with Session(engine) as db:
+        secret = person_with_token(db, name="Maya", email="maya@nightshift.test", site_admin=True)
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
         yield client
     server.should_exit = True
     thread.join(10)
+
+
+#: How the audit trail names the ``client`` fixture's caller (a site admin).
+CLIENT_ACTOR = "Maya <maya@nightshift.test>"
+
+
+def person_with_token(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    site_admin: bool = False,
+    roles: dict[int, Role] | None = None,
+) -> str:
+    """Add a person (with roles per production) and return a fresh API token's secret."""
+    person = create_person(
+        session=session, name=name, email=email, password=None, site_admin=site_admin, actor="test"
+    )
+    for production_id, role in (roles or {}).items():
+        set_role(
+            session=session,
+            production_id=production_id,
+            person_id=person.id or 0,
+            role=role,
+            actor="test",
+        )
+    now = datetime.now(UTC)
+    issued = issue_token(
+        session=session,
+        person=person,
+        name="tests",
+        expires_at=now + timedelta(days=1),
+        actor="test",
+        now=now,
+    )
+    session.commit()
+    return issued.secret
 
 
 def _empty(engine: Engine) -> None:

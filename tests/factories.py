@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from scheduler.accounts import create_account
 from scheduler.models import Account, ContentPillar, MilestoneKind, Post, Production
+from scheduler.people import create_person
 from scheduler.posts import approve_post, create_post, submit_post
 from scheduler.productions import add_milestone, create_production
 from scheduler.schemas import (
@@ -28,7 +29,7 @@ def production(session: Session, *, timezone: str = "Europe/London") -> Producti
         session=session,
         actor=ACTOR,
         data=ProductionCreate(title="Night Shift", kind="film", timezone=timezone),
-    )  # type: ignore[arg-type]
+    )
 
 
 def premiere(session: Session, production_id: int, at: datetime) -> int:
@@ -97,3 +98,11 @@ def approved_post(
     submit_post(session=session, post_id=draft.id or 0, version=draft.version, actor=ACTOR)
     approve_post(session=session, post_id=draft.id or 0, version=draft.version, actor="producer")
     return draft
+
+
+def person(session: Session, email: str, *, name: str = "Ana Ruiz") -> int:
+    """A person with no role anywhere; returns their id."""
+    created = create_person(
+        session=session, name=name, email=email, password=None, site_admin=False, actor=ACTOR
+    )
+    return created.id or 0

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from scheduler.models import Approval, AuditEvent, Delivery, Post
+from tests.conftest import CLIENT_ACTOR
 
 PREMIERE = "2027-03-01T19:00:00+00:00"
 
@@ -86,7 +87,7 @@ def test_plan_review_and_approve_a_post(
     assert [d["id"] for d in listed] == [delivery["id"]]
     with Session(engine) as s:
         approval = s.exec(select(Approval)).one()
-        assert approval.approved_by == "maya"
+        assert approval.approved_by == CLIENT_ACTOR
         assert approval.delivery_hashes == {str(delivery["id"]): preview[0]["content_hash"]}
         actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions[-3:] == ["post.created", "post.submitted", "post.approved"]
@@ -279,11 +280,11 @@ def test_pause_and_resume_over_the_api(client: httpx.Client, plan: dict[str, int
     assert started.status_code == 201, started.text
     shown = client.get("/pauses").json()
     assert [(p["paused_by"], p["reason"]) for p in shown] == [
-        ("maya", "Premiere date under negotiation")
+        (CLIENT_ACTOR, "Premiere date under negotiation")
     ]
 
     pause_id = started.json()["id"]
-    assert client.post(f"/pauses/{pause_id}/resume").json()["resumed_by"] == "maya"
+    assert client.post(f"/pauses/{pause_id}/resume").json()["resumed_by"] == CLIENT_ACTOR
     assert client.post(f"/pauses/{pause_id}/resume").status_code == 409
     assert client.get("/pauses").json() == []
     assert len(client.get("/pauses", params={"active": False}).json()) == 1

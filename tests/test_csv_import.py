@@ -32,6 +32,7 @@ from scheduler.productions import add_milestone, create_production
 from scheduler.schedule_import import MAX_BYTES, MAX_ROWS, CsvInvalid, import_schedule
 from scheduler.schemas import AnchorIn, MilestoneCreate, PostCreate, PostEdit, ProductionCreate
 from tests import factories
+from tests.conftest import CLIENT_ACTOR
 
 PREMIERE = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)
 WRAP = datetime(2027, 1, 10, 19, 0, tzinfo=UTC)
@@ -212,12 +213,12 @@ def test_an_export_imports_into_another_production_as_the_same_posts(
     assert _shapes(session, setup.target) == _shapes(session, setup.source)
     posts = session.exec(select(Post).where(col(Post.id).in_(created))).all()
     assert {(p.status, p.created_by, p.production_id) for p in posts} == {
-        ("draft", "maya", setup.target)
+        ("draft", CLIENT_ACTOR, setup.target)
     }
     deliveries = session.exec(select(Delivery).where(col(Delivery.post_id).in_(created))).all()
     assert {d.status for d in deliveries} == {DeliveryStatus.pending.value}
     audited = session.exec(select(AuditEvent).where(AuditEvent.action == "post.created")).all()
-    assert {e.entity_id for e in audited if e.actor == "maya"} == set(created)
+    assert {e.entity_id for e in audited if e.actor == CLIENT_ACTOR} == set(created)
     session.rollback()  # on SQLite even a read holds the write lock until it ends
     again = client.get(f"/productions/{setup.target}/schedule.csv").text
     assert _without_ids(again) == _without_ids(exported)

@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from scheduler.api.routes import accounts, calendar, deliveries, pauses, posts, productions
+from scheduler.api.access import Forbidden, authorize, check_policy_covers
+from scheduler.api.routes import (
+    accounts,
+    calendar,
+    deliveries,
+    pauses,
+    people,
+    posts,
+    productions,
+)
 from scheduler.config import get_settings
 from scheduler.errors import Conflict, Invalid, NotFound
+from scheduler.people import NotSignedIn
 
 
 def create_app() -> FastAPI:
-    """The API application with every router and the domain error answers."""
+    """The API application: every router, access checked on every route, domain errors."""
     get_settings().refuse_unsafe()
     app = FastAPI(
         title="Callsheet",
         version="0.1.0",
         description="Behind-the-scenes posts anchored to production milestones.",
+        dependencies=[Depends(authorize)],
     )
-    for module in (productions, accounts, posts, deliveries, pauses, calendar):
+    for module in (people, productions, accounts, posts, deliveries, pauses, calendar):
         app.include_router(module.router)
     app.include_router(pauses.blackouts_router)
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(_: Request, exc: NotSignedIn) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"}
+        return JSONResponse({"detail": exc.message}, status_code=401, headers=headers)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=403)
 
     @app.exception_handler(Invalid)
     async def invalid(_: Request, exc: Invalid) -> JSONResponse:
@@ -40,4 +60,5 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    check_policy_covers(app)
     return app

@@ -1,7 +1,8 @@
-"""Request-scoped dependencies: a database session and who is acting.
+"""Request-scoped dependencies: a database session.
 
 Routes commit explicitly after the service call succeeds; any exception rolls the session back
-when it closes, so a refused request leaves nothing half-written.
+when it closes, so a refused request leaves nothing half-written. Who is calling, and whether
+they may, is ``scheduler.api.access``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
 from sqlmodel import Session
 
 from scheduler.db import get_engine
@@ -20,12 +21,4 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-def get_actor(
-    x_callsheet_actor: Annotated[str | None, Header(max_length=120)] = None,
-) -> str:
-    """Who is acting. Until accounts and roles arrive, the caller names itself."""
-    return (x_callsheet_actor or "api").strip() or "api"
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
-ActorDep = Annotated[str, Depends(get_actor)]

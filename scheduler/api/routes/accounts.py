@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from scheduler import accounts as service
-from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.api.access import ActorDep
+from scheduler.api.deps import SessionDep
 from scheduler.content import get_renderer
 from scheduler.models import Account
 from scheduler.schemas import AccountCreate, AccountPublic, AccountReconnect

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.api.access import ActorDep
+from scheduler.api.deps import SessionDep
 from scheduler.calendar_feed import production_calendar
 from scheduler.errors import Invalid
 from scheduler.models import Production

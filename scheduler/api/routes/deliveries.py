@@ -9,7 +9,8 @@ from pydantic import AwareDatetime
 from sqlmodel import col, select
 
 from scheduler import deliveries as service
-from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.api.access import AccessDep, ActorDep
+from scheduler.api.deps import SessionDep
 from scheduler.clock import Clock
 from scheduler.models import Delivery, DeliveryStatus, Post
 from scheduler.schemas import CancelDelivery, DeliveryPublic, ReleaseHold, ResolveUnknown
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 @router.get("")
 def list_deliveries(
     session: SessionDep,
+    access: AccessDep,
     status: Annotated[list[DeliveryStatus] | None, Query()] = None,
     production_id: int | None = None,
     due_after: AwareDatetime | None = None,
@@ -29,6 +31,10 @@ def list_deliveries(
 ) -> list[DeliveryPublic]:
     """Deliveries by status, production and due-time range, soonest first."""
     query = select(Delivery)
+    visible = access.visible()
+    if visible is not None:
+        mine = select(Post.id).where(col(Post.production_id).in_(visible))
+        query = query.where(col(Delivery.post_id).in_(mine))
     if status:
         query = query.where(col(Delivery.status).in_([s.value for s in status]))
     if production_id is not None:

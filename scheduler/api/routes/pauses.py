@@ -7,7 +7,8 @@ from sqlmodel import col, select
 
 from scheduler import pauses as service
 from scheduler import windows
-from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.api.access import AccessDep, ActorDep
+from scheduler.api.deps import SessionDep
 from scheduler.models import Blackout
 from scheduler.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
 
@@ -24,10 +25,18 @@ def start_pause(data: PauseCreate, session: SessionDep, actor: ActorDep) -> Paus
 
 
 @router.get("")
-def list_pauses(session: SessionDep, active: bool = True) -> list[PausePublic]:
-    """Pauses in force (or all of them with ``active=false``), with who paused and why."""
+def list_pauses(session: SessionDep, access: AccessDep, active: bool = True) -> list[PausePublic]:
+    """Pauses in force (or all of them with ``active=false``), with who paused and why.
+
+    Everyone sees what stops everything or an account; a production's pauses, its members.
+    """
+    visible = access.visible()
     found = service.list_pauses(session=session, active_only=active)
-    return [PausePublic.model_validate(p) for p in found]
+    return [
+        PausePublic.model_validate(p)
+        for p in found
+        if visible is None or p.production_id is None or p.production_id in visible
+    ]
 
 
 @router.post("/{pause_id}/resume")
@@ -46,6 +55,12 @@ def add_blackout(data: BlackoutCreate, session: SessionDep, actor: ActorDep) -> 
 
 
 @blackouts_router.get("")
-def list_blackouts(session: SessionDep) -> list[BlackoutPublic]:
+def list_blackouts(session: SessionDep, access: AccessDep) -> list[BlackoutPublic]:
+    """Global blackouts, and those of the caller's productions."""
+    visible = access.visible()
     rows = session.exec(select(Blackout).order_by(col(Blackout.starts_at)))
-    return [BlackoutPublic.model_validate(b) for b in rows]
+    return [
+        BlackoutPublic.model_validate(b)
+        for b in rows
+        if visible is None or b.production_id is None or b.production_id in visible
+    ]

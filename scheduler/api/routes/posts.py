@@ -6,7 +6,8 @@ from fastapi import APIRouter, status
 from sqlmodel import Session, col, select
 
 from scheduler import posts as service
-from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.api.access import AccessDep, ActorDep
+from scheduler.api.deps import SessionDep
 from scheduler.models import Post
 from scheduler.schemas import (
     DeliveryPublic,
@@ -36,10 +37,16 @@ def create_post(data: PostCreate, session: SessionDep, actor: ActorDep) -> PostP
 
 
 @router.get("")
-def list_posts(session: SessionDep, production_id: int | None = None) -> list[PostPublic]:
+def list_posts(
+    session: SessionDep, access: AccessDep, production_id: int | None = None
+) -> list[PostPublic]:
+    """Posts of the productions the caller is a member of, oldest first."""
     query = select(Post).order_by(col(Post.id))
     if production_id is not None:
         query = query.where(Post.production_id == production_id)
+    visible = access.visible()
+    if visible is not None:
+        query = query.where(col(Post.production_id).in_(visible))
     return [_public(session, p) for p in session.exec(query)]
 
 

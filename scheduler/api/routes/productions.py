@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from scheduler import embargoes, reflow
 from scheduler import productions as service
-from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.api.access import AccessDep, ActorDep
+from scheduler.api.deps import SessionDep
 from scheduler.clock import Clock
 from scheduler.models import EmbargoRule, Milestone
 from scheduler.schemas import (
@@ -35,8 +36,14 @@ def create_production(
 
 
 @router.get("")
-def list_productions(session: SessionDep) -> list[ProductionPublic]:
-    return [ProductionPublic.model_validate(p) for p in service.list_productions(session=session)]
+def list_productions(session: SessionDep, access: AccessDep) -> list[ProductionPublic]:
+    """The productions the caller is a member of (every one, for a site admin)."""
+    visible = access.visible()
+    return [
+        ProductionPublic.model_validate(p)
+        for p in service.list_productions(session=session)
+        if visible is None or p.id in visible
+    ]
 
 
 @router.get("/{production_id}")

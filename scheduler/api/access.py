@@ -1,0 +1,266 @@
+"""Who may call which route: one table (``POLICY``), enforced for every route in one place.
+
+Every API route has exactly one rule: the least role it needs and where the production it
+acts on is found (a path parameter, the body, the post or delivery it names). ``authorize``
+runs before every route (an app-wide dependency): it signs the caller in (bearer token or
+web session cookie; 401 otherwise), finds the production, and answers 403 unless the
+caller's role there is high enough. A site admin may do everything. ``create_app`` refuses to
+start if a route has no rule, so a new route cannot be left open by forgetting it.
+
+docs/access.md is generated from this table (``access_table``), and tests walk every route by
+every role against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from sqlmodel import Session
+
+from scheduler.api.deps import SessionDep
+from scheduler.clock import machine_now
+from scheduler.models import Delivery, Pause, PauseScope, Person, Post, Role
+from scheduler.people import NotSignedIn, roles_of, signed_in
+
+SESSION_COOKIE = "callsheet_session"
+
+
+class Scope(StrEnum):
+    """Where a route finds the production whose role decides."""
+
+    public = "public"  # no sign-in (signing in itself)
+    signed_in = "signed in"  # any person; lists show only their productions
+    site = "site"  # site admins only
+    production = "production_id in the path"
+    post = "the post in the path"
+    delivery = "the delivery in the path"
+    body = "production_id in the body"
+    pause = "the pause's scope"  # everything or an account: site admin; a production: its role
+    blackout = "production_id in the body, or every production"
+
+
+class Forbidden(Exception):
+    """Signed in, but this role may not do this here (403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: Scope
+    role: Role | None = None
+
+
+@dataclass
+class Access:
+    """The signed-in caller and their roles; routes use it to filter what they list."""
+
+    person: Person | None
+    roles: dict[int, Role] = field(default_factory=dict)
+
+    @property
+    def site_admin(self) -> bool:
+        return self.person is not None and self.person.site_admin
+
+    @property
+    def actor(self) -> str:
+        return self.person.actor if self.person is not None else "anonymous"
+
+    def visible(self) -> set[int] | None:
+        """Productions this caller may read; ``None`` means all (a site admin)."""
+        return None if self.site_admin else set(self.roles)
+
+    def require(self, production_id: int | None, role: Role) -> None:
+        if self.site_admin:
+            return
+        if production_id is None:
+            raise Forbidden("only a site admin may do this")
+        held = self.roles.get(production_id)
+        if held is None:
+            raise Forbidden(f"you are not a member of production {production_id}")
+        if held.rank < role.rank:
+            raise Forbidden(
+                f"this needs the {role.value} role in production {production_id}; "
+                f"you are {held.value}"
+            )
+
+
+V, M, P, A = Role.viewer, Role.marketer, Role.producer, Role.admin
+
+POLICY: dict[tuple[str, str], Rule] = {
+    ("GET", "/healthz"): Rule(Scope.public),
+    ("POST", "/auth/login"): Rule(Scope.public),
+    ("POST", "/auth/logout"): Rule(Scope.signed_in),
+    ("GET", "/me"): Rule(Scope.signed_in),
+    ("POST", "/tokens"): Rule(Scope.signed_in),
+    ("GET", "/tokens"): Rule(Scope.signed_in),
+    ("DELETE", "/tokens/{token_id}"): Rule(Scope.signed_in),
+    ("POST", "/people"): Rule(Scope.site),
+    ("GET", "/people"): Rule(Scope.site),
+    ("GET", "/productions/{production_id}/members"): Rule(Scope.production, V),
+    ("PUT", "/productions/{production_id}/members/{person_id}"): Rule(Scope.production, A),
+    ("DELETE", "/productions/{production_id}/members/{person_id}"): Rule(Scope.production, A),
+    ("POST", "/productions"): Rule(Scope.site),
+    ("GET", "/productions"): Rule(Scope.signed_in),
+    ("GET", "/productions/{production_id}"): Rule(Scope.production, V),
+    ("POST", "/productions/{production_id}/milestones"): Rule(Scope.production, P),
+    ("GET", "/productions/{production_id}/milestones"): Rule(Scope.production, V),
+    ("PATCH", "/productions/{production_id}/milestones/{milestone_id}"): Rule(Scope.production, P),
+    ("POST", "/productions/{production_id}/embargoes"): Rule(Scope.production, P),
+    ("GET", "/productions/{production_id}/embargoes"): Rule(Scope.production, V),
+    ("GET", "/productions/{production_id}/calendar.ics"): Rule(Scope.production, V),
+    ("GET", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, V),
+    ("POST", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, M),
+    ("POST", "/accounts"): Rule(Scope.site),
+    ("GET", "/accounts"): Rule(Scope.signed_in),
+    ("PUT", "/accounts/{account_id}/credentials"): Rule(Scope.site),
+    ("GET", "/platforms"): Rule(Scope.signed_in),
+    ("GET", "/templates"): Rule(Scope.signed_in),
+    ("POST", "/posts"): Rule(Scope.body, M),
+    ("GET", "/posts"): Rule(Scope.signed_in),
+    ("GET", "/posts/{post_id}"): Rule(Scope.post, V),
+    ("PATCH", "/posts/{post_id}"): Rule(Scope.post, M),
+    ("GET", "/posts/{post_id}/preview"): Rule(Scope.post, V),
+    ("POST", "/posts/{post_id}/submit"): Rule(Scope.post, M),
+    ("POST", "/posts/{post_id}/approve"): Rule(Scope.post, P),
+    ("POST", "/posts/{post_id}/reject"): Rule(Scope.post, P),
+    ("GET", "/deliveries"): Rule(Scope.signed_in),
+    ("POST", "/deliveries/{delivery_id}/release"): Rule(Scope.delivery, P),
+    ("POST", "/deliveries/{delivery_id}/cancel"): Rule(Scope.delivery, P),
+    ("POST", "/deliveries/{delivery_id}/resolve"): Rule(Scope.delivery, P),
+    ("POST", "/pauses"): Rule(Scope.pause, P),
+    ("GET", "/pauses"): Rule(Scope.signed_in),
+    ("POST", "/pauses/{pause_id}/resume"): Rule(Scope.pause, P),
+    ("POST", "/blackouts"): Rule(Scope.blackout, P),
+    ("GET", "/blackouts"): Rule(Scope.signed_in),
+}
+
+
+def rule_for(request: Request) -> Rule:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None) or request.url.path
+    rule = POLICY.get((request.method, path))
+    if rule is None:  # create_app refuses such routes; this is the last line of defence
+        raise Forbidden(f"no access rule for {request.method} {path}")
+    return rule
+
+
+async def authorize(request: Request, session: SessionDep) -> Access:
+    """Sign the caller in and apply the route's rule; the result is cached per request."""
+    rule = rule_for(request)
+    if rule.scope is Scope.public:
+        return Access(person=None)
+    person = _signed_in(request, session)
+    access = Access(person=person, roles=roles_of(session, person.id or 0))
+    if rule.scope is Scope.signed_in:
+        return access
+    if rule.scope is Scope.site:
+        access.require(None, Role.admin)
+        return access
+    assert rule.role is not None
+    production_id = await _production_of(rule.scope, request, session)
+    access.require(production_id, rule.role)
+    return access
+
+
+AccessDep = Annotated[Access, Depends(authorize)]
+
+
+def get_actor(access: AccessDep) -> str:
+    """How the audit trail names the caller."""
+    return access.actor
+
+
+ActorDep = Annotated[str, Depends(get_actor)]
+
+
+def _signed_in(request: Request, session: Session) -> Person:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        person, _token = signed_in(session, secret.strip(), now=machine_now())
+        return person
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        person, _token = signed_in(session, cookie, now=machine_now())
+        return person
+    raise NotSignedIn()
+
+
+async def _production_of(scope: Scope, request: Request, session: Session) -> int | None:
+    """The production a request acts on (``None``: no one production, site admins only)."""
+    params = request.path_params
+    if scope is Scope.production:
+        return _int(params.get("production_id"))
+    if scope is Scope.post:
+        post = session.get(Post, _int(params.get("post_id")))
+        return post.production_id if post else None
+    if scope is Scope.delivery:
+        delivery = session.get(Delivery, _int(params.get("delivery_id")))
+        post = session.get(Post, delivery.post_id) if delivery else None
+        return post.production_id if post else None
+    body = await _body(request)
+    if scope is Scope.pause and "pause_id" in params:
+        pause = session.get(Pause, _int(params.get("pause_id")))
+        if pause is None:
+            return None
+        return pause.production_id if pause.scope == PauseScope.production else None
+    if scope is Scope.pause and body.get("scope") != PauseScope.production:
+        return None  # everything, or an account: no one production's people decide that
+    return _int(body.get("production_id"))
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    """The JSON body, read once (Starlette keeps it for the route) and never trusted here."""
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_policy_covers(app: FastAPI) -> None:
+    """Refuse an app with a route the policy does not name (or a rule naming no route).
+
+    The routes are read from the OpenAPI document, the public list of every path and method.
+    """
+    routes = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    missing = sorted(routes - POLICY.keys())
+    stale = sorted(POLICY.keys() - routes)
+    if missing or stale:
+        raise RuntimeError(f"access policy out of step: no rule for {missing}; no route {stale}")
+
+
+def access_table(describe: Callable[[str, str], str] | None = None) -> str:
+    """The policy as a Markdown table (docs/access.md is this, and a test keeps it so)."""
+    lines = ["| method | path | who | production from |", "|---|---|---|---|"]
+    for (method, path), rule in sorted(POLICY.items(), key=lambda item: (item[0][1], item[0][0])):
+        if rule.scope in (Scope.public, Scope.signed_in, Scope.site):
+            who = {Scope.public: "anyone", Scope.signed_in: "any signed-in person"}.get(
+                rule.scope, "site admin"
+            )
+            where = "—"
+        else:
+            assert rule.role is not None
+            who = f"{rule.role.value} or above"
+            where = rule.scope.value
+        lines.append(f"| {method} | `{path}` | {who} | {where} |")
+    return "\n".join(lines) + "\n"
