@@ -1,4 +1,4 @@
-"""The ``callsheet`` command: demo, up, api, scheduler, worker, db upgrade."""
+"""The ``callsheet`` command: demo, up, api, scheduler, worker, db upgrade, people, lint ..."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from rich.table import Table
 from sqlmodel import Session
 
 from scheduler.config import Settings, get_settings
+from scheduler.lint import lint
+from scheduler.people_cli import app as people_app
 
 app = typer.Typer(
     help="Callsheet: behind-the-scenes posts anchored to production milestones.",
@@ -27,6 +29,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(people_app, name="people")
+app.command("lint")(lint)
 console = Console()
 
 
@@ -315,11 +319,6 @@ def demo(
     from scheduler.demo import run_demo
 
     raise typer.Exit(run_demo(directory=directory, seconds=seconds, console=console))
-
-
-from scheduler.lint import lint  # noqa: E402 - the command lives in its own module
-
-app.command("lint")(lint)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ through: whatever the route then answers (200, 201, 404, 409, 422), it is not 40
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from scheduler.api.access import POLICY, Rule, Scope, access_table, check_policy_covers
+from scheduler.db import create_db_engine
 from scheduler.models import AccessToken, Post, Role
+from scheduler.people import signed_in
 from tests import factories
 from tests.conftest import person_with_token
 
@@ -276,3 +281,38 @@ def test_lists_show_only_the_callers_productions(
     deliveries = client.get("/deliveries", headers=as_viewer).json()
     assert len(deliveries) == 1
     assert client.get(f"/productions/{theirs.id}", headers=as_viewer).status_code == 403
+
+
+def test_the_first_site_admin_and_token_come_from_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    env = {**os.environ, "CALLSHEET_DATABASE_URL": url}
+
+    def callsheet(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "scheduler.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+
+    assert callsheet("db", "upgrade").returncode == 0
+    added = callsheet(
+        "people", "add", "--name", "Dev", "--email", "Dev@Studio.film", "--site-admin"
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    made = callsheet("people", "token", "dev@studio.film", "--name", "ops", "--days", "7")
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip()
+    assert secret.startswith("cs_")
+    assert callsheet("people", "token", "nobody@studio.film").returncode == 1
+
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            person, token = signed_in(session, secret, now=datetime.now(UTC))
+            assert (person.email, person.site_admin, token.name) == ("dev@studio.film", True, "ops")
+            session.commit()
+    finally:
+        engine.dispose()
