@@ -130,6 +130,8 @@ class Production(SQLModel, table=True):
     past_due_policy: str = Field(default=PastDuePolicy.hold, sa_type=String(20))
     #: Whether approvals survive a milestone move when the rendered text is unchanged.
     keep_approvals_on_reflow: bool = True
+    #: An approval older than this goes back to review instead of going out.
+    approval_max_age_days: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -176,6 +178,10 @@ class Post(SQLModel, table=True):
     body: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: Talent ids of the people the post features; those marked sign-off-required must agree.
+    featured: list[int] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     #: Images and videos: ``{"url", "kind": "image"|"video", "alt"}`` (``schemas.MediaIn``).
     media: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
@@ -212,6 +218,10 @@ class Approval(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     note: str | None = None
+    #: The approval chain as it was walked: ``[{"step", "by": [actors], "at"}]``.
+    chain: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    #: The production's checklist as the approver answered it: ``[{"item", "confirmed"}]``.
+    checklist: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class Delivery(SQLModel, table=True):
@@ -382,3 +392,132 @@ class AccessToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class ApprovalMode(StrEnum):
+    any = "any"  # one of the step's people approves for the step
+    all = "all"  # every one of them must
+
+
+class ApprovalStep(SQLModel, table=True):
+    """One step of a production's approval chain ("marketing lead", then "producer" ...)."""
+
+    __table_args__ = (UniqueConstraint("production_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int = Field(foreign_key="production.id", index=True)
+    position: int
+    name: str = Field(sa_type=String(80))
+    mode: str = Field(default=ApprovalMode.any, sa_type=String(10))
+    #: Person ids who may approve at this step.
+    people: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Vote(SQLModel, table=True):
+    """One person's approval at one step of one version of a post."""
+
+    __table_args__ = (UniqueConstraint("post_id", "post_version", "step_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    post_version: int
+    step_id: int | None = Field(default=None, foreign_key="approvalstep.id")
+    person_id: int = Field(foreign_key="person.id")
+    actor: str = Field(sa_type=String(120))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ChecklistItem(SQLModel, table=True):
+    """Something the approver confirms for every post of a production ("music cleared")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int = Field(foreign_key="production.id", index=True)
+    position: int
+    text: str = Field(sa_type=String(300))
+
+
+class Talent(SQLModel, table=True):
+    """Someone featured in posts (cast, crew); no login. Sign-off is asked by signed link."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int = Field(foreign_key="production.id", index=True)
+    name: str = Field(sa_type=String(120))
+    handle: str | None = Field(default=None, sa_type=String(120))
+    email: str | None = Field(default=None, sa_type=String(254))
+    sign_off_required: bool = True
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class SignoffDecision(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    declined = "declined"
+
+
+class TalentSignoff(SQLModel, table=True):
+    """A request for one person's sign-off on one exact version of a post, and their answer.
+
+    ``content_hash`` covers every delivery's rendered output at the time the link was made; a
+    decision binds that content, so an edit needs a new sign-off. ``link_id`` is the signed
+    link's one-time id: a link is used once.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    talent_id: int = Field(foreign_key="talent.id", index=True)
+    post_version: int
+    content_hash: str = Field(sa_type=String(64))
+    link_id: str = Field(sa_type=String(64), unique=True)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    decision: str = Field(default=SignoffDecision.pending, sa_type=String(10))
+    reason: str | None = Field(default=None, sa_type=String(1000))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class NotificationHook(SQLModel, table=True):
+    """Where to tell people what happened: a Slack-compatible incoming webhook URL.
+
+    ``production_id`` ``None`` hears every production. The signing secret is sealed like an
+    account's (``scheduler.vault``).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_id: int | None = Field(default=None, foreign_key="production.id", index=True)
+    url: str = Field(sa_type=String(1000))
+    secret: str = Field(sa_column=Column(Text(), nullable=False))
+    #: Events it hears: submitted, approved, rejected, held, failed, unknown.
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_by: str = Field(sa_type=String(120))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Notification(SQLModel, table=True):
+    """One message to one hook: written in the commit of the change it reports, then sent.
+
+    Its own delivery log: attempts, the last error, when it was sent.
+    """
+
+    __table_args__ = (Index("ix_notification_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hook_id: int = Field(foreign_key="notificationhook.id", index=True)
+    event: str = Field(sa_type=String(20))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", sa_type=String(10))  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    last_error: str | None = Field(default=None, sa_type=String(500))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
