@@ -1,8 +1,15 @@
-"""``callsheet lint``: check a post's text against a platform's rules before scheduling it.
+"""``callsheet lint``: check a post against a platform's rules before scheduling it.
 
 Reads the text on standard input (one trailing newline, as ``echo`` and editors add, is dropped),
 applies exactly the rules the API and the adapters apply (``workers.text``), and prints either a
 readable summary or, with ``--json``, the verdict as JSON for scripts and editors.
+
+``--media`` names what the post will carry: a kind alone (``image``, ``video``: counted and
+checked for alt text), or a file or link (``still.jpg``, ``https://cdn.example/teaser.mp4``,
+``video:clip.bin`` where the name does not tell the kind), each optionally ``=alt text``. A file
+is read as the API reads it at submit time: type, size, proportions and length. A link is judged
+by its name only. A link with a query string (``?v=2``) takes no alt text here: its ``=`` is part
+of the link.
 
 Exit status: 0 when the text can be published, 1 when it cannot, 2 for an unknown platform (the
 message lists the known ones) or a malformed ``--media``.
@@ -14,13 +21,16 @@ import json
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from workers.text.probe import type_by_name
+
 if TYPE_CHECKING:
-    from workers.text import TextCheck
+    from workers.text import MediumFacts, TextCheck
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -31,19 +41,34 @@ _MEDIA_KINDS = ("image", "video")
 
 @dataclass(frozen=True)
 class _Attachment:
-    """A medium named on the command line (``--media image=alt text``)."""
+    """A medium named on the command line (``--media still.jpg=alt text``); ``url`` is the file
+    or link, ``None`` for a kind named alone."""
 
     kind: str
     alt: str | None
+    url: str | None = None
 
 
 def parse_media(value: str) -> _Attachment:
-    """``image``, ``video``, or either with ``=alt text``."""
-    kind, has_alt, alt = value.partition("=")
-    kind = kind.strip().lower()
-    if kind not in _MEDIA_KINDS:
-        raise ValueError(f"--media takes image or video (optionally =alt text), not {value!r}")
-    return _Attachment(kind, alt if has_alt else None)
+    """``image`` or ``video``; or a file or link, optionally ``image:``/``video:`` first; any of
+    them with ``=alt text``."""
+    source, has_alt, alt = value.partition("=")
+    if "?" in source and urlsplit(source).scheme in ("http", "https"):
+        source, has_alt, alt = value, "", ""  # the "=" belongs to the link's query
+    source = source.strip()
+    described = alt if has_alt else None
+    if source.lower() in _MEDIA_KINDS:
+        return _Attachment(source.lower(), described)
+    kind, colon, rest = source.partition(":")
+    if colon and kind.lower() in _MEDIA_KINDS and rest:
+        return _Attachment(kind.lower(), described, rest)
+    guessed = (type_by_name(source) or "").split("/")[0]
+    if guessed not in _MEDIA_KINDS:
+        raise ValueError(
+            f"--media takes image, video, or a file or link (optionally =alt text); cannot tell"
+            f" whether {source!r} is an image or a video: write image:{source} or video:{source}"
+        )
+    return _Attachment(guessed, described, source)
 
 
 def lint(
@@ -57,7 +82,8 @@ def lint(
         list[str] | None,
         typer.Option(
             "--media",
-            help="An attachment the post will carry: image or video, optionally =alt text."
+            help="An attachment the post will carry: image, video, or a file or link"
+            " (still.jpg, https://cdn.example/teaser.mp4, video:clip.bin), optionally =alt text."
             " Repeat for several.",
         ),
     ] = None,
@@ -65,7 +91,7 @@ def lint(
         bool, typer.Option("--no-thread", help="Refuse instead of splitting into a thread")
     ] = False,
 ) -> None:
-    """Check post text from standard input against a platform's rules (exit 1 if it cannot go)."""
+    """Check a post (text on standard input, media by --media) against a platform's rules."""
     from workers.text import UnknownRules, check, rules_for
 
     err = Console(stderr=True)
@@ -119,6 +145,8 @@ def _summary(console: Console, verdict: TextCheck, name: str) -> None:
             f'  title: "{escape(verdict.title or "")}" ({verdict.title_length or 0:,} of'
             f" {verdict.title_limit:,})"
         )
+    for facts in verdict.media:
+        console.print(f"  {escape(_medium_line(facts))}", highlight=False)
     for problem in verdict.problems:
         console.print(f"  [red]problem:[/red] {escape(problem)}")
     for warning in verdict.warnings:
@@ -127,3 +155,23 @@ def _summary(console: Console, verdict: TextCheck, name: str) -> None:
         for number, part in enumerate(verdict.parts, 1):
             console.rule(f"post {number} of {thread}", align="left")
             console.print(escape(part), highlight=False)
+
+
+def _medium_line(facts: MediumFacts) -> str:
+    """One medium as found: "image 1 still.jpg: image/jpeg, 1080 by 1350, 412,331 bytes"."""
+    head = f"{facts.kind} {facts.number}" + (f" {facts.name}" if facts.name else "")
+    if facts.where == "missing":
+        return f"{head}: not found"
+    found = [facts.content_type or "type unknown"]
+    if facts.width and facts.height:
+        found.append(f"{facts.width} by {facts.height}")
+    if facts.seconds is not None:
+        found.append(f"{facts.seconds:.1f} s")
+    if facts.bytes is not None:
+        found.append(f"{facts.bytes:,} bytes")
+    if facts.where == "link":
+        found.append("a link, not fetched")
+    if facts.where == "unnamed":
+        found = ["no file named"]
+    found.append("alt text" if facts.alt else "no alt text")
+    return f"{head}: {', '.join(found)}"

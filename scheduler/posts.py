@@ -1,9 +1,11 @@
 """Posts from draft to approved, and the deliveries they fan out to.
 
 Rendering runs on every create and edit, so a template error, an undefined variable or a
-platform's refusal is a 422 while a person is looking, not a failure at dispatch. Approval binds
-the hash of each delivery's rendered output; any later edit returns the post to review and
-unbinds its unsent deliveries, so nothing unapproved can be claimed.
+platform's refusal is a 422 while a person is looking, not a failure at dispatch. The refusal is
+the platform's whole verdict (``Adapter.check``: the text, and the media's kind, type, size,
+proportions, length and count), and a preview shows the same verdict for every delivery.
+Approval binds the hash of each delivery's rendered output; any later edit returns the post to
+review and unbinds its unsent deliveries, so nothing unapproved can be claimed.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.productions import get_production
-from scheduler.schemas import AnchorIn, PostCreate, PostEdit, RenderedDelivery
+from scheduler.schemas import AnchorIn, DeliveryVerdict, PostCreate, PostEdit, RenderedDelivery
 from scheduler.timeline import Anchor, due_at, zone
 from scheduler.windows import QuietHours, Window, blackouts_for, first_allowed
-from workers.render import RenderError
+from workers.render import RenderedPost, RenderError
+from workers.text import TextCheck
 
 IN_FLIGHT = (DeliveryStatus.claimed.value, DeliveryStatus.publishing.value)
 
@@ -93,7 +96,11 @@ def _accounts(session: Session, ids: list[int]) -> list[Account]:
 
 
 def _check_renders(post: Post, production: Production, plan: Plan, accounts: list[Account]) -> None:
-    """Render for every account and ask each platform whether it would take the text."""
+    """Render for every account and ask each platform whether it would take the post.
+
+    The first account whose platform refuses it makes a 422 naming the field to change:
+    ``media`` for the post's images and videos, else ``body`` (or ``template``) for the text.
+    """
     for account in accounts:
         try:
             rendered = render_delivery(
@@ -105,16 +112,25 @@ def _check_renders(post: Post, production: Production, plan: Plan, accounts: lis
             )
         except RenderError as exc:
             raise Invalid(exc.field, exc.message) from None
-        adapter = build_account_adapter(account)
-        try:
-            problems = adapter.validate(rendered.text)
-        finally:
-            adapter.close()
-        if problems:
+        verdict = _verdict(account, rendered)
+        if verdict.text_problems:
             raise Invalid(
                 "body" if post.body else "template",
-                f"{account.platform} {account.handle}: {'; '.join(problems)}",
+                f"{account.platform} {account.handle}: {' '.join(verdict.text_problems)}",
             )
+        if verdict.media_problems:
+            raise Invalid(
+                "media", f"{account.platform} {account.handle}: {' '.join(verdict.media_problems)}"
+            )
+
+
+def _verdict(account: Account, rendered: RenderedPost) -> TextCheck:
+    """The platform's verdict on one rendered delivery, through the account's adapter."""
+    adapter = build_account_adapter(account)
+    try:
+        return adapter.check(rendered.text, rendered.media)
+    finally:
+        adapter.close()
 
 
 def _set_anchor(post: Post, anchor: AnchorIn) -> None:
@@ -318,7 +334,9 @@ def _move(
 
 
 def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
-    """Exactly what each unsent delivery would publish, with the hash an approval binds."""
+    """Exactly what each unsent delivery would publish, with the hash an approval binds and the
+    platform's verdict (length, limit, problems, warnings such as a missing alt text, the
+    thread) from the same rules the API applied when the post was made."""
     post = get_post(session=session, post_id=post_id)
     production = get_production(session=session, production_id=post.production_id)
     milestone = (
@@ -349,6 +367,9 @@ def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
                 text=rendered.text,
                 content_hash=content_hash(rendered, account),
                 due_at=delivery.due_at,
+                verdict=DeliveryVerdict.model_validate(
+                    _verdict(account, rendered), from_attributes=True
+                ),
             )
         )
     return shown

@@ -49,6 +49,9 @@ class ProductionCreate(Input):
     keep_approvals_on_reflow: bool = Field(
         default=True, description="Keep approvals across a move when the text is unchanged"
     )
+    approval_max_age_days: int = Field(
+        default=30, ge=1, le=3650, description="An older approval goes back to review"
+    )
 
 
 class ProductionPublic(Output):
@@ -58,6 +61,7 @@ class ProductionPublic(Output):
     timezone: str
     past_due_policy: str
     keep_approvals_on_reflow: bool
+    approval_max_age_days: int
 
 
 class MilestoneCreate(Input):
@@ -192,6 +196,12 @@ class ReviewAction(Input):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class ApproveAction(ReviewAction):
+    checklist: dict[int, bool] = Field(
+        default_factory=dict, description="Checklist item id → confirmed (all, at the last step)"
+    )
+
+
 class DeliveryPublic(Output):
     id: int
     post_id: int
@@ -210,6 +220,49 @@ class DeliveryPublic(Output):
     published_at: datetime | None
 
 
+class MediumFacts(BaseModel):
+    """What Callsheet found out about one medium: a local file is read, a link only named."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    kind: str
+    where: str = Field(description="file, link, missing, or unnamed")
+    name: str | None = None
+    content_type: str | None = None
+    bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    seconds: float | None = None
+    alt: bool = Field(default=False, description="Whether it has alt text")
+
+
+class DeliveryVerdict(BaseModel):
+    """The platform's verdict on one delivery: the same rules the API applies at submit time.
+
+    ``problems`` would refuse the post (``media_problems`` are those about its media);
+    ``warnings`` are worth a look (a missing alt text, a thread, a link not checked here).
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    valid: bool
+    length: int
+    limit: int
+    unit: str
+    problems: list[str]
+    media_problems: list[str] = Field(default_factory=list)
+    warnings: list[str]
+    parts: list[str] | None = Field(description="The thread, where the platform threads")
+    bytes: int
+    max_bytes: int | None = None
+    hashtags: int = 0
+    title: str | None = None
+    title_length: int | None = None
+    title_limit: int | None = None
+    media: list[MediumFacts] = Field(default_factory=list)
+
+
 class RenderedDelivery(BaseModel):
     delivery_id: int
     account_id: int
@@ -218,6 +271,7 @@ class RenderedDelivery(BaseModel):
     text: str
     content_hash: str
     due_at: datetime
+    verdict: DeliveryVerdict
 
 
 class PostPublic(Output):

@@ -17,6 +17,7 @@ Errors form a small tree, so callers decide by type, never by comparing strings:
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
 from pydantic import BaseModel, ConfigDict
+
+from workers.text import RULES, TextCheck, TextRules, check, limits
+from workers.text.measures import characters
 
 
 class PlatformError(Exception):
@@ -164,6 +168,35 @@ class Adapter(ABC):
             problems.append("text is empty")
         return problems
 
+    def rules_for_account(self) -> TextRules:
+        """The rules this account's posts are held to: the adapter's own ``rules`` attribute,
+        else the built-in rules for its platform name. An adapter whose accounts differ (a
+        setting that lowers a limit) overrides this, and the API at submit time and previews,
+        which both ask ``check``, follow."""
+        declared = getattr(type(self), "rules", None)
+        if isinstance(declared, TextRules):
+            return declared
+        return RULES.get(self.name) or _house_rules(self.name)
+
+    def check(self, text: str, media: Sequence[Media] = ()) -> TextCheck:
+        """The whole verdict on a post for this account, text and media, as the API gives it at
+        submit time and previews show it (``workers.text.check`` with ``rules_for_account``).
+
+        A platform with no rules of its own (a plugin that only overrides ``validate``) is held
+        to house rules, and what its ``validate`` says is added to the text's problems, so such
+        a plugin keeps refusing what it refused before.
+        """
+        verdict = check(self.rules_for_account(), text, media)
+        if self.name in RULES or isinstance(getattr(type(self), "rules", None), TextRules):
+            return verdict
+        extra = [p for p in self.validate(text) if p not in verdict.problems]
+        if not extra:
+            return verdict
+        text_problems = verdict.text_problems + extra
+        return dataclasses.replace(
+            verdict, problems=text_problems + verdict.media_problems, valid=False
+        )
+
     @abstractmethod
     def publish(self, request: PublishRequest) -> PublishResult:
         """Create the post, or raise a ``PlatformError`` subclass describing why not."""
@@ -192,3 +225,14 @@ class Adapter(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook; most adapters hold nothing
         """Release what the adapter holds (an HTTP client it created itself)."""
+
+
+def _house_rules(platform: str) -> TextRules:
+    """Rules for a platform nobody described: any length we would send at all, any media."""
+    return TextRules(
+        platform=platform,
+        limit=limits.HOUSE_MAX_CHARACTERS,
+        unit="characters",
+        measure=characters,
+        needs_text=False,
+    )

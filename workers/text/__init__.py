@@ -9,10 +9,14 @@ used by the API at submit time, by previews, by the adapters at publish time and
     verdict = check(RULES["x"], text, media)     # TextCheck: length, limit, problems, parts...
     parts = shape(RULES["bluesky"], text)        # what to publish; CannotPublish if it cannot be
 
+``check`` judges the post's media too (``TextRules.attachments``): kind, type, size, aspect
+ratio, length and count per platform, reading local files and never fetching links.
+
 Modules: ``limits`` (every platform number, with its source), ``unicode`` (units of counting),
 ``twitter`` (X's weighted length), ``measures`` (one measure per platform), ``entities`` (links,
-mentions, hashtags with spans), ``facets`` (Bluesky facets), ``split`` (threads), ``rules``
-(``TextRules``, ``check``, ``shape``, ``RULES``).
+mentions, hashtags with spans), ``facets`` (Bluesky facets), ``split`` (threads), ``probe``
+(what a local image or video file is), ``media`` (``MediaRules`` per platform, ``check_media``),
+``rules`` (``TextRules``, ``check``, ``shape``, ``RULES``).
 """
 
 from workers.text.entities import (
@@ -23,10 +27,11 @@ from workers.text.entities import (
     extract_urls,
 )
 from workers.text.facets import Facet, bluesky_facets, facet_records
+from workers.text.media import KindRules, MediaLike, MediaRules, MediumFacts, check_media
+from workers.text.probe import Probe, mp4_duration, probe
 from workers.text.rules import (
     RULES,
     CannotPublish,
-    MediaLike,
     TextCheck,
     TextRules,
     UnknownRules,
@@ -43,18 +48,25 @@ __all__ = [
     "CannotPublish",
     "Entity",
     "Facet",
+    "KindRules",
     "MediaLike",
+    "MediaRules",
+    "MediumFacts",
+    "Probe",
     "TextCheck",
     "TextRules",
     "UnknownRules",
     "Unsplittable",
     "bluesky_facets",
     "check",
+    "check_media",
     "extract_entities",
     "extract_hashtags",
     "extract_mentions",
     "extract_urls",
     "facet_records",
+    "mp4_duration",
+    "probe",
     "rules_for",
     "shape",
     "split_thread",

@@ -15,6 +15,9 @@ Decisions made here, once, for every caller:
 - YouTube: the first line of the text is the video's title, the rest its description (a text of
   one line is a title with an empty description). A title is what a viewer reads first and the
   description what they expand, so the post's opening line is the natural title.
+- Media are part of the verdict: ``TextRules.attachments`` (``workers.text.media``) says which
+  images and videos a platform takes, and ``check`` reports their problems in
+  ``media_problems`` too, so the API can name the field a person must change.
 """
 
 from __future__ import annotations
@@ -23,29 +26,17 @@ import dataclasses
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from workers.text import limits
+from workers.text import media as media_rules
 from workers.text.entities import extract_hashtags, extract_mentions
 from workers.text.measures import characters, graphemes, mastodon_length, weighted_length
+from workers.text.media import MediaLike, MediaRules, MediumFacts, check_media
 from workers.text.split import Unsplittable, split_thread
 from workers.text.unicode import nfc, utf8_length
 
 MediaNeed = Literal["optional", "required", "video"]
-
-
-class MediaLike(Protocol):
-    """What the rules need to know about an attachment: its kind and its alt text."""
-
-    @property
-    def kind(self) -> str:
-        """``"image"`` or ``"video"``."""
-        ...
-
-    @property
-    def alt(self) -> str | None:
-        """The alt text (description for screen readers), if any."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -53,9 +44,12 @@ class TextRules:
     """How one platform measures and limits a post.
 
     ``measure`` returns the length in ``unit`` of a text as written (it normalises itself).
-    ``max_bytes`` is a second, UTF-8 limit some platforms add. ``alt_text`` means the platform
-    carries alt text, so an image without it earns a warning. ``title_limit`` is set for YouTube:
-    the first line is a title with that limit, and ``limit`` applies to the rest.
+    ``max_bytes`` is a second, UTF-8 limit some platforms add. ``title_limit`` is set for YouTube:
+    the first line is a title with that limit, and ``limit`` applies to the rest. ``media`` says
+    whether a post needs an image or a video; ``attachments`` which ones the platform takes
+    (types, sizes, proportions, lengths, counts, alt text). ``alt_text`` is the older switch
+    for "images carry alt text" (a plugin's rules may still set it); built-in platforms say it
+    per kind in ``attachments``.
     """
 
     platform: str
@@ -74,6 +68,7 @@ class TextRules:
     needs_text: bool = True
     body_name: str = "text"
     title_limit: int | None = None
+    attachments: MediaRules = field(default_factory=MediaRules)
 
     @property
     def name(self) -> str:
@@ -104,6 +99,9 @@ class TextCheck:
     ``length``/``limit``/``unit`` describe the whole text (for YouTube: the description);
     ``valid`` means it can be published as it is, threaded if ``parts`` has more than one part.
     ``parts`` is the thread for threadable platforms (``None`` elsewhere, or when invalid).
+    ``problems`` holds every problem, the text's first; ``media_problems`` repeats those about
+    the media, so a caller can tell a person which field to change. ``media`` is what was found
+    out about each medium (its file's type, size, pixel size, length).
     """
 
     platform: str
@@ -120,6 +118,13 @@ class TextCheck:
     title: str | None = None
     title_length: int | None = None
     title_limit: int | None = None
+    media_problems: list[str] = field(default_factory=list)
+    media: list[MediumFacts] = field(default_factory=list)
+
+    @property
+    def text_problems(self) -> list[str]:
+        """The problems with the text itself (``problems`` less ``media_problems``)."""
+        return self.problems[: len(self.problems) - len(self.media_problems)]
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready ``dict``; the YouTube title fields only where there is a title."""
@@ -166,10 +171,16 @@ def split_title(text: str) -> tuple[str, str]:
 
 
 def check(rules: TextRules, text: str, media: Sequence[MediaLike] = ()) -> TextCheck:
-    """Everything wrong (``problems``) or worth knowing (``warnings``) about posting ``text``."""
+    """Everything wrong (``problems``) or worth knowing (``warnings``) about posting ``text``
+    with ``media``: the text's length and contents, and each medium's kind, file and count.
+
+    Local media files are read (not links): see ``workers.text.media``.
+    """
     found = _assess(rules, text)
-    problems = found.problems + _media_problems(rules, found.body, media)
-    warnings = found.warnings + _media_warnings(rules, media)
+    attached = check_media(rules.name, rules.attachments, media, image_alt_text=rules.alt_text)
+    media_problems = _media_problems(rules, media) + attached.problems
+    problems = found.problems + _empty_problems(rules, found.body, media) + media_problems
+    warnings = found.warnings + attached.warnings
     valid = not problems
     return TextCheck(
         platform=rules.platform,
@@ -186,6 +197,8 @@ def check(rules: TextRules, text: str, media: Sequence[MediaLike] = ()) -> TextC
         title=found.title,
         title_length=None if found.title is None else rules.measure(found.title),
         title_limit=rules.title_limit,
+        media_problems=media_problems,
+        media=attached.facts,
     )
 
 
@@ -308,18 +321,27 @@ def _too_many_bytes(rules: TextRules, found: _Assessment) -> str:
     )
 
 
-def _media_problems(rules: TextRules, body: str, media: Sequence[MediaLike]) -> list[str]:
+def _empty_problems(rules: TextRules, body: str, media: Sequence[MediaLike]) -> list[str]:
+    """Nothing to say: a problem where the platform needs text, or where there is no media
+    either. YouTube's empty title is already said by ``_check_title``."""
+    if body.strip() or rules.title_limit is not None:
+        return []
+    if rules.needs_text:
+        return [f"There is no text; {rules.name} needs some."]
+    if not media:
+        return ["There is nothing to post: no text and no media."]
+    return []
+
+
+def _media_problems(rules: TextRules, media: Sequence[MediaLike]) -> list[str]:
+    """What the post as a whole lacks (the video a video platform needs), and alt texts too
+    long for the platform; ``check_media`` judges the rest."""
     problems = []
     kinds = [item.kind for item in media]
     if rules.media == "required" and not ({"image", "video"} & set(kinds)):
         problems.append(f"{rules.name} needs an image or a video.")
     elif rules.media == "video" and "video" not in kinds:
         problems.append(f"{rules.name} needs a video.")
-    if not body.strip() and (rules.needs_text or not media) and rules.title_limit is None:
-        if rules.needs_text:
-            problems.append(f"There is no text; {rules.name} needs some.")
-        else:
-            problems.append("There is nothing to post: no text and no media.")
     if rules.alt_limit is not None:
         for number, item in enumerate(media, 1):
             length = characters(item.alt or "")
@@ -331,17 +353,6 @@ def _media_problems(rules: TextRules, body: str, media: Sequence[MediaLike]) -> 
     return problems
 
 
-def _media_warnings(rules: TextRules, media: Sequence[MediaLike]) -> list[str]:
-    if not rules.alt_text:
-        return []
-    return [
-        f"Image {number} has no alt text: people using screen readers on {rules.name} will not"
-        " know what it shows."
-        for number, item in enumerate(media, 1)
-        if item.kind == "image" and not (item.alt or "").strip()
-    ]
-
-
 RULES: dict[str, TextRules] = {
     "x": TextRules(
         platform="x",
@@ -350,10 +361,10 @@ RULES: dict[str, TextRules] = {
         unit="weighted characters",
         measure=weighted_length,
         threadable=True,
-        alt_text=True,
         alt_limit=limits.X_ALT_TEXT_LIMIT,
         forbidden=limits.X_INVALID_CHARACTERS,
         needs_text=False,
+        attachments=media_rules.X_MEDIA,
     ),
     "bluesky": TextRules(
         platform="bluesky",
@@ -363,8 +374,8 @@ RULES: dict[str, TextRules] = {
         measure=graphemes,
         threadable=True,
         max_bytes=limits.BLUESKY_MAX_BYTES,
-        alt_text=True,
         needs_text=False,
+        attachments=media_rules.BLUESKY_MEDIA,
     ),
     "mastodon": TextRules(
         platform="mastodon",
@@ -373,9 +384,9 @@ RULES: dict[str, TextRules] = {
         unit="characters",
         measure=mastodon_length,
         threadable=True,
-        alt_text=True,
         alt_limit=limits.MASTODON_ALT_TEXT_LIMIT,
         needs_text=False,
+        attachments=media_rules.MASTODON_MEDIA,
     ),
     "threads": TextRules(
         platform="threads",
@@ -384,8 +395,8 @@ RULES: dict[str, TextRules] = {
         unit="characters",
         measure=characters,
         threadable=True,
-        alt_text=True,
         needs_text=False,
+        attachments=media_rules.THREADS_MEDIA,
     ),
     "instagram": TextRules(
         platform="instagram",
@@ -398,6 +409,7 @@ RULES: dict[str, TextRules] = {
         media="required",
         needs_text=False,
         body_name="caption",
+        attachments=media_rules.INSTAGRAM_MEDIA,
     ),
     "facebook": TextRules(
         platform="facebook",
@@ -406,6 +418,7 @@ RULES: dict[str, TextRules] = {
         unit="characters",
         measure=characters,
         needs_text=False,
+        attachments=media_rules.FACEBOOK_MEDIA,
     ),
     "linkedin": TextRules(
         platform="linkedin",
@@ -413,8 +426,8 @@ RULES: dict[str, TextRules] = {
         limit=limits.LINKEDIN_MAX_CHARACTERS,
         unit="characters",
         measure=characters,
-        alt_text=True,
         needs_text=False,
+        attachments=media_rules.LINKEDIN_MEDIA,
     ),
     "tiktok": TextRules(
         platform="tiktok",
@@ -425,6 +438,7 @@ RULES: dict[str, TextRules] = {
         media="video",
         needs_text=False,
         body_name="caption",
+        attachments=media_rules.TIKTOK_MEDIA,
     ),
     "youtube": TextRules(
         platform="youtube",
@@ -437,6 +451,7 @@ RULES: dict[str, TextRules] = {
         forbidden=limits.YOUTUBE_FORBIDDEN_CHARACTERS,
         body_name="description",
         title_limit=limits.YOUTUBE_TITLE_MAX_CHARACTERS,
+        attachments=media_rules.YOUTUBE_MEDIA,
     ),
     "slack": TextRules(
         platform="slack",
@@ -444,6 +459,7 @@ RULES: dict[str, TextRules] = {
         limit=limits.SLACK_MAX_CHARACTERS,
         unit="characters",
         measure=characters,
+        attachments=media_rules.SLACK_MEDIA,
     ),
     "discord": TextRules(
         platform="discord",
@@ -451,6 +467,7 @@ RULES: dict[str, TextRules] = {
         limit=limits.DISCORD_MAX_CHARACTERS,
         unit="characters",
         measure=characters,
+        attachments=media_rules.DISCORD_MEDIA,
     ),
     "webhook": TextRules(
         platform="webhook",
