@@ -1,0 +1,97 @@
+"""Talent, sign-off requests, and the public link talent answer through.
+
+``/signoff/{token}`` needs no sign-in (``Scope.public``): the token is the credential. A link
+that may not be used answers 403 and leaves exactly one trace, its ``talent.link_refused``
+AuditEvent; whatever the request had read is rolled back first.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, status
+from sqlmodel import Session
+
+from scheduler import talent as service
+from scheduler.api.access import ActorDep
+from scheduler.api.deps import SessionDep
+from scheduler.errors import Forbidden
+from scheduler.talent_links import LinkRefused
+from scheduler.talent_schemas import (
+    PostSignoffs,
+    SignoffAnswer,
+    SignoffPage,
+    SignoffRecorded,
+    SignoffRequested,
+    TalentCreate,
+    TalentPublic,
+)
+
+router = APIRouter(tags=["talent"])
+
+
+@router.post("/productions/{production_id}/talent", status_code=status.HTTP_201_CREATED)
+def add_talent(
+    production_id: int, data: TalentCreate, session: SessionDep, actor: ActorDep
+) -> TalentPublic:
+    """Add cast or crew that posts may feature; ``sign_off_required`` makes them a gate."""
+    talent = service.add_talent(
+        session=session, production_id=production_id, data=data, actor=actor
+    )
+    session.commit()
+    return TalentPublic.model_validate(talent)
+
+
+@router.get("/productions/{production_id}/talent")
+def list_talent(production_id: int, session: SessionDep) -> list[TalentPublic]:
+    found = service.list_talent(session=session, production_id=production_id)
+    return [TalentPublic.model_validate(t) for t in found]
+
+
+@router.post("/posts/{post_id}/signoffs", status_code=status.HTTP_201_CREATED)
+def request_signoffs(post_id: int, session: SessionDep, actor: ActorDep) -> SignoffRequested:
+    """A one-time link per featured talent whose sign-off is required: shown this once."""
+    requested = service.request_signoffs(session=session, post_id=post_id, actor=actor)
+    session.commit()
+    return requested
+
+
+@router.get("/posts/{post_id}/signoffs")
+def post_signoffs(post_id: int, session: SessionDep) -> PostSignoffs:
+    """Where each featured talent stands, and what keeps the post from final approval."""
+    return service.post_signoffs(session=session, post_id=post_id)
+
+
+@router.get("/signoff/{token}")
+def open_signoff(token: str, request: Request, session: SessionDep) -> SignoffPage:
+    """What the talent is asked to approve: each account's exact text and media."""
+    try:
+        return service.open_link(session=session, token=token)
+    except LinkRefused as refused:
+        raise _refuse(session, request, refused, "view") from None
+
+
+@router.post("/signoff/{token}")
+def answer_signoff(
+    token: str, data: SignoffAnswer, request: Request, session: SessionDep
+) -> SignoffRecorded:
+    """Approve or decline (with a reason); each link answers once."""
+    try:
+        recorded = service.decide(session=session, token=token, answer=data)
+    except LinkRefused as refused:
+        raise _refuse(session, request, refused, "decide") from None
+    session.commit()
+    return recorded
+
+
+def _refuse(
+    session: Session, request: Request, refused: LinkRefused, attempt: Literal["view", "decide"]
+) -> Forbidden:
+    """Roll back, audit the refusal on its own, and give the 403 to raise."""
+    session.rollback()
+    origin = request.client.host if request.client else "unknown address"
+    service.record_refusal(
+        session=session, refused=refused, actor=f"sign-off link from {origin}", attempt=attempt
+    )
+    session.commit()
+    return Forbidden(refused.message)
