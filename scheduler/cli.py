@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
+from scheduler.audit_cli import audit
 from scheduler.config import Settings, get_settings
 from scheduler.lint import lint
 from scheduler.people_cli import app as people_app
@@ -31,6 +32,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(people_app, name="people")
 app.command("lint")(lint)
+app.command("audit")(audit)
 console = Console()
 
 

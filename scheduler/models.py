@@ -320,7 +320,14 @@ class Pause(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """An append-only record of one change of state: who, what, before, after, why."""
+    """An append-only record of one change of state: who, what, before, after, why.
+
+    Append-only is enforced by the database: a trigger refuses every ``UPDATE`` (migration
+    0011). The ``(entity, entity_id)`` index lets a production's trail be found by joining from
+    its milestones, posts and deliveries instead of reading the whole table.
+    """
+
+    __table_args__ = (Index("ix_auditevent_entity_entity_id", "entity", "entity_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,66 @@
+"""The audit trail, read-only: ``GET /audit``.
+
+There is deliberately no route that changes or deletes an event (``PUT``/``PATCH``/``DELETE``
+answer 405), and the database refuses an ``UPDATE`` of one anyway (migration 0011).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from scheduler.api.deps import SessionDep
+from scheduler.audit_trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
+from scheduler.schemas import Output
+
+router = APIRouter(tags=["audit"])
+
+
+class AuditEventPublic(Output):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+
+
+@router.get("/audit")
+def list_audit_events(
+    session: SessionDep,
+    production_id: Annotated[
+        int | None,
+        Query(description="Only this production, its milestones, posts and deliveries"),
+    ] = None,
+    entity: Annotated[
+        str | None, Query(max_length=40, examples=["post"], description="A table name")
+    ] = None,
+    entity_id: int | None = None,
+    actor: Annotated[
+        str | None, Query(max_length=120, description="Part of the actor's name or email")
+    ] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Events at or after")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[AuditEventPublic]:
+    """Who changed what, when, from what to what, and why: newest first.
+
+    A site admin reads everything; with ``production_id`` a producer (or above) of that
+    production reads its trail.
+    """
+    wanted = AuditFilter(
+        production_id=production_id,
+        entity=entity,
+        entity_id=entity_id,
+        actor=actor,
+        since=since,
+        limit=limit,
+        offset=offset,
+    )
+    return [AuditEventPublic.model_validate(e) for e in find_events(session, wanted)]
