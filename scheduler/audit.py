@@ -1,7 +1,9 @@
 """The audit trail: one append-only AuditEvent per change of state, in the change's own commit.
 
 Writing the event in the same transaction as the change means there is never a change without
-its record, nor a record of a change that rolled back.
+its record, nor a record of a change that rolled back. The same holds for the notifications an
+event calls for (``scheduler.notifications``, an outbox): they are queued in this transaction
+too. The database refuses any ``UPDATE`` of an event (migration 0011).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from sqlalchemy import Connection, insert
 from sqlmodel import Session, SQLModel
 
 import scheduler.models
+import scheduler.notifications  # a module import: scheduler.notifications imports this module
 
 _INSERT_EVENT = insert(SQLModel.metadata.tables["auditevent"])
 
@@ -27,11 +30,13 @@ def record_event(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> None:
-    """Append one AuditEvent inside the caller's transaction."""
+    """Append one AuditEvent inside the caller's transaction, with the notifications it calls
+    for (only a handful of actions do; every other one costs a set lookup here)."""
+    at = scheduler.models.utcnow()
     conn.execute(
         _INSERT_EVENT,
         {
-            "at": scheduler.models.utcnow(),
+            "at": at,
             "actor": actor,
             "action": action,
             "entity": entity,
@@ -41,6 +46,16 @@ def record_event(
             "reason": reason,
         },
     )
+    if action in scheduler.notifications.NOTIFY_ACTIONS:
+        scheduler.notifications.enqueue(
+            conn,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            actor=actor,
+            reason=reason,
+            at=at,
+        )
 
 
 def save_recorded(

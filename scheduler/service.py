@@ -1,4 +1,4 @@
-"""The scheduler service: an APScheduler process with two jobs, *tick* and *reap*.
+"""The scheduler service: an APScheduler process with jobs *tick*, *reap* and *notify*.
 
 There is no APScheduler job per post and no Celery ETA: the delivery table is the queue. Each
 tick claims what is due in one statement, commits, and only then sends Celery messages, so a
@@ -6,6 +6,10 @@ message never names a claim that could still roll back. If sending fails, the cl
 back at once; if a message is lost later, the reaper takes the claim back when its lease ends.
 Two or more scheduler processes are safe: claims are row-locked (PostgreSQL) or serialised
 (SQLite). APScheduler's job store is in memory and never shared, as its FAQ requires.
+
+*notify* sends the outgoing webhooks that changes queued in their own transactions
+(``scheduler.notifications``); it runs apart from *tick*, so a slow receiver never delays a
+post.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from itertools import count, islice
 
+import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -25,6 +30,7 @@ from sqlalchemy import Engine
 
 from scheduler.clock import Clock, machine_now
 from scheduler.config import Settings
+from scheduler.notifications import SendReport, send_due
 from scheduler.queue import claim_due, lease_deadline, reap_expired, release
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,7 @@ class SchedulerService:
         self.send = send
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._claims = count(1)
+        self._http: httpx.Client | None = None
 
     def tick(self) -> int:
         """Claim and dispatch everything due now; return how many deliveries were sent."""
@@ -98,6 +105,12 @@ class SchedulerService:
                 len(reaped.unknown),
             )
 
+    def notify(self) -> SendReport:
+        """Send the notifications that are due (machine time: receivers' outages are real)."""
+        if self._http is None:  # one client, so connections to a receiver are reused
+            self._http = httpx.Client(follow_redirects=False)
+        return send_due(self.engine, now=machine_now(), client=self._http, settings=self.settings)
+
     def _schedule(self, scheduler: BaseScheduler) -> BaseScheduler:
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         scheduler.add_job(
@@ -105,6 +118,9 @@ class SchedulerService:
         )
         scheduler.add_job(
             self.reap, "interval", seconds=self.settings.reap_seconds, id="reap", **common
+        )
+        scheduler.add_job(
+            self.notify, "interval", seconds=self.settings.notify_seconds, id="notify", **common
         )
         return scheduler
 

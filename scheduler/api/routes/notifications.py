@@ -1,0 +1,162 @@
+"""Notification hooks (a production's, and global ones) and their delivery log.
+
+A hook's secret goes in and never comes out; its URL comes out as its host only
+(``hook_target``), because a Slack-style webhook URL is a credential in itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import Field, SecretStr
+
+from scheduler import notifications as service
+from scheduler.api.access import ActorDep
+from scheduler.api.deps import SessionDep
+from scheduler.models import NotificationHook
+from scheduler.notifications import NotificationStatus, NotifyEvent
+from scheduler.schemas import Input, Output
+from workers.adapters.webhook import MIN_SECRET_LENGTH
+
+router = APIRouter(tags=["notifications"])
+
+LOG_LIMIT = 500
+
+
+class HookCreate(Input):
+    # Lengths are checked by the service, not here: a refusal from this model would echo the
+    # input in the 422, and the URL and the secret are credentials.
+    url: str = Field(
+        examples=["https://hooks.slack.com/services/T000/B000/XXXX"],
+        description="Where to POST: http(s) only",
+    )
+    secret: SecretStr = Field(
+        description=(
+            f"Signs every message (X-Callsheet-Signature), {MIN_SECRET_LENGTH} to "
+            f"{service.MAX_SECRET_LENGTH} characters; never shown again"
+        )
+    )
+    events: list[NotifyEvent] = Field(
+        default_factory=lambda: list(NotifyEvent),
+        min_length=1,
+        description="What the hook hears (default: all six)",
+    )
+
+
+class HookPublic(Output):
+    id: int
+    production_id: int | None
+    target: str = Field(description="Scheme and host; the rest of the URL stays secret")
+    events: list[str]
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, hook: NotificationHook) -> HookPublic:
+        return cls(
+            id=hook.id or 0,
+            production_id=hook.production_id,
+            target=service.hook_target(hook.url),
+            events=hook.events,
+            created_by=hook.created_by,
+            created_at=hook.created_at,
+        )
+
+
+class NotificationPublic(Output):
+    id: int
+    hook_id: int
+    event: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    payload: dict[str, Any] = Field(description="The message as sent (no secrets in it)")
+
+
+def _create(
+    session: SessionDep, production_id: int | None, data: HookCreate, actor: str
+) -> HookPublic:
+    hook = service.create_hook(
+        session=session,
+        production_id=production_id,
+        url=data.url,
+        secret=data.secret.get_secret_value(),
+        events=[e.value for e in data.events],
+        actor=actor,
+    )
+    session.commit()
+    return HookPublic.of(hook)
+
+
+@router.post("/productions/{production_id}/notification-hooks", status_code=status.HTTP_201_CREATED)
+def create_production_hook(
+    production_id: int, data: HookCreate, session: SessionDep, actor: ActorDep
+) -> HookPublic:
+    """Tell a channel about this production's posts and deliveries."""
+    return _create(session, production_id, data, actor)
+
+
+@router.get("/productions/{production_id}/notification-hooks")
+def list_production_hooks(production_id: int, session: SessionDep) -> list[HookPublic]:
+    return [
+        HookPublic.of(h) for h in service.list_hooks(session=session, production_id=production_id)
+    ]
+
+
+@router.delete(
+    "/productions/{production_id}/notification-hooks/{hook_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+def remove_production_hook(
+    production_id: int, hook_id: int, session: SessionDep, actor: ActorDep
+) -> None:
+    """Stop the hook; messages it had not sent yet are marked failed, the log stays."""
+    service.remove_hook(session=session, production_id=production_id, hook_id=hook_id, actor=actor)
+    session.commit()
+
+
+@router.get("/productions/{production_id}/notifications")
+def production_delivery_log(
+    production_id: int,
+    session: SessionDep,
+    status: NotificationStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=LOG_LIMIT)] = 100,
+) -> list[NotificationPublic]:
+    """What this production's hooks were sent, newest first: attempts, last error, when sent."""
+    found = service.delivery_log(
+        session=session, production_id=production_id, status=status, limit=limit
+    )
+    return [NotificationPublic.model_validate(n) for n in found]
+
+
+@router.post("/notification-hooks", status_code=status.HTTP_201_CREATED)
+def create_global_hook(data: HookCreate, session: SessionDep, actor: ActorDep) -> HookPublic:
+    """A hook that hears every production (site admins only)."""
+    return _create(session, None, data, actor)
+
+
+@router.get("/notification-hooks")
+def list_global_hooks(session: SessionDep) -> list[HookPublic]:
+    return [HookPublic.of(h) for h in service.list_hooks(session=session, production_id=None)]
+
+
+@router.delete("/notification-hooks/{hook_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_global_hook(hook_id: int, session: SessionDep, actor: ActorDep) -> None:
+    service.remove_hook(session=session, production_id=None, hook_id=hook_id, actor=actor)
+    session.commit()
+
+
+@router.get("/notifications")
+def delivery_log(
+    session: SessionDep,
+    status: NotificationStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=LOG_LIMIT)] = 100,
+) -> list[NotificationPublic]:
+    """Every hook's messages, newest first (site admins only)."""
+    found = service.delivery_log(session=session, everything=True, status=status, limit=limit)
+    return [NotificationPublic.model_validate(n) for n in found]
