@@ -64,8 +64,24 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=30.0, gt=0)
     retry_max_seconds: float = Field(default=3600.0, gt=0)
 
+    #: Seconds between runs of the scheduler's ``notify`` job (outgoing webhooks).
+    notify_seconds: float = Field(default=5.0, gt=0)
+    #: A notification's first retry delay (real seconds); it doubles per attempt up to
+    #: ``notify_retry_max_seconds``.
+    notify_retry_base_seconds: float = Field(default=10.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    #: Attempts before a notification is given up as ``failed``.
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    #: Seconds a receiver has to answer one notification.
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    #: Notifications one run of the job sends at most.
+    notify_batch: int = Field(default=20, gt=0, le=500)
+
     worker_pool: Literal["threads", "prefork", "solo"] = "threads"
     worker_concurrency: int = Field(default=8, ge=1, le=256)
+
+    #: Days a talent's sign-off link stays usable (``scheduler.talent_links``).
+    talent_link_days: float = Field(default=7.0, gt=0, le=90)
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -34,3 +34,7 @@ class NotFound(CallsheetError):
 
 class Conflict(CallsheetError):
     """The request clashes with the current state (changed since shown, going out now)."""
+
+
+class Forbidden(CallsheetError):
+    """Signed in, but not allowed to do this here (a role too low, not a chain step's approver)."""

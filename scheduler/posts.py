@@ -32,6 +32,7 @@ from scheduler.models import (
     Post,
     PostStatus,
     Production,
+    Talent,
     utcnow,
 )
 from scheduler.productions import get_production
@@ -165,6 +166,7 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
         variables=data.variables,
         tags=data.tags,
         media=[medium.model_dump() for medium in data.media],
+        featured=_featured(session, production.id or 0, data.featured),
         created_by=actor,
     )
     _set_anchor(post, data.anchor)
@@ -181,6 +183,15 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
         )
     session.flush()
     return post
+
+
+def _featured(session: Session, production_id: int, talent_ids: list[int]) -> list[int]:
+    """The talent a post features: people of its own production, each once."""
+    for index, talent_id in enumerate(talent_ids):
+        talent = session.get(Talent, talent_id)
+        if talent is None or talent.production_id != production_id:
+            raise Invalid(f"featured.{index}", f"no talent {talent_id} in this production")
+    return list(dict.fromkeys(talent_ids))
 
 
 def get_post(*, session: Session, post_id: int, lock: bool = False) -> Post:
@@ -212,6 +223,8 @@ def edit_post(*, session: Session, post_id: int, data: PostEdit, actor: str) -> 
     if any(d.status in IN_FLIGHT for d in deliveries):
         raise Conflict("post: a delivery of this post is going out right now; edit it after")
     before = _snapshot(post)
+    if data.featured is not None:
+        _featured(session, post.production_id, data.featured)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "anchor", "account_ids"})
     for name, value in changes.items():
         setattr(post, name, value.value if hasattr(value, "value") else value)
@@ -276,6 +289,7 @@ def _snapshot(post: Post) -> dict[str, Any]:
         "variables": post.variables,
         "tags": post.tags,
         "media": post.media,
+        "featured": post.featured,
         "anchor": anchor_of(post).model_dump(mode="json"),
     }
 

@@ -20,6 +20,7 @@ def create_production(*, session: Session, data: ProductionCreate, actor: str) -
         timezone=data.timezone,
         past_due_policy=data.past_due_policy.value,
         keep_approvals_on_reflow=data.keep_approvals_on_reflow,
+        approval_max_age_days=data.approval_max_age_days,
     )
     save_recorded(
         session,

@@ -29,6 +29,7 @@ from sqlmodel import SQLModel
 
 from scheduler.audit import record_event
 from scheduler.embargoes import hold_embargoed
+from scheduler.expiry import return_stale
 from scheduler.models import CLAIMABLE, DeliveryStatus, HoldReason, PauseScope, utcnow
 
 DELIVERY = SQLModel.metadata.tables["delivery"]
@@ -147,8 +148,11 @@ def claim_due(
     )
     with engine.begin() as conn:
         claimed = sorted(conn.execute(claim).scalars())
-        held = hold_embargoed(conn, claimed, now=now) | hold_disconnected(conn, claimed)
-        return [i for i in claimed if i not in held]
+        # Gates that need more than the claim statement can say, in the claim's transaction.
+        stale = return_stale(conn, claimed, now=now)
+        fresh = [i for i in claimed if i not in stale]
+        held = hold_embargoed(conn, fresh, now=now) | hold_disconnected(conn, fresh)
+        return [i for i in fresh if i not in held]
 
 
 def hold_disconnected(

@@ -173,6 +173,9 @@ class PostCreate(Input):
     variables: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, max_length=50)
     media: list[MediaIn] = Field(default_factory=list, max_length=20)
+    featured: list[int] = Field(
+        default_factory=list, max_length=50, description="Talent ids of the people it features"
+    )
     anchor: AnchorIn
     account_ids: list[int] = Field(min_length=1, max_length=50)
 
@@ -187,6 +190,7 @@ class PostEdit(Input):
     variables: dict[str, Any] | None = None
     tags: list[str] | None = None
     media: list[MediaIn] | None = None
+    featured: list[int] | None = Field(default=None, max_length=50)
     anchor: AnchorIn | None = None
     account_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
 
@@ -283,6 +287,7 @@ class PostPublic(Output):
     variables: dict[str, Any]
     tags: list[str]
     media: list[dict[str, Any]]
+    featured: list[int]
     anchor_milestone_id: int | None
     anchor_offset: str | None
     anchor_local_time: time | None

@@ -24,11 +24,18 @@ from scheduler.schemas import (
 ACTOR = "tester"
 
 
-def production(session: Session, *, timezone: str = "Europe/London") -> Production:
+def production(
+    session: Session, *, timezone: str = "Europe/London", approval_max_age_days: int = 30
+) -> Production:
     return create_production(
         session=session,
         actor=ACTOR,
-        data=ProductionCreate(title="Night Shift", kind="film", timezone=timezone),
+        data=ProductionCreate(
+            title="Night Shift",
+            kind="film",
+            timezone=timezone,
+            approval_max_age_days=approval_max_age_days,
+        ),
     )
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from scheduler.api.access import POLICY, Rule, Scope, access_table, check_policy_covers
 from scheduler.db import create_db_engine
-from scheduler.models import AccessToken, Post, Role
+from scheduler.models import AccessToken, Account, Post, Role
 from scheduler.people import signed_in
 from tests import factories
 from tests.conftest import person_with_token
@@ -92,8 +92,12 @@ def test_every_route_by_every_role(
         "person_id": bystander,
         "token_id": 999_999,
         "pause_id": _production_pause(client, pid),
+        "hook_id": 999_999,
+        "token": _signoff_token(client, session, pid, account),
     }
     bodies = _bodies(pid, milestone, account.id or 0)
+    #: Routes whose production is named in the query string.
+    queries = {("GET", "/audit"): {"production_id": pid}}
     wrong = []
     for (method, template), rule in sorted(POLICY.items()):
         path = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), template)
@@ -103,6 +107,7 @@ def test_every_route_by_every_role(
                 method,
                 f"{client.base_url}{path}",
                 headers=headers,
+                params=queries.get((method, template)),
                 json=bodies.get((method, template)),
                 timeout=30,
             )
@@ -123,6 +128,23 @@ def _production_pause(client: httpx.Client, production_id: int) -> int:
     assert answer.status_code == 201, answer.text
     pause_id: int = answer.json()["id"]
     return pause_id
+
+
+def _signoff_token(
+    client: httpx.Client, session: Session, production_id: int, account: Account
+) -> str:
+    """A live talent sign-off link's token, on a post of its own: the walk's post features no
+    one, so asking for sign-off there (422) supersedes nothing."""
+    talent = client.post(f"/productions/{production_id}/talent", json={"name": "Ana Ruiz"})
+    assert talent.status_code == 201, talent.text
+    post = factories.post(session, production_id, [account])
+    post.featured = [talent.json()["id"]]
+    session.add(post)
+    session.commit()
+    requested = client.post(f"/posts/{post.id}/signoffs")
+    assert requested.status_code == 201, requested.text
+    link: str = requested.json()["links"][0]["link"]
+    return link.removeprefix("/signoff/")
 
 
 def _bodies(pid: int, milestone: int, account: int) -> dict[tuple[str, str], Any]:
@@ -156,6 +178,9 @@ def _bodies(pid: int, milestone: int, account: int) -> dict[tuple[str, str], Any
         ("POST", "/deliveries/{delivery_id}/cancel"): {"reason": "matrix"},
         ("POST", "/deliveries/{delivery_id}/resolve"): {"published": False, "reason": "matrix"},
         ("POST", "/pauses"): {"scope": "production", "production_id": pid, "reason": "matrix"},
+        ("POST", "/productions/{production_id}/talent"): {"name": "Cas Lee"},
+        # No reason for a decline: a 422 for everyone, so the link outlives the walk.
+        ("POST", "/signoff/{token}"): {"decision": "decline"},
         ("POST", "/blackouts"): {
             "production_id": pid,
             "starts_at": soon,

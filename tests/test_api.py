@@ -90,7 +90,7 @@ def test_plan_review_and_approve_a_post(
         assert approval.approved_by == CLIENT_ACTOR
         assert approval.delivery_hashes == {str(delivery["id"]): preview[0]["content_hash"]}
         actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
-    assert actions[-3:] == ["post.created", "post.submitted", "post.approved"]
+    assert actions[-4:] == ["post.created", "post.submitted", "post.step_approved", "post.approved"]
 
 
 def test_an_edit_after_approval_returns_the_post_to_review(

@@ -43,7 +43,7 @@ def _casting_post(
 
 
 def _setup(session: Session, tmp_path: Path) -> tuple[int, int, int]:
-    production = factories.production(session)
+    production = factories.production(session, approval_max_age_days=3650)  # claims in 2027
     announcement = add_milestone(
         session=session,
         production_id=production.id or 0,

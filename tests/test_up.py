@@ -26,7 +26,20 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         _get_when_up(f"{base}/healthz", timeout=30)
-        with httpx.Client(base_url=base, headers={"X-Callsheet-Actor": "maya"}) as api:
+        # As the README says: the first site admin and their token come from the command line.
+        people = [*CALLSHEET, "people"]
+        admin = ["--name", "Maya", "--email", "maya@nightshift.studio", "--site-admin"]
+        subprocess.run([*people, "add", *admin], cwd=tmp_path, env=env, check=True)
+        token = subprocess.run(
+            [*people, "token", "maya@nightshift.studio"],
+            cwd=tmp_path,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers) as api:
             production = api.post(
                 "/productions",
                 json={"title": "Night Shift", "kind": "film", "timezone": "Europe/London"},

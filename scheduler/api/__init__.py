@@ -5,33 +5,51 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from scheduler.api.access import Forbidden, authorize, check_policy_covers
+from scheduler.api.access import authorize, check_policy_covers
 from scheduler.api.routes import (
     accounts,
+    audit,
     calendar,
     deliveries,
+    notifications,
     pauses,
     people,
     posts,
     productions,
+    review,
+    talent,
 )
 from scheduler.config import get_settings
-from scheduler.errors import Conflict, Invalid, NotFound
+from scheduler.errors import Conflict, Forbidden, Invalid, NotFound
 from scheduler.people import NotSignedIn
+from scheduler.talent_links import hide_link_tokens
 
 
 def create_app() -> FastAPI:
     """The API application: every router, access checked on every route, domain errors."""
     get_settings().refuse_unsafe()
+    hide_link_tokens()  # a talent's sign-off link is a credential: keep it out of access logs
     app = FastAPI(
         title="Callsheet",
         version="0.1.0",
         description="Behind-the-scenes posts anchored to production milestones.",
         dependencies=[Depends(authorize)],
     )
-    for module in (people, productions, accounts, posts, deliveries, pauses, calendar):
+    for module in (
+        people,
+        productions,
+        review,
+        accounts,
+        posts,
+        deliveries,
+        pauses,
+        calendar,
+        talent,
+    ):
         app.include_router(module.router)
     app.include_router(pauses.blackouts_router)
+    for module in (audit, notifications):
+        app.include_router(module.router)
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(_: Request, exc: NotSignedIn) -> JSONResponse:

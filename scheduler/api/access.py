@@ -1,11 +1,12 @@
 """Who may call which route: one table (``POLICY``), enforced for every route in one place.
 
 Every API route has exactly one rule: the least role it needs and where the production it
-acts on is found (a path parameter, the body, the post or delivery it names). ``authorize``
-runs before every route (an app-wide dependency): it signs the caller in (bearer token or
-web session cookie; 401 otherwise), finds the production, and answers 403 unless the
-caller's role there is high enough. A site admin may do everything. ``create_app`` refuses to
-start if a route has no rule, so a new route cannot be left open by forgetting it.
+acts on is found (a path parameter, the query string, the body, the post or delivery it
+names). ``authorize`` runs before every route (an app-wide dependency): it signs the caller in
+(bearer token or web session cookie; 401 otherwise), finds the production, and answers 403
+unless the caller's role there is high enough. A site admin may do everything.
+``create_app`` refuses to start if a route has no rule, so a new route cannot be left open by
+forgetting it.
 
 docs/access.md is generated from this table (``access_table``), and tests walk every route by
 every role against it.
@@ -24,6 +25,7 @@ from sqlmodel import Session
 
 from scheduler.api.deps import SessionDep
 from scheduler.clock import machine_now
+from scheduler.errors import Forbidden
 from scheduler.models import Delivery, Pause, PauseScope, Person, Post, Role
 from scheduler.people import NotSignedIn, roles_of, signed_in
 
@@ -40,16 +42,10 @@ class Scope(StrEnum):
     post = "the post in the path"
     delivery = "the delivery in the path"
     body = "production_id in the body"
+    #: Without ``production_id`` in the query, only a site admin (``GET /audit``).
+    query = "production_id in the query string"
     pause = "the pause's scope"  # everything or an account: site admin; a production: its role
     blackout = "production_id in the body, or every production"
-
-
-class Forbidden(Exception):
-    """Signed in, but this role may not do this here (403)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -123,6 +119,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PUT", "/accounts/{account_id}/credentials"): Rule(Scope.site),
     ("GET", "/platforms"): Rule(Scope.signed_in),
     ("GET", "/templates"): Rule(Scope.signed_in),
+    ("GET", "/productions/{production_id}/chain"): Rule(Scope.production, V),
+    ("PUT", "/productions/{production_id}/chain"): Rule(Scope.production, A),
+    ("GET", "/productions/{production_id}/checklist"): Rule(Scope.production, V),
+    ("PUT", "/productions/{production_id}/checklist"): Rule(Scope.production, A),
+    ("GET", "/productions/{production_id}/review"): Rule(Scope.production, V),
+    ("POST", "/productions/{production_id}/review/approve"): Rule(Scope.production, P),
     ("POST", "/posts"): Rule(Scope.body, M),
     ("GET", "/posts"): Rule(Scope.signed_in),
     ("GET", "/posts/{post_id}"): Rule(Scope.post, V),
@@ -140,6 +142,24 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/pauses/{pause_id}/resume"): Rule(Scope.pause, P),
     ("POST", "/blackouts"): Rule(Scope.blackout, P),
     ("GET", "/blackouts"): Rule(Scope.signed_in),
+    ("POST", "/productions/{production_id}/talent"): Rule(Scope.production, M),
+    ("GET", "/productions/{production_id}/talent"): Rule(Scope.production, V),
+    ("POST", "/posts/{post_id}/signoffs"): Rule(Scope.post, M),
+    ("GET", "/posts/{post_id}/signoffs"): Rule(Scope.post, V),
+    # The signed link is the credential: talent have no account (scheduler.talent_links).
+    ("GET", "/signoff/{token}"): Rule(Scope.public),
+    ("POST", "/signoff/{token}"): Rule(Scope.public),
+    ("GET", "/audit"): Rule(Scope.query, P),
+    ("POST", "/productions/{production_id}/notification-hooks"): Rule(Scope.production, A),
+    ("GET", "/productions/{production_id}/notification-hooks"): Rule(Scope.production, A),
+    ("DELETE", "/productions/{production_id}/notification-hooks/{hook_id}"): Rule(
+        Scope.production, A
+    ),
+    ("GET", "/productions/{production_id}/notifications"): Rule(Scope.production, P),
+    ("POST", "/notification-hooks"): Rule(Scope.site),
+    ("GET", "/notification-hooks"): Rule(Scope.site),
+    ("DELETE", "/notification-hooks/{hook_id}"): Rule(Scope.site),
+    ("GET", "/notifications"): Rule(Scope.site),
 }
 
 
@@ -199,6 +219,8 @@ async def _production_of(scope: Scope, request: Request, session: Session) -> in
     params = request.path_params
     if scope is Scope.production:
         return _int(params.get("production_id"))
+    if scope is Scope.query:
+        return _int(request.query_params.get("production_id"))
     if scope is Scope.post:
         post = session.get(Post, _int(params.get("post_id")))
         return post.production_id if post else None

@@ -6,10 +6,13 @@ from fastapi import APIRouter, status
 from sqlmodel import Session, col, select
 
 from scheduler import posts as service
+from scheduler import review
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
+from scheduler.clock import Clock
 from scheduler.models import Post
 from scheduler.schemas import (
+    ApproveAction,
     DeliveryPublic,
     PostCreate,
     PostEdit,
@@ -80,11 +83,23 @@ def submit_post(
 
 @router.post("/{post_id}/approve")
 def approve_post(
-    post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
+    post_id: int, data: ApproveAction, session: SessionDep, access: AccessDep
 ) -> PostPublic:
-    """Approve the version shown; 409 if the post changed since."""
-    service.approve_post(
-        session=session, post_id=post_id, version=data.version, actor=actor, note=data.note
+    """Approve the version shown at the chain's current step; the last step schedules it.
+
+    409 if the post changed since it was shown, or featured talent has not signed off; 403 if
+    the caller is not one of the current step's approvers; 422 naming an unconfirmed
+    checklist item.
+    """
+    assert access.person is not None
+    review.approve(
+        session=session,
+        post_id=post_id,
+        version=data.version,
+        person=access.person,
+        checklist=data.checklist,
+        note=data.note,
+        now=Clock.from_settings().now(),
     )
     session.commit()
     return _public(session, service.get_post(session=session, post_id=post_id))

@@ -1,0 +1,199 @@
+"""A production's review: its approval chain and checklist, and approving a schedule at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, Field
+from sqlmodel import col, select
+
+from scheduler import review as service
+from scheduler.api.access import AccessDep, ActorDep
+from scheduler.api.deps import SessionDep
+from scheduler.clock import Clock
+from scheduler.errors import Invalid
+from scheduler.models import ApprovalMode, Delivery, Post, PostStatus
+from scheduler.posts import preview_post
+from scheduler.productions import get_production
+from scheduler.schemas import Input, Output, RenderedDelivery
+
+router = APIRouter(prefix="/productions/{production_id}", tags=["review"])
+
+
+class StepIn(Input):
+    name: str = Field(min_length=1, max_length=80, examples=["studio legal"])
+    mode: ApprovalMode = ApprovalMode.any
+    people: list[int] = Field(min_length=1, max_length=50, description="Person ids")
+
+
+class ChainIn(Input):
+    steps: list[StepIn] = Field(max_length=10, description="In order; empty: any one producer")
+
+
+class StepOut(Output):
+    id: int
+    position: int
+    name: str
+    mode: str
+    people: list[int]
+
+
+class ChecklistIn(Input):
+    items: list[str] = Field(max_length=30, examples=[["Crew credited", "Music cleared"]])
+
+
+class ChecklistItemOut(Output):
+    id: int
+    position: int
+    text: str
+
+
+class StepProgress(Output):
+    name: str
+    approvers: list[str]
+    done: bool
+
+
+class PostForReview(Output):
+    post_id: int
+    version: int
+    pillar: str
+    steps: list[StepProgress]
+    deliveries: list[RenderedDelivery] = Field(description="Exactly what goes out, per platform")
+
+
+class ScheduleApproval(Input):
+    versions: dict[int, int] = Field(
+        min_length=1, description="Post id → the version shown; a changed post stops it all"
+    )
+    checklist: dict[int, bool] = Field(default_factory=dict, description="Item id → confirmed")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ApprovedPost(Output):
+    post_id: int
+    status: str
+    steps: list[StepProgress]
+
+
+@router.get("/chain")
+def get_chain(production_id: int, session: SessionDep) -> list[StepOut]:
+    return [StepOut.model_validate(s) for s in service.chain_of(session, production_id)]
+
+
+@router.put("/chain")
+def set_chain(
+    production_id: int, data: ChainIn, session: SessionDep, actor: ActorDep
+) -> list[StepOut]:
+    """Replace the approval chain (e.g. marketing lead → producer → studio legal)."""
+    get_production(session=session, production_id=production_id)
+    steps = service.set_chain(
+        session=session,
+        production_id=production_id,
+        steps=[s.model_dump() for s in data.steps],
+        actor=actor,
+    )
+    session.commit()
+    return [StepOut.model_validate(s) for s in steps]
+
+
+@router.get("/checklist")
+def get_checklist(production_id: int, session: SessionDep) -> list[ChecklistItemOut]:
+    return [
+        ChecklistItemOut.model_validate(i) for i in service.checklist_of(session, production_id)
+    ]
+
+
+@router.put("/checklist")
+def set_checklist(
+    production_id: int, data: ChecklistIn, session: SessionDep, actor: ActorDep
+) -> list[ChecklistItemOut]:
+    """Replace what an approver confirms for every post (crew credited, music cleared ...)."""
+    get_production(session=session, production_id=production_id)
+    items = service.set_checklist(
+        session=session, production_id=production_id, items=data.items, actor=actor
+    )
+    session.commit()
+    return [ChecklistItemOut.model_validate(i) for i in items]
+
+
+@router.get("/review")
+def schedule_for_review(
+    production_id: int,
+    session: SessionDep,
+    milestone_id: int | None = None,
+    due_from: AwareDatetime | None = None,
+    due_to: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[PostForReview]:
+    """Posts waiting for review in a milestone's schedule or a date range, each with exactly
+    what it will publish on every platform, and where it stands in the chain."""
+    get_production(session=session, production_id=production_id)
+    posts = _in_review(session, production_id, milestone_id, due_from, due_to, limit)
+    return [
+        PostForReview(
+            post_id=post.id or 0,
+            version=post.version,
+            pillar=post.pillar,
+            steps=_progress(service.steps_for(session, post)),
+            deliveries=preview_post(session=session, post_id=post.id or 0),
+        )
+        for post in posts
+    ]
+
+
+@router.post("/review/approve")
+def approve_schedule(
+    production_id: int, data: ScheduleApproval, session: SessionDep, access: AccessDep
+) -> list[ApprovedPost]:
+    """Approve every post shown, at the versions shown, in one go: all or nothing."""
+    assert access.person is not None
+    now = Clock.from_settings().now()
+    answers = []
+    for post_id, version in sorted(data.versions.items()):
+        post = session.get(Post, post_id)
+        if post is None or post.production_id != production_id:
+            raise Invalid(f"versions.{post_id}", f"not a post of production {production_id}")
+        done = service.approve(
+            session=session,
+            post_id=post_id,
+            version=version,
+            person=access.person,
+            checklist=data.checklist,
+            note=data.note,
+            now=now,
+        )
+        answers.append(
+            ApprovedPost(post_id=post_id, status=done.post.status, steps=_progress(done.steps))
+        )
+    session.commit()
+    return answers
+
+
+def _progress(steps: list[service.StepState]) -> list[StepProgress]:
+    return [StepProgress(name=s.name, approvers=s.approvers, done=s.done) for s in steps]
+
+
+def _in_review(
+    session: SessionDep,
+    production_id: int,
+    milestone_id: int | None,
+    due_from: datetime | None,
+    due_to: datetime | None,
+    limit: int,
+) -> list[Post]:
+    query = select(Post).where(
+        Post.production_id == production_id, Post.status == PostStatus.in_review
+    )
+    if milestone_id is not None:
+        query = query.where(Post.anchor_milestone_id == milestone_id)
+    if due_from is not None or due_to is not None:
+        due = select(Delivery.post_id)
+        if due_from is not None:
+            due = due.where(col(Delivery.due_at) >= due_from)
+        if due_to is not None:
+            due = due.where(col(Delivery.due_at) < due_to)
+        query = query.where(col(Post.id).in_(due))
+    return list(session.exec(query.order_by(col(Post.id)).limit(limit)))
