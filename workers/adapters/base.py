@@ -162,11 +162,17 @@ class Adapter(ABC):
         return cls.settings_model.model_validate(dict(raw))
 
     def validate(self, text: str) -> list[str]:
-        """Return the problems that would make the platform refuse ``text`` (empty: fine)."""
-        problems = []
-        if not text.strip():
-            problems.append("text is empty")
-        return problems
+        """The problems that would make the platform refuse ``text`` (empty: fine).
+
+        The text alone: ``check`` judges a post's media too. Platforms with rules get theirs;
+        a plugin without rules may override this, and ``check`` adds what it says.
+        """
+        if self._has_rules():
+            return check(self.rules_for_account(), text).text_problems
+        return [] if text.strip() else ["text is empty"]
+
+    def _has_rules(self) -> bool:
+        return self.name in RULES or isinstance(getattr(type(self), "rules", None), TextRules)
 
     def rules_for_account(self) -> TextRules:
         """The rules this account's posts are held to: the adapter's own ``rules`` attribute,
@@ -187,7 +193,7 @@ class Adapter(ABC):
         a plugin keeps refusing what it refused before.
         """
         verdict = check(self.rules_for_account(), text, media)
-        if self.name in RULES or isinstance(getattr(type(self), "rules", None), TextRules):
+        if self._has_rules():
             return verdict
         extra = [p for p in self.validate(text) if p not in verdict.problems]
         if not extra:

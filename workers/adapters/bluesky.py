@@ -57,7 +57,7 @@ from workers.adapters.base import (
 )
 from workers.adapters.http import PlatformHTTP
 from workers.adapters.media import load_media
-from workers.text import RULES, CannotPublish, TextRules, bluesky_facets, check, facet_records
+from workers.text import RULES, CannotPublish, TextRules, bluesky_facets, facet_records
 from workers.text import shape as shape_text
 
 POST = "app.bsky.feed.post"
@@ -139,9 +139,6 @@ class BlueskyAdapter(Adapter):
             secret.get_secret_value() if secret else None
             for secret in (s.app_password, s.access_jwt, s.refresh_jwt)
         )
-
-    def validate(self, text: str) -> list[str]:
-        return check(self.rules, text).problems
 
     # --- session ---------------------------------------------------------------------------
 

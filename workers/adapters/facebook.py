@@ -41,7 +41,7 @@ from workers.adapters.meta import (
     published_text,
 )
 from workers.adapters.steps import Steps
-from workers.text import RULES, TextRules, check, extract_urls
+from workers.text import RULES, TextRules, extract_urls
 
 FEED_FIELDS = "id,message,created_time,permalink_url"
 VIDEO_FIELDS = "id,description,created_time,permalink_url"
@@ -62,9 +62,6 @@ class FacebookAdapter(FacebookLoginAdapter):
     def page(self) -> str:
         assert isinstance(self.settings, FacebookSettings)
         return self.settings.page_id
-
-    def validate(self, text: str) -> list[str]:
-        return check(self.rules, text).problems
 
     def publish(self, request: PublishRequest) -> PublishResult:
         text = published_text(self.rules, request)

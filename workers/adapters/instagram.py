@@ -29,7 +29,6 @@ caption, or a window too long to read, cannot be judged: ``Permanent``, for a pe
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -60,7 +59,7 @@ from workers.adapters.meta import (
     usage_exhausted,
 )
 from workers.adapters.steps import Steps
-from workers.text import RULES, TextRules, check
+from workers.text import RULES, TextRules
 
 #: Meta ("IG Container" reference): check a container's status once per minute, for no more
 #: than five minutes.
@@ -90,10 +89,6 @@ class InstagramAdapter(FacebookLoginAdapter):
     def account(self) -> InstagramSettings:
         assert isinstance(self.settings, InstagramSettings)
         return self.settings
-
-    def validate(self, text: str) -> list[str]:
-        """The caption's problems; media (required here) are judged with the post's media."""
-        return check(dataclasses.replace(self.rules, media="optional"), text).problems
 
     def publish(self, request: PublishRequest) -> PublishResult:
         caption = published_text(self.rules, request)

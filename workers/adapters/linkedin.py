@@ -64,7 +64,6 @@ from workers.text import (
     RULES,
     CannotPublish,
     TextRules,
-    check,
     extract_hashtags,
     extract_urls,
     shape,
@@ -162,9 +161,6 @@ class LinkedInAdapter(Adapter):
     def config(self) -> LinkedInSettings:
         assert isinstance(self.settings, LinkedInSettings)
         return self.settings
-
-    def validate(self, text: str) -> list[str]:
-        return check(self.rules, text).problems
 
     # --- publishing ----------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ from workers.adapters.base import (
 )
 from workers.adapters.http import PlatformHTTP
 from workers.adapters.media import load_media
-from workers.text import RULES, CannotPublish, TextRules, check, extract_mentions, shape
+from workers.text import RULES, CannotPublish, TextRules, extract_mentions, shape
 from workers.text.unicode import nfc
 
 #: Mastodon's ``Status::MEDIA_ATTACHMENTS_LIMIT``: 4, unless the instance says otherwise.
@@ -134,9 +134,6 @@ class MastodonAdapter(Adapter):
         settings = self.settings
         assert isinstance(settings, MastodonSettings)
         return settings
-
-    def validate(self, text: str) -> list[str]:
-        return check(self.rules, text).problems
 
     # --- publishing ------------------------------------------------------------------------
 

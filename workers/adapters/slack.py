@@ -45,7 +45,7 @@ from workers.adapters.base import (
     PublishResult,
 )
 from workers.adapters.http import PlatformHTTP
-from workers.text import RULES, CannotPublish, TextRules, check, shape
+from workers.text import RULES, CannotPublish, TextRules, shape
 
 #: Block Kit reference (api.slack.com/reference/block-kit/blocks): a section's text is at most
 #: 3,000 characters, an image block's ``alt_text`` at most 2,000, a message at most 50 blocks.
@@ -87,9 +87,6 @@ class SlackAdapter(Adapter):
             secrets=lambda: (url, url.rstrip("/").rsplit("/", 1)[-1]),
             message_of=lambda response: response.text.strip() or None,
         )
-
-    def validate(self, text: str) -> list[str]:
-        return check(self.rules, text).problems
 
     def publish(self, request: PublishRequest) -> PublishResult:
         try:

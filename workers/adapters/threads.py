@@ -61,7 +61,7 @@ from workers.adapters.meta import (
     usage_exhausted,
 )
 from workers.adapters.steps import Steps
-from workers.text import RULES, CannotPublish, TextRules, check, shape
+from workers.text import RULES, CannotPublish, TextRules, shape
 
 #: Meta ("Threads API: publishing"): wait on average 30 seconds before publishing a container.
 POLL_INTERVAL = 30.0
@@ -92,9 +92,6 @@ class ThreadsAdapter(MetaAdapter):
     def account(self) -> ThreadsSettings:
         assert isinstance(self.settings, ThreadsSettings)
         return self.settings
-
-    def validate(self, text: str) -> list[str]:
-        return check(self.rules, text).problems
 
     def publish(self, request: PublishRequest) -> PublishResult:
         parts = self._parts(request)

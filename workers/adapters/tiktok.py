@@ -189,15 +189,6 @@ class TikTokAdapter(Adapter):
                 found.append(value.get_secret_value())
         return found
 
-    def validate(self, text: str) -> list[str]:
-        """The caption's problems. ``validate`` sees the text alone, so the TikTok rules' "needs
-        a video" is left to ``publish``, which refuses a post that is not exactly one video."""
-        try:
-            shape(self.rules, text)
-        except CannotPublish as exc:
-            return exc.problems
-        return []
-
     # --- publish ---------------------------------------------------------------------------
 
     def publish(self, request: PublishRequest) -> PublishResult:

@@ -53,7 +53,7 @@ from workers.adapters.base import (
 )
 from workers.adapters.http import PlatformHTTP, platform_message, retry_after
 from workers.adapters.x_media import XMedia
-from workers.text import RULES, CannotPublish, TextRules, check, extract_urls, shape
+from workers.text import RULES, CannotPublish, TextRules, extract_urls, shape
 from workers.text.unicode import nfc
 
 #: Refresh an access token that ends within this much (the brief's five minutes).
@@ -149,9 +149,6 @@ class XAdapter(Adapter):
             secret.get_secret_value() if secret else None
             for secret in (s.access_token, s.refresh_token, s.client_secret)
         )
-
-    def validate(self, text: str) -> list[str]:
-        return check(self.rules, text).problems
 
     # --- tokens ----------------------------------------------------------------------------
 

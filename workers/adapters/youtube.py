@@ -159,15 +159,6 @@ class YouTubeAdapter(Adapter):
                 found.append(value.get_secret_value())
         return found
 
-    def validate(self, text: str) -> list[str]:
-        """The title's and description's problems. ``validate`` sees the text alone, so the
-        YouTube rules' "needs a video" is left to ``publish``, which refuses anything else."""
-        try:
-            shape(self.rules, text)
-        except CannotPublish as exc:
-            return exc.problems
-        return []
-
     # --- publish ---------------------------------------------------------------------------
 
     def publish(self, request: PublishRequest) -> PublishResult:
