@@ -15,11 +15,11 @@ stays 18:00 local across a daylight-saving change). Rules, in order:
 
 A premiere can carry thousands of posts and a producer waits for the move (docs/performance.md,
 "Reflow"). The first version asked the database about each post and rendered every delivery
-again to compare hashes: 25 s for 10,000. Now:
+again to compare hashes: 25 s for 10,000. Now about 0.46 s (median, two vCPUs). How:
 
 - Reads are in bulk: the unsent deliveries with their posts' source and anchor (as plain
-  tuples: planning reads each field of 10,000 rows), then the approvals, posts and accounts of
-  only the text that must be rendered.
+  tuples: planning reads each field of 10,000 rows), their accounts, and the approvals and
+  posts of only the text that must be rendered.
 - Planning is per distinct input, not per delivery: a due time once per offset and local
   time, blackouts and quiet hours once per due time and account, and an outcome (new time,
   status, note) once per due time, account, state and approval verdict; deliveries share it.
@@ -31,6 +31,7 @@ again to compare hashes: 25 s for 10,000. Now:
 - Writes: on PostgreSQL one ``UPDATE … FROM unnest(…)`` for all deliveries (their ids and
   approvals as arrays, the few distinct outcomes as JSON); on SQLite an executemany. The posts
   sent back to review are one ``UPDATE … WHERE id IN (…)`` per 1,000.
+- Python's cycle collector is held off while the plans are built (``_cycle_collector_held``).
 
 Not re-checked without a render: an approval that stopped matching for reasons unrelated to
 the move (a template file edited on disk since approval). The worker's hash check holds such a
