@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 from workers.text import RULES, TextCheck, TextRules, check, limits
 from workers.text.measures import characters
@@ -218,6 +218,12 @@ class Adapter(ABC):
 
     def prepare(self, now: datetime) -> None:  # noqa: B027 - optional hook
         """Get credentials ready before publishing (refresh a token that expires soon)."""
+
+    def secret_values(self) -> list[str]:
+        """Every credential in the settings now (refreshed ones included): what error messages
+        must never show, handed to ``PlatformHTTP`` to scrub."""
+        values = self.settings.model_dump().values()
+        return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
 
     def remember(self, **fields: Any) -> None:
         """Adopt changed credential fields now, and have them stored for the next publish."""

@@ -122,7 +122,7 @@ class BlueskyAdapter(Adapter):
             base_url=settings.base_url,
             client=client,
             timeout=settings.timeout_seconds,
-            secrets=self._secrets,
+            secrets=self.secret_values,
             message_of=xrpc_message,
         )
         self._dids: dict[str, str | None] = {}
@@ -132,13 +132,6 @@ class BlueskyAdapter(Adapter):
         settings = self.settings
         assert isinstance(settings, BlueskySettings)
         return settings
-
-    def _secrets(self) -> tuple[str | None, ...]:
-        s = self._settings
-        return tuple(
-            secret.get_secret_value() if secret else None
-            for secret in (s.app_password, s.access_jwt, s.refresh_jwt)
-        )
 
     # --- session ---------------------------------------------------------------------------
 

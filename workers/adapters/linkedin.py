@@ -154,7 +154,7 @@ class LinkedInAdapter(Adapter):
             base_url=settings.base_url,
             client=client,
             timeout=settings.timeout_seconds,
-            secrets=self._secrets,
+            secrets=self.secret_values,
         )
 
     @property
@@ -429,13 +429,6 @@ class LinkedInAdapter(Adapter):
         if not isinstance(body, dict):
             raise Transient("LinkedIn answered with something other than a JSON object")
         return body
-
-    def _secrets(self) -> list[str | None]:
-        config = self.config
-        return [
-            secret.get_secret_value() if secret else None
-            for secret in (config.access_token, config.refresh_token, config.client_secret)
-        ]
 
     def close(self) -> None:
         self.http.close()

@@ -432,7 +432,7 @@ class MetaAdapter(Adapter):
             platform=self.label,
             base_url=config.base_url,
             token=lambda: self.config.access_token.get_secret_value(),
-            secrets=self.secrets,
+            secrets=self.secret_values,
             client=client,
             timeout=config.timeout_seconds,
         )
@@ -442,14 +442,6 @@ class MetaAdapter(Adapter):
         """The settings, typed (``remember`` replaces them with an updated copy)."""
         assert isinstance(self.settings, MetaSettings)
         return self.settings
-
-    def secrets(self) -> list[str | None]:
-        """Every credential in use now, to be scrubbed from messages."""
-        found: list[str | None] = []
-        for value in self.settings.model_dump().values():
-            if isinstance(value, SecretStr):
-                found.append(value.get_secret_value())
-        return found
 
     def prepare(self, now: datetime) -> None:
         """Extend the long-lived token when it expires within ``REFRESH_AHEAD``."""

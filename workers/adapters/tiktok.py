@@ -184,10 +184,7 @@ class TikTokAdapter(Adapter):
         if self._upload_url:
             found.append(self._upload_url)
             found += [value for _, value in httpx.URL(self._upload_url).params.multi_items()]
-        for value in self.settings.model_dump().values():
-            if isinstance(value, SecretStr):
-                found.append(value.get_secret_value())
-        return found
+        return found + self.secret_values()
 
     # --- publish ---------------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ class XAdapter(Adapter):
             base_url=settings.base_url,
             client=client,
             timeout=settings.timeout_seconds,
-            secrets=self._secrets,
+            secrets=self.secret_values,
             message_of=x_message,
         )
         self.media = XMedia(
@@ -142,13 +142,6 @@ class XAdapter(Adapter):
         settings = self.settings
         assert isinstance(settings, XSettings)
         return settings
-
-    def _secrets(self) -> tuple[str | None, ...]:
-        s = self._settings
-        return tuple(
-            secret.get_secret_value() if secret else None
-            for secret in (s.access_token, s.refresh_token, s.client_secret)
-        )
 
     # --- tokens ----------------------------------------------------------------------------
 

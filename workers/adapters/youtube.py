@@ -154,10 +154,7 @@ class YouTubeAdapter(Adapter):
         if self._session:
             found.append(self._session)
             found.append(httpx.URL(self._session).params.get("upload_id"))
-        for value in self.settings.model_dump().values():
-            if isinstance(value, SecretStr):
-                found.append(value.get_secret_value())
-        return found
+        return found + self.secret_values()
 
     # --- publish ---------------------------------------------------------------------------
 
