@@ -21,11 +21,11 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr
 
 from workers.text import RULES, TextCheck, TextRules, check, limits
 from workers.text.measures import characters
@@ -61,6 +61,31 @@ class AuthExpired(PlatformError):
 
 class Unknown(PlatformError):
     """The outcome is unknown: the post may exist. Reconcile before sending again."""
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL with a host, without a trailing slash (API paths are joined to it).
+
+    Checked when an account is saved, not at the first publish weeks later.
+    """
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"is not a valid URL ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value.rstrip("/")
+
+
+def _utc(value: datetime) -> datetime:
+    """A time without a zone is taken as UTC, so comparisons never mix naive and aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+#: A settings field holding an API's address (``base_url``): http(s), no trailing slash.
+HttpURL = Annotated[str, AfterValidator(_http_url)]
+#: A settings field holding an instant (``token_expires_at``), always aware.
+UTCTime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class AdapterSettings(BaseModel):

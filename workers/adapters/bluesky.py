@@ -42,18 +42,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from workers.adapters.base import (
     Adapter,
     AdapterSettings,
     AuthExpired,
+    HttpURL,
     Media,
     Permanent,
     PublishRequest,
     PublishResult,
     Transient,
     Unknown,
+    UTCTime,
 )
 from workers.adapters.http import PlatformHTTP
 from workers.adapters.media import load_media
@@ -81,30 +83,19 @@ _TOKEN_ERRORS = ("ExpiredToken", "InvalidToken")
 class BlueskySettings(AdapterSettings):
     """One Bluesky account: its PDS, handle, an app password, and the session kept for it."""
 
-    base_url: str = "https://bsky.social"
+    base_url: HttpURL = "https://bsky.social"
     #: The handle (``crew.bsky.social``) or the account's e-mail address.
     identifier: str = Field(min_length=3)
     app_password: SecretStr
     access_jwt: SecretStr | None = None
     refresh_jwt: SecretStr | None = None
     did: str | None = None
-    token_expires_at: datetime | None = None
+    token_expires_at: UTCTime | None = None
     #: Languages of the posts (BCP 47), for readers' language filters.
     langs: tuple[str, ...] = ()
     #: Where a person opens a post (``/profile/<did>/post/<rkey>``).
-    web_url: str = "https://bsky.app"
+    web_url: HttpURL = "https://bsky.app"
     timeout_seconds: float = Field(default=20.0, gt=0, le=120)
-
-    @field_validator("base_url", "web_url")
-    @classmethod
-    def _http_only(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL as exc:
-            raise ValueError(f"is not a valid URL ({exc})") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
 
 
 class BlueskyAdapter(Adapter):

@@ -40,15 +40,16 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from workers.adapters.base import (
     Adapter,
     AdapterSettings,
     AuthExpired,
+    HttpURL,
     Media,
     Permanent,
     PublishRequest,
@@ -56,6 +57,7 @@ from workers.adapters.base import (
     RateLimited,
     Transient,
     Unknown,
+    UTCTime,
 )
 from workers.adapters.http import PlatformHTTP, retry_after
 from workers.adapters.media import load_media
@@ -97,26 +99,11 @@ class LinkedInSettings(AdapterSettings):
     refresh_token: SecretStr | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
-    token_expires_at: datetime | None = None
+    token_expires_at: UTCTime | None = None
     api_version: str = Field(default=API_VERSION, pattern=r"^[0-9]{6}$")
-    base_url: str = API_BASE_URL
-    oauth_url: str = OAUTH_BASE_URL
+    base_url: HttpURL = API_BASE_URL
+    oauth_url: HttpURL = OAUTH_BASE_URL
     timeout_seconds: float = Field(default=20.0, gt=0, le=120)
-
-    @field_validator("token_expires_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-    @field_validator("base_url", "oauth_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
 
 
 def little_text(text: str) -> str:

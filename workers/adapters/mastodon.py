@@ -36,11 +36,12 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 import regex
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from workers.adapters.base import (
     Adapter,
     AdapterSettings,
+    HttpURL,
     Media,
     Permanent,
     PublishRequest,
@@ -77,7 +78,7 @@ class MastodonSettings(AdapterSettings):
     """One Mastodon account: its server, an access token with ``write:statuses write:media``."""
 
     #: The account's server (``https://mastodon.social``): Mastodon has no single API host.
-    base_url: str
+    base_url: HttpURL
     access_token: SecretStr
     #: ``direct`` is left out on purpose: a BTS post is never a private message.
     visibility: Literal["public", "unlisted", "private"] = "public"
@@ -86,17 +87,6 @@ class MastodonSettings(AdapterSettings):
     timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     media_poll_seconds: float = Field(default=MEDIA_POLL_SECONDS, gt=0, le=30)
     media_wait_seconds: float = Field(default=MEDIA_WAIT_SECONDS, gt=0, le=600)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_only(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL as exc:
-            raise ValueError(f"is not a valid URL ({exc})") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("must be the account's server, like https://mastodon.social")
-        return value.rstrip("/")
 
 
 @dataclass(frozen=True)

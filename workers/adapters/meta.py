@@ -44,12 +44,13 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from workers.adapters.base import (
     Adapter,
     AdapterSettings,
     AuthExpired,
+    HttpURL,
     Permanent,
     PlatformError,
     PublishRequest,
@@ -57,6 +58,7 @@ from workers.adapters.base import (
     RateLimited,
     Transient,
     Unknown,
+    UTCTime,
 )
 from workers.adapters.http import PlatformHTTP, platform_message, retry_after
 from workers.text import CannotPublish, TextRules, shape
@@ -106,25 +108,9 @@ class MetaSettings(AdapterSettings):
     """What every Meta account needs: a token, when it expires, where the API is."""
 
     access_token: SecretStr
-    token_expires_at: datetime | None = None
-    base_url: str = GRAPH_BASE_URL
+    token_expires_at: UTCTime | None = None
+    base_url: HttpURL = GRAPH_BASE_URL
     timeout_seconds: float = Field(default=20.0, gt=0, le=120)
-
-    @field_validator("token_expires_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        """A naive time is taken as UTC, so comparisons never mix naive and aware."""
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
 
 
 class FacebookLoginSettings(MetaSettings):

@@ -44,11 +44,12 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from workers.adapters.base import (
     Adapter,
     AdapterSettings,
+    HttpURL,
     Media,
     Permanent,
     PublishRequest,
@@ -56,6 +57,7 @@ from workers.adapters.base import (
     RateLimited,
     Transient,
     Unknown,
+    UTCTime,
 )
 from workers.adapters.media import MediaFile, load_media
 from workers.adapters.steps import Steps
@@ -99,10 +101,10 @@ Source = Literal["FILE_UPLOAD", "PULL_FROM_URL"]
 class TikTokSettings(AdapterSettings):
     """One TikTok creator: Login Kit tokens (``video.publish``; ``video.list`` for lookups)."""
 
-    base_url: str = API_HOST
+    base_url: HttpURL = API_HOST
     access_token: SecretStr
     refresh_token: SecretStr | None = None
-    token_expires_at: datetime | None = None
+    token_expires_at: UTCTime | None = None
     client_key: str | None = None
     client_secret: SecretStr | None = None
     privacy_level: PrivacyLevel = "SELF_ONLY"
@@ -117,18 +119,6 @@ class TikTokSettings(AdapterSettings):
     timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     poll_seconds: float = Field(default=DEFAULT_POLL_SECONDS, gt=0, le=60)
     publish_wait_seconds: float = Field(default=DEFAULT_PUBLISH_WAIT_SECONDS, gt=0, le=1800)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_only(cls, value: str) -> str:
-        if urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
-
-    @field_validator("token_expires_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
     @model_validator(mode="after")
     def _refresh_needs_the_app(self) -> TikTokSettings:

@@ -39,17 +39,19 @@ from typing import Any, ClassVar
 
 import httpx
 import regex
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from workers.adapters.base import (
     Adapter,
     AdapterSettings,
     AuthExpired,
+    HttpURL,
     Permanent,
     PublishRequest,
     PublishResult,
     RateLimited,
     Transient,
+    UTCTime,
 )
 from workers.adapters.http import PlatformHTTP, platform_message, retry_after
 from workers.adapters.x_media import XMedia
@@ -79,30 +81,19 @@ class XSettings(AdapterSettings):
     """One X account connected with OAuth 2.0 (scopes ``tweet.write users.read media.write
     offline.access``)."""
 
-    base_url: str = "https://api.x.com"
+    base_url: HttpURL = "https://api.x.com"
     access_token: SecretStr
     refresh_token: SecretStr | None = None
-    token_expires_at: datetime | None = None
+    token_expires_at: UTCTime | None = None
     #: The app's OAuth 2.0 client id (needed to refresh) and, for a confidential client, secret.
     client_id: str | None = None
     client_secret: SecretStr | None = None
     #: Where a person opens a post (``/i/web/status/<id>`` needs no username).
-    web_url: str = "https://x.com"
+    web_url: HttpURL = "https://x.com"
     timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     #: ``None`` honours X's ``check_after_secs`` between video status polls.
     media_poll_seconds: float | None = Field(default=None, gt=0, le=60)
     media_wait_seconds: float = Field(default=MEDIA_WAIT_SECONDS, gt=0, le=1800)
-
-    @field_validator("base_url", "web_url")
-    @classmethod
-    def _http_only(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL as exc:
-            raise ValueError(f"is not a valid URL ({exc})") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _refresh_needs_a_client(self) -> XSettings:

@@ -38,7 +38,6 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -46,6 +45,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from workers.adapters.base import (
     Adapter,
     AdapterSettings,
+    HttpURL,
     Media,
     Permanent,
     PublishRequest,
@@ -53,6 +53,7 @@ from workers.adapters.base import (
     RateLimited,
     Transient,
     Unknown,
+    UTCTime,
 )
 from workers.adapters.media import MediaFile, load_media
 from workers.adapters.steps import Steps
@@ -84,11 +85,11 @@ Privacy = Literal["private", "unlisted", "public"]
 class YouTubeSettings(AdapterSettings):
     """One channel: Google OAuth tokens with the ``youtube.upload`` scope."""
 
-    base_url: str = API_HOST
-    token_url: str = OAUTH_ENDPOINT
+    base_url: HttpURL = API_HOST
+    token_url: HttpURL = OAUTH_ENDPOINT
     access_token: SecretStr
     refresh_token: SecretStr | None = None
-    token_expires_at: datetime | None = None
+    token_expires_at: UTCTime | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
     privacy_status: Privacy = "private"
@@ -97,24 +98,12 @@ class YouTubeSettings(AdapterSettings):
     chunk_bytes: int = Field(default=DEFAULT_CHUNK_BYTES, ge=CHUNK_GRANULARITY)
     timeout_seconds: float = Field(default=60.0, gt=0, le=600)
 
-    @field_validator("base_url", "token_url")
-    @classmethod
-    def _http_only(cls, value: str) -> str:
-        if urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
-
     @field_validator("chunk_bytes")
     @classmethod
     def _whole_granules(cls, value: int) -> int:
         if value % CHUNK_GRANULARITY:
             raise ValueError(f"must be a multiple of {CHUNK_GRANULARITY} bytes (256 KiB)")
         return value
-
-    @field_validator("token_expires_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
     @model_validator(mode="after")
     def _refresh_needs_the_client(self) -> YouTubeSettings:
