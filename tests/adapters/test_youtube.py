@@ -355,8 +355,8 @@ def test_a_refresh_keeps_the_refresh_token_google_did_not_resend(
     changes = built.take_changes()
     assert set(changes) == {"access_token", "token_expires_at"}  # the refresh token stays
     assert changes["token_expires_at"] == now + timedelta(seconds=3599)
-    assert built.config.refresh_token is not None
-    assert built.config.refresh_token.get_secret_value() == REFRESH
+    assert built.settings.refresh_token is not None
+    assert built.settings.refresh_token.get_secret_value() == REFRESH
     built.publish(_request(video))  # with the new token, on the same channel
     assert len(sandbox.posts("youtube", account="bts-channel")) == 1
 

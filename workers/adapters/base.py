@@ -22,10 +22,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Generic, Literal, Protocol, cast
 
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr
+from typing_extensions import TypeVar
 
 from workers.text import RULES, TextCheck, TextRules, check, limits
 from workers.text.measures import characters
@@ -160,8 +161,14 @@ class PublishResult:
     url: str | None = None
 
 
-class Adapter(ABC):
+SettingsT = TypeVar("SettingsT", bound=AdapterSettings, default=AdapterSettings)
+
+
+class Adapter(ABC, Generic[SettingsT]):
     """One platform. Built per account from validated settings; holds no database state.
+
+    ``Adapter[XSettings]`` types ``self.settings`` for the platform's code; the constructor
+    checks the settings are the ``settings_model`` the adapter declares, once for all.
 
     Credentials change under an adapter's feet: an OAuth access token is refreshed, a session
     is opened. The adapter adopts the new values at once (``remember``) and the dispatcher
@@ -177,7 +184,12 @@ class Adapter(ABC):
     can_lookup: ClassVar[bool] = False
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        self.settings = settings
+        if not isinstance(settings, self.settings_model):
+            raise TypeError(
+                f"{type(self).__name__} needs {self.settings_model.__name__}, "
+                f"not {type(settings).__name__}"
+            )
+        self.settings: SettingsT = cast(SettingsT, settings)
         self._client = client
         self._changes: dict[str, Any] = {}
 
@@ -241,7 +253,7 @@ class Adapter(ABC):
         """
         raise NotImplementedError(f"{self.name} cannot look up posts")
 
-    def prepare(self, now: datetime) -> None:  # noqa: B027 - optional hook
+    def prepare(self, now: datetime) -> None:
         """Get credentials ready before publishing (refresh a token that expires soon)."""
 
     def secret_values(self) -> list[str]:
@@ -260,7 +272,7 @@ class Adapter(ABC):
         changes, self._changes = self._changes, {}
         return changes
 
-    def close(self) -> None:  # noqa: B027 - optional hook; most adapters hold nothing
+    def close(self) -> None:
         """Release what the adapter holds (an HTTP client it created itself)."""
 
 

@@ -98,37 +98,29 @@ class BlueskySettings(AdapterSettings):
     timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
 
-class BlueskyAdapter(Adapter):
+class BlueskyAdapter(Adapter[BlueskySettings]):
     name: ClassVar[str] = "bluesky"
     settings_model: ClassVar[type[AdapterSettings]] = BlueskySettings
     rules: ClassVar[TextRules] = RULES["bluesky"]
     can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, BlueskySettings):
-            raise TypeError(f"BlueskyAdapter needs BlueskySettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
         self.http = PlatformHTTP(
             platform="Bluesky",
-            base_url=settings.base_url,
+            base_url=self.settings.base_url,
             client=client,
-            timeout=settings.timeout_seconds,
+            timeout=self.settings.timeout_seconds,
             secrets=self.secret_values,
             message_of=xrpc_message,
         )
         self._dids: dict[str, str | None] = {}
 
-    @property
-    def _settings(self) -> BlueskySettings:
-        settings = self.settings
-        assert isinstance(settings, BlueskySettings)
-        return settings
-
     # --- session ---------------------------------------------------------------------------
 
     def prepare(self, now: datetime) -> None:
         """Renew the session if it ends within ``REFRESH_MARGIN`` (or there is none)."""
-        s = self._settings
+        s = self.settings
         expires = s.token_expires_at
         if (
             s.access_jwt is None
@@ -140,7 +132,7 @@ class BlueskyAdapter(Adapter):
 
     def _renew_session(self) -> None:
         """refreshSession while the refresh JWT works; createSession only when it does not."""
-        refresh = self._settings.refresh_jwt
+        refresh = self.settings.refresh_jwt
         if refresh is not None:
             response = self.http.request(
                 "POST",
@@ -160,8 +152,8 @@ class BlueskyAdapter(Adapter):
             creates=False,
             check=False,
             json={
-                "identifier": self._settings.identifier,
-                "password": self._settings.app_password.get_secret_value(),
+                "identifier": self.settings.identifier,
+                "password": self.settings.app_password.get_secret_value(),
             },
         )
         if _error_name(response) == "AuthFactorTokenRequired":
@@ -183,7 +175,7 @@ class BlueskyAdapter(Adapter):
             # one is kept: dropping a working refresh token would force a rate-limited sign-in.
             refresh_jwt=SecretStr(refresh)
             if isinstance(refresh, str)
-            else self._settings.refresh_jwt,
+            else self.settings.refresh_jwt,
             did=did,
             token_expires_at=jwt_expiry(access) or datetime.now(UTC) + ACCESS_LIFETIME,
         )
@@ -192,7 +184,7 @@ class BlueskyAdapter(Adapter):
         self, method: str, nsid: str, *, creates: bool, check: bool = True, **kwargs: Any
     ) -> httpx.Response:
         """One authenticated call; an expired or refused access JWT is renewed and sent again."""
-        if self._settings.access_jwt is None or self._settings.did is None:
+        if self.settings.access_jwt is None or self.settings.did is None:
             self._renew_session()
         response = self._send(method, nsid, creates=creates, **kwargs)
         if response.status_code == 401 or _refused_token(response):
@@ -203,7 +195,7 @@ class BlueskyAdapter(Adapter):
         return response
 
     def _send(self, method: str, nsid: str, *, creates: bool, **kwargs: Any) -> httpx.Response:
-        access = self._settings.access_jwt
+        access = self.settings.access_jwt
         assert access is not None
         headers = {
             **kwargs.pop("headers", {}),
@@ -215,9 +207,9 @@ class BlueskyAdapter(Adapter):
 
     @property
     def did(self) -> str:
-        if self._settings.did is None:
+        if self.settings.did is None:
             self._renew_session()
-        did = self._settings.did
+        did = self.settings.did
         assert did is not None
         return did
 
@@ -241,8 +233,8 @@ class BlueskyAdapter(Adapter):
             facets = facet_records(bluesky_facets(parts[index]), self._resolve)
             if facets:
                 record["facets"] = facets
-            if self._settings.langs:
-                record["langs"] = list(self._settings.langs)
+            if self.settings.langs:
+                record["langs"] = list(self.settings.langs)
             if posted:
                 record["reply"] = {"root": posted[0], "parent": posted[-1]}
             if index == 0 and embed is not None:
@@ -361,7 +353,7 @@ class BlueskyAdapter(Adapter):
         return {"$type": "app.bsky.embed.images", "images": images}
 
     def _upload(self, medium: Media) -> dict[str, Any]:
-        loaded = load_media(medium, timeout=self._settings.timeout_seconds)
+        loaded = load_media(medium, timeout=self.settings.timeout_seconds)
         limit = VIDEO_MAX_BYTES if medium.kind == "video" else IMAGE_MAX_BYTES
         if len(loaded.data) > limit:
             raise Permanent(
@@ -432,7 +424,7 @@ class BlueskyAdapter(Adapter):
         uri = posted[0]["uri"]
         did, _, rkey = uri.removeprefix("at://").partition(f"/{POST}/")
         return PublishResult(
-            external_id=uri, url=f"{self._settings.web_url}/profile/{did}/post/{rkey}"
+            external_id=uri, url=f"{self.settings.web_url}/profile/{did}/post/{rkey}"
         )
 
     def close(self) -> None:

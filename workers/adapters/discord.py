@@ -35,20 +35,18 @@ class DiscordSettings(AdapterSettings):
         return value
 
 
-class DiscordAdapter(Adapter):
+class DiscordAdapter(Adapter[DiscordSettings]):
     name: ClassVar[str] = "discord"
     settings_model: ClassVar[type[AdapterSettings]] = DiscordSettings
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, DiscordSettings):
-            raise TypeError(f"DiscordAdapter needs DiscordSettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
-        url = settings.webhook_url.get_secret_value()
+        url = self.settings.webhook_url.get_secret_value()
         self.http = PlatformHTTP(
             platform="Discord",
             base_url=url,
             client=client,
-            timeout=settings.timeout_seconds,
+            timeout=self.settings.timeout_seconds,
             secrets=lambda: (url, url.rsplit("/", 1)[-1]),
         )
 

@@ -51,7 +51,7 @@ class FacebookSettings(FacebookLoginSettings):
     page_id: str = Field(pattern=r"^[0-9]+$")
 
 
-class FacebookAdapter(FacebookLoginAdapter):
+class FacebookAdapter(FacebookLoginAdapter[FacebookSettings]):
     name: ClassVar[str] = "facebook"
     label: ClassVar[str] = "Facebook"
     settings_model: ClassVar[type[FacebookSettings]] = FacebookSettings
@@ -60,7 +60,6 @@ class FacebookAdapter(FacebookLoginAdapter):
 
     @property
     def page(self) -> str:
-        assert isinstance(self.settings, FacebookSettings)
         return self.settings.page_id
 
     def publish(self, request: PublishRequest) -> PublishResult:

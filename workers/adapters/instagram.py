@@ -78,17 +78,12 @@ class InstagramSettings(FacebookLoginSettings):
     max_polls: int = Field(default=MAX_POLLS, ge=1, le=60)
 
 
-class InstagramAdapter(FacebookLoginAdapter):
+class InstagramAdapter(FacebookLoginAdapter[InstagramSettings]):
     name: ClassVar[str] = "instagram"
     label: ClassVar[str] = "Instagram"
     settings_model: ClassVar[type[InstagramSettings]] = InstagramSettings
     rules: ClassVar[TextRules] = RULES["instagram"]
     can_lookup: ClassVar[bool] = True
-
-    @property
-    def account(self) -> InstagramSettings:
-        assert isinstance(self.settings, InstagramSettings)
-        return self.settings
 
     def publish(self, request: PublishRequest) -> PublishResult:
         caption = published_text(self.rules, request)
@@ -116,7 +111,7 @@ class InstagramAdapter(FacebookLoginAdapter):
         self._wait_until_finished(container, steps)
         steps.sending()
         body = self.graph.post(
-            f"/{self.account.ig_user_id}/media_publish", {"creation_id": container}, creates=True
+            f"/{self.settings.ig_user_id}/media_publish", {"creation_id": container}, creates=True
         )
         media_id = created_id(self.label, body, "id")
         steps.save(media_id=media_id)
@@ -146,7 +141,7 @@ class InstagramAdapter(FacebookLoginAdapter):
     def _find(self, caption: str, steps: Steps) -> PublishResult | None:
         found = find_post(
             self.graph,
-            f"/{self.account.ig_user_id}/media",
+            f"/{self.settings.ig_user_id}/media",
             fields=MEDIA_FIELDS,
             text_field="caption",
             time_field="timestamp",
@@ -162,7 +157,7 @@ class InstagramAdapter(FacebookLoginAdapter):
 
     def _check_quota(self) -> None:
         body = self.graph.get(
-            f"/{self.account.ig_user_id}/content_publishing_limit", fields="quota_usage,config"
+            f"/{self.settings.ig_user_id}/content_publishing_limit", fields="quota_usage,config"
         )
         data = body.get("data")
         entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
@@ -180,7 +175,7 @@ class InstagramAdapter(FacebookLoginAdapter):
         now = datetime.now(UTC)
         try:
             listed = self.graph.listing(
-                f"/{self.account.ig_user_id}/media",
+                f"/{self.settings.ig_user_id}/media",
                 fields="timestamp",
                 since=now - timedelta(seconds=duration),
             )
@@ -190,7 +185,7 @@ class InstagramAdapter(FacebookLoginAdapter):
         return quota_wait(times, duration=duration, now=now)
 
     def _make_container(self, caption: str, media: list[Media], steps: Steps) -> str:
-        path = f"/{self.account.ig_user_id}/media"
+        path = f"/{self.settings.ig_user_id}/media"
         if len(media) == 1:
             body = self.graph.post(path, _item(media[0], caption=caption), creates=False)
             container = created_id(self.label, body, "id", creates=False)
@@ -215,9 +210,9 @@ class InstagramAdapter(FacebookLoginAdapter):
 
     def _wait_until_finished(self, container: str, steps: Steps) -> None:
         """Poll until FINISHED; a failed container is forgotten so a later retry starts over."""
-        for poll in range(self.account.max_polls):
+        for poll in range(self.settings.max_polls):
             if poll:
-                time.sleep(self.account.poll_interval_seconds)
+                time.sleep(self.settings.poll_interval_seconds)
             code, status = self._status(container)
             if code in (FINISHED, PUBLISHED):
                 return
@@ -231,7 +226,7 @@ class InstagramAdapter(FacebookLoginAdapter):
                 raise Permanent(f"Instagram could not publish container {container}: {why}")
         raise Transient(
             f"Instagram is still processing container {container} after "
-            f"{self.account.max_polls} checks; the next attempt resumes with it"
+            f"{self.settings.max_polls} checks; the next attempt resumes with it"
         )
 
 

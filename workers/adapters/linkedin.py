@@ -124,30 +124,21 @@ def until_midnight_utc(now: datetime | None = None) -> float:
     return (midnight - current).total_seconds()
 
 
-class LinkedInAdapter(Adapter):
+class LinkedInAdapter(Adapter[LinkedInSettings]):
     name: ClassVar[str] = "linkedin"
     settings_model: ClassVar[type[LinkedInSettings]] = LinkedInSettings
     rules: ClassVar[TextRules] = RULES["linkedin"]
     can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, LinkedInSettings):
-            raise TypeError(
-                f"LinkedInAdapter needs LinkedInSettings, not {type(settings).__name__}"
-            )
         super().__init__(settings, client=client)
         self.http = PlatformHTTP(
             platform="LinkedIn",
-            base_url=settings.base_url,
+            base_url=self.settings.base_url,
             client=client,
-            timeout=settings.timeout_seconds,
+            timeout=self.settings.timeout_seconds,
             secrets=self.secret_values,
         )
-
-    @property
-    def config(self) -> LinkedInSettings:
-        assert isinstance(self.settings, LinkedInSettings)
-        return self.settings
 
     # --- publishing ----------------------------------------------------------------------------
 
@@ -160,7 +151,7 @@ class LinkedInAdapter(Adapter):
         if not commentary.strip() and not request.media:
             raise Permanent("there is nothing to post: no text and no media")
         body: dict[str, Any] = {
-            "author": self.config.author,
+            "author": self.settings.author,
             "commentary": commentary,
             "visibility": "PUBLIC",
             "distribution": {
@@ -224,8 +215,8 @@ class LinkedInAdapter(Adapter):
         return {"multiImage": {"images": described}}
 
     def _upload_image(self, image: Media) -> str:
-        data = load_media(image, client=self._client, timeout=self.config.timeout_seconds)
-        request = {"initializeUploadRequest": {"owner": self.config.author}}
+        data = load_media(image, client=self._client, timeout=self.settings.timeout_seconds)
+        request = {"initializeUploadRequest": {"owner": self.settings.author}}
         answer = self._json(
             self._call("POST", "/rest/images?action=initializeUpload", creates=False, json=request)
         )
@@ -237,10 +228,10 @@ class LinkedInAdapter(Adapter):
         return urn
 
     def _upload_video(self, video: Media) -> str:
-        data = load_media(video, client=self._client, timeout=self.config.timeout_seconds).data
+        data = load_media(video, client=self._client, timeout=self.settings.timeout_seconds).data
         request = {
             "initializeUploadRequest": {
-                "owner": self.config.author,
+                "owner": self.settings.author,
                 "fileSizeBytes": len(data),
                 "uploadCaptions": False,
                 "uploadThumbnail": False,
@@ -289,7 +280,7 @@ class LinkedInAdapter(Adapter):
                 "matched; check the account by hand"
             )
         since = steps.search_from(window=LOOKUP_WINDOW, skew=LOOKUP_SKEW)
-        author = quote(self.config.author, safe="")
+        author = quote(self.settings.author, safe="")
         for page in range(MAX_PAGES):
             path = (
                 f"/rest/posts?author={author}&q=author&count={PAGE_SIZE}"
@@ -318,7 +309,7 @@ class LinkedInAdapter(Adapter):
 
     def prepare(self, now: datetime) -> None:
         """Refresh the access token when it expires within ``REFRESH_AHEAD``."""
-        config = self.config
+        config = self.settings
         expires = config.token_expires_at
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
         if expires is None or expires - now > REFRESH_AHEAD:
@@ -361,7 +352,7 @@ class LinkedInAdapter(Adapter):
             "client_id": client_id,
             "client_secret": secret.get_secret_value(),
         }
-        url = f"{self.config.oauth_url}/oauth/v2/accessToken"
+        url = f"{self.settings.oauth_url}/oauth/v2/accessToken"
         response = self.http.request("POST", url, creates=False, check=False, data=form)
         if response.status_code in (400, 401):
             said = self.http.said(response)
@@ -382,9 +373,9 @@ class LinkedInAdapter(Adapter):
         finder: bool = False,
         **kwargs: Any,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.config.access_token.get_secret_value()}"}
+        headers = {"Authorization": f"Bearer {self.settings.access_token.get_secret_value()}"}
         if versioned:
-            headers["LinkedIn-Version"] = self.config.api_version
+            headers["LinkedIn-Version"] = self.settings.api_version
             headers["X-Restli-Protocol-Version"] = "2.0.0"
         if finder:
             headers["X-RestLi-Method"] = "FINDER"

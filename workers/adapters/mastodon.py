@@ -97,7 +97,7 @@ class Instance:
     max_media_attachments: int
 
 
-class MastodonAdapter(Adapter):
+class MastodonAdapter(Adapter[MastodonSettings]):
     name: ClassVar[str] = "mastodon"
     settings_model: ClassVar[type[AdapterSettings]] = MastodonSettings
     rules: ClassVar[TextRules] = RULES["mastodon"]
@@ -105,25 +105,15 @@ class MastodonAdapter(Adapter):
     can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, MastodonSettings):
-            raise TypeError(
-                f"MastodonAdapter needs MastodonSettings, not {type(settings).__name__}"
-            )
         super().__init__(settings, client=client)
         self.http = PlatformHTTP(
             platform="Mastodon",
-            base_url=settings.base_url,
+            base_url=self.settings.base_url,
             client=client,
-            timeout=settings.timeout_seconds,
-            secrets=lambda: (self._settings.access_token.get_secret_value(),),
+            timeout=self.settings.timeout_seconds,
+            secrets=lambda: (self.settings.access_token.get_secret_value(),),
         )
         self._instance: Instance | None = None
-
-    @property
-    def _settings(self) -> MastodonSettings:
-        settings = self.settings
-        assert isinstance(settings, MastodonSettings)
-        return settings
 
     # --- publishing ------------------------------------------------------------------------
 
@@ -157,13 +147,13 @@ class MastodonAdapter(Adapter):
     def _post_status(
         self, text: str, *, key: str, reply_to: str | None, media_ids: Sequence[str]
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"status": text, "visibility": self._settings.visibility}
+        body: dict[str, Any] = {"status": text, "visibility": self.settings.visibility}
         if reply_to is not None:
             body["in_reply_to_id"] = reply_to
         if media_ids:
             body["media_ids"] = list(media_ids)
-        if self._settings.language:
-            body["language"] = self._settings.language
+        if self.settings.language:
+            body["language"] = self.settings.language
         response = self.http.request(
             "POST",
             "/api/v1/statuses",
@@ -205,7 +195,7 @@ class MastodonAdapter(Adapter):
         return ids
 
     def _upload(self, medium: Media) -> str:
-        loaded = load_media(medium, timeout=self._settings.timeout_seconds)
+        loaded = load_media(medium, timeout=self.settings.timeout_seconds)
         data = {"description": medium.alt} if medium.alt else {}
         response = self.http.request(
             "POST",
@@ -222,7 +212,7 @@ class MastodonAdapter(Adapter):
 
     def _wait_until_processed(self, media_id: str, *, must_exist: bool = False) -> bool:
         """Poll until the server has processed the upload; ``False`` if it no longer exists."""
-        deadline = time.monotonic() + self._settings.media_wait_seconds
+        deadline = time.monotonic() + self.settings.media_wait_seconds
         while True:
             response = self.http.request(
                 "GET",
@@ -239,9 +229,9 @@ class MastodonAdapter(Adapter):
             if time.monotonic() >= deadline:
                 raise Transient(
                     f"Mastodon is still processing media {media_id} after "
-                    f"{self._settings.media_wait_seconds:.0f}s; it will be attached on retry"
+                    f"{self.settings.media_wait_seconds:.0f}s; it will be attached on retry"
                 )
-            time.sleep(self._settings.media_poll_seconds)
+            time.sleep(self.settings.media_poll_seconds)
 
     # --- lookup ----------------------------------------------------------------------------
 
@@ -361,7 +351,7 @@ class MastodonAdapter(Adapter):
         return self._instance
 
     def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._settings.access_token.get_secret_value()}"}
+        return {"Authorization": f"Bearer {self.settings.access_token.get_secret_value()}"}
 
     def close(self) -> None:
         self.http.close()

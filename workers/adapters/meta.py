@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from pydantic import Field, SecretStr
+from typing_extensions import TypeVar
 
 from workers.adapters.base import (
     Adapter,
@@ -400,38 +401,33 @@ def usage_exhausted(
 # --- the adapter base ------------------------------------------------------------------------
 
 
-class MetaAdapter(Adapter):
+MetaSettingsT = TypeVar("MetaSettingsT", bound=MetaSettings, default=MetaSettings)
+LoginSettingsT = TypeVar(
+    "LoginSettingsT", bound=FacebookLoginSettings, default=FacebookLoginSettings
+)
+
+
+class MetaAdapter(Adapter[MetaSettingsT]):
     """An adapter on the Graph API: client, secrets, long-lived token upkeep, permalinks."""
 
     #: The platform as people call it, for messages.
     label: ClassVar[str]
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, self.settings_model):
-            raise TypeError(
-                f"{type(self).__name__} needs {self.settings_model.__name__}, "
-                f"not {type(settings).__name__}"
-            )
         super().__init__(settings, client=client)
-        config = self.config
+        config = self.settings
         self.graph = GraphAPI(
             platform=self.label,
             base_url=config.base_url,
-            token=lambda: self.config.access_token.get_secret_value(),
+            token=lambda: self.settings.access_token.get_secret_value(),
             secrets=self.secret_values,
             client=client,
             timeout=config.timeout_seconds,
         )
 
-    @property
-    def config(self) -> MetaSettings:
-        """The settings, typed (``remember`` replaces them with an updated copy)."""
-        assert isinstance(self.settings, MetaSettings)
-        return self.settings
-
     def prepare(self, now: datetime) -> None:
         """Extend the long-lived token when it expires within ``REFRESH_AHEAD``."""
-        expires = self.config.token_expires_at
+        expires = self.settings.token_expires_at
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
         if expires is None or expires - now > REFRESH_AHEAD:
             return
@@ -491,17 +487,15 @@ class MetaAdapter(Adapter):
         self.graph.close()
 
 
-class FacebookLoginAdapter(MetaAdapter):
+class FacebookLoginAdapter(MetaAdapter[LoginSettingsT]):
     """Pages and Instagram: the token is extended with the app's id and secret."""
 
     def can_extend(self) -> bool:
-        assert isinstance(self.settings, FacebookLoginSettings)
         return bool(self.settings.app_id and self.settings.app_secret)
 
     def extend_token(self) -> dict[str, Any]:
         """``GET /oauth/access_token?grant_type=fb_exchange_token``: a new long-lived token."""
         settings = self.settings
-        assert isinstance(settings, FacebookLoginSettings)
         if not (settings.app_id and settings.app_secret):
             raise AuthExpired(f"{self.label}: no app id and secret to extend the token with")
         return self.graph.call(

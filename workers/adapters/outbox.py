@@ -71,7 +71,7 @@ def external_id_for(idempotency_key: str) -> str:
     return "outbox-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
 
 
-class OutboxAdapter(Adapter):
+class OutboxAdapter(Adapter[OutboxSettings]):
     """Appends posts to a local JSON Lines file; a repeated key never makes a second line."""
 
     name: ClassVar[str] = "outbox"
@@ -80,11 +80,9 @@ class OutboxAdapter(Adapter):
     can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, OutboxSettings):
-            raise TypeError(f"OutboxAdapter needs OutboxSettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
         # Fixed now, so a later chdir cannot send the same account's posts somewhere else.
-        self.path = Path(settings.path).absolute()
+        self.path = Path(self.settings.path).absolute()
 
     def publish(self, request: PublishRequest) -> PublishResult:
         """Append the post unless its key is already in the file; either way return its id."""

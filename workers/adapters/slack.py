@@ -69,21 +69,19 @@ class SlackSettings(AdapterSettings):
         return value
 
 
-class SlackAdapter(Adapter):
+class SlackAdapter(Adapter[SlackSettings]):
     name: ClassVar[str] = "slack"
     settings_model: ClassVar[type[AdapterSettings]] = SlackSettings
     rules: ClassVar[TextRules] = RULES["slack"]
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, SlackSettings):
-            raise TypeError(f"SlackAdapter needs SlackSettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
-        url = settings.webhook_url.get_secret_value()
+        url = self.settings.webhook_url.get_secret_value()
         self.http = PlatformHTTP(
             platform="Slack",
             base_url=url,
             client=client,
-            timeout=settings.timeout_seconds,
+            timeout=self.settings.timeout_seconds,
             secrets=lambda: (url, url.rstrip("/").rsplit("/", 1)[-1]),
             message_of=lambda response: response.text.strip() or None,
         )

@@ -81,17 +81,12 @@ class ThreadsSettings(MetaSettings):
     max_polls: int = Field(default=MAX_POLLS, ge=1, le=60)
 
 
-class ThreadsAdapter(MetaAdapter):
+class ThreadsAdapter(MetaAdapter[ThreadsSettings]):
     name: ClassVar[str] = "threads"
     label: ClassVar[str] = "Threads"
     settings_model: ClassVar[type[ThreadsSettings]] = ThreadsSettings
     rules: ClassVar[TextRules] = RULES["threads"]
     can_lookup: ClassVar[bool] = True
-
-    @property
-    def account(self) -> ThreadsSettings:
-        assert isinstance(self.settings, ThreadsSettings)
-        return self.settings
 
     def publish(self, request: PublishRequest) -> PublishResult:
         parts = self._parts(request)
@@ -145,7 +140,7 @@ class ThreadsAdapter(MetaAdapter):
             auth=False,
             params={
                 "grant_type": "th_refresh_token",
-                "access_token": self.account.access_token.get_secret_value(),
+                "access_token": self.settings.access_token.get_secret_value(),
             },
         )
 
@@ -177,14 +172,14 @@ class ThreadsAdapter(MetaAdapter):
         self._wait_until_finished(container, steps)
         steps.sending()
         body = self.graph.post(
-            f"/{self.account.user_id}/threads_publish", {"creation_id": container}, creates=True
+            f"/{self.settings.user_id}/threads_publish", {"creation_id": container}, creates=True
         )
         return created_id(self.label, body, "id")
 
     def _make_container(
         self, text: str, parent: str | None, media: list[Media], steps: Steps
     ) -> str:
-        path = f"/{self.account.user_id}/threads"
+        path = f"/{self.settings.user_id}/threads"
         data: dict[str, Any] = {"text": text or None, "reply_to_id": parent}
         if not media:
             data["media_type"] = "TEXT"
@@ -210,9 +205,9 @@ class ThreadsAdapter(MetaAdapter):
 
     def _wait_until_finished(self, container: str, steps: Steps) -> None:
         """Poll until FINISHED; a failed container is forgotten so a later retry starts over."""
-        for poll in range(self.account.max_polls):
+        for poll in range(self.settings.max_polls):
             if poll:
-                time.sleep(self.account.poll_interval_seconds)
+                time.sleep(self.settings.poll_interval_seconds)
             status, error = self._status(container)
             if status in (FINISHED, PUBLISHED):
                 return
@@ -226,7 +221,7 @@ class ThreadsAdapter(MetaAdapter):
                 raise Permanent(f"Threads could not publish container {container}: {why}")
         raise Transient(
             f"Threads is still processing container {container} after "
-            f"{self.account.max_polls} checks; the next attempt resumes with it"
+            f"{self.settings.max_polls} checks; the next attempt resumes with it"
         )
 
     def _find_part(
@@ -234,7 +229,7 @@ class ThreadsAdapter(MetaAdapter):
     ) -> str | None:
         """Part ``index`` on the account: a post for the first, a reply to the part before."""
         since = steps.search_from(window=LOOKUP_WINDOW, skew=LOOKUP_SKEW)
-        user = self.account.user_id
+        user = self.settings.user_id
         if index == 0:
             found = find_post(
                 self.graph,
@@ -261,7 +256,7 @@ class ThreadsAdapter(MetaAdapter):
 
     def _check_quota(self, *, post: bool, replies: int) -> None:
         body = self.graph.get(
-            f"/{self.account.user_id}/threads_publishing_limit", fields=LIMIT_FIELDS
+            f"/{self.settings.user_id}/threads_publishing_limit", fields=LIMIT_FIELDS
         )
         data = body.get("data")
         entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
@@ -284,7 +279,7 @@ class ThreadsAdapter(MetaAdapter):
         now = datetime.now(UTC)
         try:
             listed = self.graph.listing(
-                f"/{self.account.user_id}/{edge}",
+                f"/{self.settings.user_id}/{edge}",
                 fields="timestamp",
                 since=now - timedelta(seconds=duration),
             )

@@ -143,30 +143,22 @@ class Upload:
         return first, self.video_size - 1 if last_chunk else first + self.chunk_size - 1
 
 
-class TikTokAdapter(Adapter):
+class TikTokAdapter(Adapter[TikTokSettings]):
     name: ClassVar[str] = "tiktok"
     settings_model: ClassVar[type[AdapterSettings]] = TikTokSettings
     rules: ClassVar[TextRules] = RULES["tiktok"]
     can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, TikTokSettings):
-            raise TypeError(f"TikTokAdapter needs TikTokSettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
         self._upload_url: str | None = None
         self.api = TikTokAPI(
-            base_url=settings.base_url,
-            token=lambda: self.config.access_token.get_secret_value(),
+            base_url=self.settings.base_url,
+            token=lambda: self.settings.access_token.get_secret_value(),
             secrets=self._secrets,
             client=client,
-            timeout=settings.timeout_seconds,
+            timeout=self.settings.timeout_seconds,
         )
-
-    @property
-    def config(self) -> TikTokSettings:
-        """The settings, typed (``remember`` replaces them with an updated copy)."""
-        assert isinstance(self.settings, TikTokSettings)
-        return self.settings
 
     def _secrets(self) -> list[str | None]:
         """Every credential in use now, and the upload URL (it carries an upload token)."""
@@ -194,7 +186,7 @@ class TikTokAdapter(Adapter):
 
     def _start(self, steps: Steps, caption: str, video: Media) -> PublishResult:
         creator = self.api.creator()
-        privacy = self.config.privacy_level
+        privacy = self.settings.privacy_level
         if privacy not in creator.privacy_options:
             raise Permanent(
                 f"TikTok does not let @{creator.username} post with privacy {privacy}; the "
@@ -205,7 +197,7 @@ class TikTokAdapter(Adapter):
         file = self._load(video) if source == "FILE_UPLOAD" else None
         if file is not None:
             _check_duration(file, creator)
-        source_info = _source_info(video, file, self.config.chunk_bytes)
+        source_info = _source_info(video, file, self.settings.chunk_bytes)
         body = {"post_info": self._post_info(caption, creator), "source_info": source_info}
         # Recorded before sending: a lookup must know an init may have gone out, and how.
         steps.save(source=source, creator=creator.username, failed_publish_id=None, completing=None)
@@ -290,7 +282,7 @@ class TikTokAdapter(Adapter):
         self, steps: Steps, publish_id: str, status: Mapping[str, Any] | None = None
     ) -> PublishResult:
         """Poll the publish until it completes or fails, up to ``publish_wait_seconds``."""
-        deadline = time.monotonic() + self.config.publish_wait_seconds
+        deadline = time.monotonic() + self.settings.publish_wait_seconds
         while True:
             if status is None:
                 status = self._status(steps, publish_id)
@@ -304,10 +296,10 @@ class TikTokAdapter(Adapter):
             if time.monotonic() >= deadline:
                 raise Unknown(
                     f"TikTok is still processing the video ({state}) after "
-                    f"{self.config.publish_wait_seconds:.0f}s; its publish id is saved, so the "
+                    f"{self.settings.publish_wait_seconds:.0f}s; its publish id is saved, so the "
                     "next attempt asks TikTok instead of posting again"
                 )
-            time.sleep(self.config.poll_seconds)
+            time.sleep(self.settings.poll_seconds)
             status = None
 
     def _status(self, steps: Steps, publish_id: str) -> dict[str, Any]:
@@ -393,7 +385,7 @@ class TikTokAdapter(Adapter):
 
     def prepare(self, now: datetime) -> None:
         """Refresh the access token when it expires within ``REFRESH_MARGIN``."""
-        config = self.config
+        config = self.settings
         expires = config.token_expires_at
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
         if expires is None or config.refresh_token is None or expires - now > REFRESH_MARGIN:
@@ -426,7 +418,7 @@ class TikTokAdapter(Adapter):
     # --- pieces ----------------------------------------------------------------------------
 
     def _post_info(self, caption: str, creator: Creator) -> dict[str, Any]:
-        config = self.config
+        config = self.settings
         return {
             "title": caption,
             "privacy_level": config.privacy_level,
@@ -440,11 +432,11 @@ class TikTokAdapter(Adapter):
     def _source(self, video: Media) -> Source:
         """``PULL_FROM_URL`` when the account asks for it and the video has an https URL."""
         pullable = urlsplit(video.url).scheme == "https"
-        wanted = self.config.video_source == "PULL_FROM_URL"
+        wanted = self.settings.video_source == "PULL_FROM_URL"
         return "PULL_FROM_URL" if wanted and pullable else "FILE_UPLOAD"
 
     def _load(self, video: Media) -> MediaFile:
-        return load_media(video, client=self._client, timeout=self.config.timeout_seconds)
+        return load_media(video, client=self._client, timeout=self.settings.timeout_seconds)
 
     def close(self) -> None:
         self.api.close()

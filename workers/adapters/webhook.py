@@ -104,7 +104,7 @@ def verify_signature(
     return hmac.compare_digest(expected.encode(), signature_header.encode())
 
 
-class WebhookAdapter(Adapter):
+class WebhookAdapter(Adapter[WebhookSettings]):
     """Signs and POSTs each post; maps the receiver's answer onto the error tree."""
 
     name: ClassVar[str] = "webhook"
@@ -112,19 +112,16 @@ class WebhookAdapter(Adapter):
     idempotent: ClassVar[bool] = False
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, WebhookSettings):
-            raise TypeError(f"WebhookAdapter needs WebhookSettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
-        self._config = settings
         self._owns_client = False
         # Name the receiver by host only: the path or query may carry a token.
-        self._where = urlsplit(settings.url).hostname or "the receiver"
+        self._where = urlsplit(self.settings.url).hostname or "the receiver"
 
     def publish(self, request: PublishRequest) -> PublishResult:
         """POST the post once; raise the ``PlatformError`` that says whether it may exist."""
         body = _body(request)
         timestamp = str(int(time.time()))
-        secret = self._config.secret.get_secret_value()
+        secret = self.settings.secret.get_secret_value()
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": request.idempotency_key,
@@ -133,10 +130,10 @@ class WebhookAdapter(Adapter):
         }
         try:
             response = self._http().post(
-                self._config.url,
+                self.settings.url,
                 content=body,
                 headers=headers,
-                timeout=self._config.timeout_seconds,
+                timeout=self.settings.timeout_seconds,
             )
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
@@ -152,7 +149,7 @@ class WebhookAdapter(Adapter):
     def _http(self) -> httpx.Client:
         """The client, made on first publish so validating settings opens no connections."""
         if self._client is None:
-            self._client = httpx.Client(timeout=self._config.timeout_seconds)
+            self._client = httpx.Client(timeout=self.settings.timeout_seconds)
             self._owns_client = True
         return self._client
 
@@ -185,7 +182,7 @@ class WebhookAdapter(Adapter):
     def _said(self, response: httpx.Response) -> str:
         """The receiver's own words, shortened and with our secret scrubbed in case it echoes."""
         text = " ".join(response.text.split())
-        secret = self._config.secret.get_secret_value()
+        secret = self.settings.secret.get_secret_value()
         text = text.replace(secret, "********")
         if len(text) > MESSAGE_LIMIT:
             text = text[: MESSAGE_LIMIT - 1] + "…"

@@ -102,50 +102,42 @@ class XSettings(AdapterSettings):
         return self
 
 
-class XAdapter(Adapter):
+class XAdapter(Adapter[XSettings]):
     name: ClassVar[str] = "x"
     settings_model: ClassVar[type[AdapterSettings]] = XSettings
     rules: ClassVar[TextRules] = RULES["x"]
     can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, XSettings):
-            raise TypeError(f"XAdapter needs XSettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
         self.http = PlatformHTTP(
             platform="X",
-            base_url=settings.base_url,
+            base_url=self.settings.base_url,
             client=client,
-            timeout=settings.timeout_seconds,
+            timeout=self.settings.timeout_seconds,
             secrets=self.secret_values,
             message_of=x_message,
         )
         self.media = XMedia(
             self._api,
-            timeout=settings.timeout_seconds,
-            poll_seconds=settings.media_poll_seconds,
-            wait_seconds=settings.media_wait_seconds,
+            timeout=self.settings.timeout_seconds,
+            poll_seconds=self.settings.media_poll_seconds,
+            wait_seconds=self.settings.media_wait_seconds,
         )
         self._user_id: str | None = None
-
-    @property
-    def _settings(self) -> XSettings:
-        settings = self.settings
-        assert isinstance(settings, XSettings)
-        return settings
 
     # --- tokens ----------------------------------------------------------------------------
 
     def prepare(self, now: datetime) -> None:
         """Refresh the access token if it ends within ``REFRESH_MARGIN`` and can be refreshed."""
-        s = self._settings
+        s = self.settings
         if s.refresh_token is None or s.token_expires_at is None:
             return
         if _aware(s.token_expires_at) - _aware(now) <= REFRESH_MARGIN:
             self._refresh()
 
     def _refresh(self) -> None:
-        s = self._settings
+        s = self.settings
         if s.refresh_token is None or not s.client_id:
             raise AuthExpired("the X access token no longer works and cannot be refreshed")
         form = {
@@ -183,7 +175,7 @@ class XAdapter(Adapter):
     ) -> httpx.Response:
         """One call with the user's token: a 401 is met with one refresh and one more try."""
         response = self._send(method, path, creates=creates, **kwargs)
-        if response.status_code == 401 and self._settings.refresh_token is not None:
+        if response.status_code == 401 and self.settings.refresh_token is not None:
             self._refresh()
             response = self._send(method, path, creates=creates, **kwargs)
         if response.status_code == 429:
@@ -197,7 +189,7 @@ class XAdapter(Adapter):
         return response
 
     def _send(self, method: str, path: str, *, creates: bool, **kwargs: Any) -> httpx.Response:
-        token = self._settings.access_token.get_secret_value()
+        token = self.settings.access_token.get_secret_value()
         headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
         return self.http.request(
             method, path, creates=creates, check=False, headers=headers, **kwargs
@@ -344,7 +336,7 @@ class XAdapter(Adapter):
 
     def _result(self, posted: Sequence[str]) -> PublishResult:
         return PublishResult(
-            external_id=posted[0], url=f"{self._settings.web_url}/i/web/status/{posted[0]}"
+            external_id=posted[0], url=f"{self.settings.web_url}/i/web/status/{posted[0]}"
         )
 
     def close(self) -> None:

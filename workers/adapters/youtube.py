@@ -112,30 +112,22 @@ class YouTubeSettings(AdapterSettings):
         return self
 
 
-class YouTubeAdapter(Adapter):
+class YouTubeAdapter(Adapter[YouTubeSettings]):
     name: ClassVar[str] = "youtube"
     settings_model: ClassVar[type[AdapterSettings]] = YouTubeSettings
     rules: ClassVar[TextRules] = RULES["youtube"]
     can_lookup: ClassVar[bool] = True
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
-        if not isinstance(settings, YouTubeSettings):
-            raise TypeError(f"YouTubeAdapter needs YouTubeSettings, not {type(settings).__name__}")
         super().__init__(settings, client=client)
         self._session: str | None = None
         self.api = YouTubeAPI(
-            base_url=settings.base_url,
-            token=lambda: self.config.access_token.get_secret_value(),
+            base_url=self.settings.base_url,
+            token=lambda: self.settings.access_token.get_secret_value(),
             secrets=self._secrets,
             client=client,
-            timeout=settings.timeout_seconds,
+            timeout=self.settings.timeout_seconds,
         )
-
-    @property
-    def config(self) -> YouTubeSettings:
-        """The settings, typed (``remember`` replaces them with an updated copy)."""
-        assert isinstance(self.settings, YouTubeSettings)
-        return self.settings
 
     def _secrets(self) -> list[str | None]:
         """Every credential in use now, and the upload session (its URL lets anyone upload)."""
@@ -200,7 +192,7 @@ class YouTubeAdapter(Adapter):
 
     def _upload(self, steps: Steps, session: str, file: MediaFile, offset: int) -> dict[str, Any]:
         """Step 2: PUT the chunks from ``offset``; the video resource YouTube answers at the end."""
-        size, chunk = len(file.data), self.config.chunk_bytes
+        size, chunk = len(file.data), self.settings.chunk_bytes
         steps.sending()
         while True:
             last = min(offset + chunk, size) - 1
@@ -367,7 +359,7 @@ class YouTubeAdapter(Adapter):
 
     def prepare(self, now: datetime) -> None:
         """Refresh the access token when it expires within ``REFRESH_MARGIN``."""
-        config = self.config
+        config = self.settings
         expires = config.token_expires_at
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
         if expires is None or config.refresh_token is None or expires - now > REFRESH_MARGIN:
@@ -407,8 +399,8 @@ class YouTubeAdapter(Adapter):
             raise Permanent(str(exc)) from None
         title, description = split_title(request.text)
         status: dict[str, Any] = {
-            "privacyStatus": self.config.privacy_status,
-            "selfDeclaredMadeForKids": self.config.made_for_kids,
+            "privacyStatus": self.settings.privacy_status,
+            "selfDeclaredMadeForKids": self.settings.made_for_kids,
         }
         publish_at = _publish_at(request.metadata.get("publish_at"))
         if publish_at is not None:
@@ -418,13 +410,13 @@ class YouTubeAdapter(Adapter):
                 "title": title,
                 "description": description,
                 "tags": tags(request.text),
-                "categoryId": self.config.category_id,
+                "categoryId": self.settings.category_id,
             },
             "status": status,
         }
 
     def _load(self, video: Media) -> MediaFile:
-        return load_media(video, client=self._client, timeout=self.config.timeout_seconds)
+        return load_media(video, client=self._client, timeout=self.settings.timeout_seconds)
 
     def close(self) -> None:
         self.api.close()
