@@ -205,3 +205,15 @@ def throttle_shape(*, code: int, message: str, usage_type: str | None) -> FaultS
         return None
 
     return shape
+
+
+def poll_container(container: Record, key: str) -> str:
+    """A container's status as a status poll sees it: one still processing turns ``FINISHED``
+    once it has been asked about ``polls_left`` times (Instagram and Threads alike)."""
+    if container.state[key] == "IN_PROGRESS":
+        if container.state["polls_left"] > 0:
+            container.state["polls_left"] -= 1
+        else:
+            container.state[key] = "FINISHED"
+    status: str = container.state[key]
+    return status

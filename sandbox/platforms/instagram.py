@@ -35,6 +35,7 @@ from sandbox.platforms._meta import (
     graph_token,
     invalid_parameter,
     listing,
+    poll_container,
     throttle_shape,
     token_place,
 )
@@ -196,12 +197,7 @@ async def read_object(object_id: str, request: Request) -> dict[str, Any]:
         rendered = _render_media(post)
     else:
         container = _container(store, object_id)
-        if container.state["status_code"] == "IN_PROGRESS":
-            if container.state["polls_left"] > 0:
-                container.state["polls_left"] -= 1
-            else:
-                container.state["status_code"] = "FINISHED"
-        status = container.state["status_code"]
+        status = poll_container(container, "status_code")
         rendered = {
             "id": container.id,
             "status_code": status,

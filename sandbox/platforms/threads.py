@@ -35,6 +35,7 @@ from sandbox.platforms._meta import (
     graph_token,
     invalid_parameter,
     listing,
+    poll_container,
     throttle_shape,
     token_place,
 )
@@ -200,12 +201,7 @@ async def read_object(object_id: str, request: Request) -> dict[str, Any]:
         rendered = _render(post)
     else:
         container = _container(store, object_id)
-        if container.state["status"] == "IN_PROGRESS":
-            if container.state["polls_left"] > 0:
-                container.state["polls_left"] -= 1
-            else:
-                container.state["status"] = "FINISHED"
-        status = container.state["status"]
+        status = poll_container(container, "status")
         rendered = {"id": container.id, "status": status}
         if status == "ERROR":
             rendered["error_message"] = "FAILED_DOWNLOADING_VIDEO"
