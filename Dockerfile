@@ -3,6 +3,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY scheduler ./scheduler
 COPY workers ./workers
+COPY platforms ./platforms
+COPY sandbox ./sandbox
 COPY templates ./templates
 RUN pip install --no-cache-dir .
 USER nobody

@@ -33,13 +33,13 @@ from rich.table import Table
 from sqlalchemy import Engine, insert, select, text, update
 from sqlmodel import Session
 
-from scheduler.cli import settings_env, stop_process
-from scheduler.clock import Clock, machine_now
-from scheduler.config import Settings
-from scheduler.content import content_hash, render_delivery
-from scheduler.db import create_db_engine
-from scheduler.migrate import upgrade
-from scheduler.models import (
+from scheduler.cli.processes import settings_env, stop_process
+from scheduler.content.context import content_hash, render_delivery
+from scheduler.core.clock import Clock, machine_now
+from scheduler.core.config import Settings
+from scheduler.core.db import create_db_engine
+from scheduler.core.migrate import upgrade
+from scheduler.core.models import (
     Account,
     Approval,
     ContentPillar,
@@ -49,8 +49,8 @@ from scheduler.models import (
     PostStatus,
     Production,
 )
-from scheduler.queue import lease_deadline
-from scheduler.service import SchedulerService, celery_sender
+from scheduler.queue.claims import lease_deadline
+from scheduler.queue.service import SchedulerService, celery_sender
 from workers.app import PUBLISH_TASK, create_celery
 
 PG_ADMIN = os.environ.get(

@@ -11,7 +11,7 @@ Each repetition moves the premiere (+3 weeks, then back, alternating) and times
 every post is approved again as it was seeded, so each move starts from the same state. Two
 designs run in the same invocation, each on its own copy of the same seeded database:
 
-- **callsheet**: ``scheduler.reflow.move_milestone`` as shipped.
+- **callsheet**: ``scheduler.posts.reflow.move_milestone`` as shipped.
 - **naive**: the first version (kept below): per post, load its deliveries and its approval,
   then render every bound delivery to re-check its hash.
 
@@ -39,11 +39,11 @@ from rich.table import Table
 from sqlalchemy import Engine, bindparam, insert, text, update
 from sqlmodel import Session, SQLModel, col, select
 
-from scheduler.audit import record_event
-from scheduler.content import content_hash, render_delivery
-from scheduler.db import create_db_engine
-from scheduler.migrate import upgrade
-from scheduler.models import (
+from scheduler.content.context import content_hash, render_delivery
+from scheduler.content.render import RenderError
+from scheduler.core.db import create_db_engine
+from scheduler.core.migrate import upgrade
+from scheduler.core.models import (
     UNSENT,
     Account,
     Approval,
@@ -59,10 +59,10 @@ from scheduler.models import (
     Production,
     utcnow,
 )
-from scheduler.posts import anchor_of
-from scheduler.reflow import Move, move_milestone
-from scheduler.timeline import Anchor, due_at, zone
-from workers.render import RenderError
+from scheduler.events.record import record_event
+from scheduler.planning.timeline import Anchor, due_at, zone
+from scheduler.posts.lifecycle import anchor_of
+from scheduler.posts.reflow import Move, move_milestone
 
 PG_ADMIN = os.environ.get(
     "CALLSHEET_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -257,7 +257,7 @@ def run(design: str, mover: Mover, repeat: int) -> Result:
     return result
 
 
-# --- naive: the first version of scheduler/reflow.py (4b0a693), kept as it was ---------
+# --- naive: the first version of scheduler/posts/reflow.py (4b0a693), kept as it was ---------
 
 
 @dataclass

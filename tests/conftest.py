@@ -28,12 +28,12 @@ from sqlmodel import Session, SQLModel
 
 from sandbox.control import SandboxControl
 from scheduler.api import create_app, deps
-from scheduler.cli import settings_env, stop_process
-from scheduler.config import Settings
-from scheduler.db import create_db_engine, is_sqlite
-from scheduler.migrate import upgrade
-from scheduler.models import Role
-from scheduler.people import create_person, issue_token, set_role
+from scheduler.cli.processes import settings_env, stop_process
+from scheduler.core.config import Settings
+from scheduler.core.db import create_db_engine, is_sqlite
+from scheduler.core.migrate import upgrade
+from scheduler.core.models import Role
+from scheduler.people.members import create_person, issue_token, set_role
 
 PG_ADMIN = os.environ.get(
     "CALLSHEET_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"

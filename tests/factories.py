@@ -8,18 +8,18 @@ from typing import Any
 
 from sqlmodel import Session
 
-from scheduler.accounts import create_account
-from scheduler.models import Account, ContentPillar, MilestoneKind, Post, Production
-from scheduler.people import create_person
-from scheduler.posts import approve_post, create_post, submit_post
-from scheduler.productions import add_milestone, create_production
-from scheduler.schemas import (
+from scheduler.accounts.connections import create_account
+from scheduler.core.models import Account, ContentPillar, MilestoneKind, Post, Production
+from scheduler.core.schemas import (
     AccountCreate,
     AnchorIn,
     MilestoneCreate,
     PostCreate,
     ProductionCreate,
 )
+from scheduler.people.members import create_person
+from scheduler.planning.productions import add_milestone, create_production
+from scheduler.posts.lifecycle import approve_post, create_post, submit_post
 
 ACTOR = "tester"
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.clock import Clock
-from scheduler.models import Delivery
-from scheduler.service import SchedulerService, celery_sender
+from scheduler.core.clock import Clock
+from scheduler.core.models import Delivery
+from scheduler.queue.messages import celery_sender, create_celery
+from scheduler.queue.service import SchedulerService
 from tests.conftest import WorkerProcess
-from workers.app import create_celery
 
 FINAL = {"published", "failed", "unknown", "held", "cancelled"}
 

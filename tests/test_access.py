@@ -21,9 +21,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from scheduler.api.access import POLICY, Rule, Scope, access_table, check_policy_covers
-from scheduler.db import create_db_engine
-from scheduler.models import AccessToken, Account, Post, Role
-from scheduler.people import signed_in
+from scheduler.core.db import create_db_engine
+from scheduler.core.models import AccessToken, Account, Post, Role
+from scheduler.people.members import signed_in
 from tests import factories
 from tests.conftest import person_with_token
 

@@ -12,11 +12,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from scheduler.accounts import adapter_settings
+from scheduler.accounts.connections import adapter_settings
 from scheduler.api import create_app
-from scheduler.config import Settings
-from scheduler.models import Account, AuditEvent, Delivery
-from scheduler.vault import DEVELOPMENT_KEY, Vault, VaultError
+from scheduler.core.config import Settings
+from scheduler.core.models import Account, AuditEvent, Delivery
+from scheduler.core.vault import DEVELOPMENT_KEY, Vault, VaultError
 from tests import factories
 
 SECRET = "hook-secret-0123456789abcdef"
@@ -82,7 +82,7 @@ def test_every_command_refuses_to_start_in_production_with_the_development_key(
 def test_the_api_refuses_to_start_in_production_with_the_development_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from scheduler import config
+    from scheduler.core import config
 
     monkeypatch.setenv("CALLSHEET_ENVIRONMENT", "production")
     config.get_settings.cache_clear()

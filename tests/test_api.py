@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from scheduler.models import Approval, AuditEvent, Delivery, Post
+from scheduler.core.models import Approval, AuditEvent, Delivery, Post
 from tests.conftest import CLIENT_ACTOR
 
 PREMIERE = "2027-03-01T19:00:00+00:00"

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from scheduler.audit import record_event
-from scheduler.models import Role
+from scheduler.core.models import Role
+from scheduler.events.record import record_event
 from tests import factories
 from tests.conftest import CLIENT_ACTOR, person_with_token
 

@@ -16,12 +16,19 @@ from icalendar import Calendar, Component, vCategory
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.calendar_feed import production_calendar
-from scheduler.models import Account, ContentPillar, Delivery, DeliveryStatus, MilestoneKind, Post
-from scheduler.posts import approve_post, create_post, edit_post, submit_post
-from scheduler.productions import add_milestone, create_production
-from scheduler.schedule_csv import COLUMNS, export_schedule, guard_formula
-from scheduler.schemas import AnchorIn, MilestoneCreate, PostCreate, PostEdit, ProductionCreate
+from scheduler.core.models import (
+    Account,
+    ContentPillar,
+    Delivery,
+    DeliveryStatus,
+    MilestoneKind,
+    Post,
+)
+from scheduler.core.schemas import AnchorIn, MilestoneCreate, PostCreate, PostEdit, ProductionCreate
+from scheduler.exchange.ical import production_calendar
+from scheduler.exchange.schedule import COLUMNS, export_schedule, guard_formula
+from scheduler.planning.productions import add_milestone, create_production
+from scheduler.posts.lifecycle import approve_post, create_post, edit_post, submit_post
 from tests import factories
 
 PREMIERE = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)

@@ -16,9 +16,10 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.cli import app, settings_env, stop_process
-from scheduler.config import Settings
-from scheduler.models import Delivery
+from scheduler.cli.main import app
+from scheduler.cli.processes import settings_env, stop_process
+from scheduler.core.config import Settings
+from scheduler.core.models import Delivery
 from tests import factories
 from tests.conftest import CALLSHEET, WorkerProcess
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from scheduler.errors import Invalid
-from scheduler.models import (
+from scheduler.core.errors import Invalid
+from scheduler.core.models import (
     Account,
     AuditEvent,
     ContentPillar,
@@ -27,10 +27,10 @@ from scheduler.models import (
     Post,
     ProductionKind,
 )
-from scheduler.posts import approve_post, create_post, edit_post, submit_post
-from scheduler.productions import add_milestone, create_production
-from scheduler.schedule_import import MAX_BYTES, MAX_ROWS, CsvInvalid, import_schedule
-from scheduler.schemas import AnchorIn, MilestoneCreate, PostCreate, PostEdit, ProductionCreate
+from scheduler.core.schemas import AnchorIn, MilestoneCreate, PostCreate, PostEdit, ProductionCreate
+from scheduler.exchange.csv_import import MAX_BYTES, MAX_ROWS, CsvInvalid, import_schedule
+from scheduler.planning.productions import add_milestone, create_production
+from scheduler.posts.lifecycle import approve_post, create_post, edit_post, submit_post
 from tests import factories
 from tests.conftest import CLIENT_ACTOR
 

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.embargoes import add_rule
-from scheduler.errors import Invalid
-from scheduler.models import ContentPillar, Delivery, MilestoneKind
-from scheduler.posts import approve_post, create_post, submit_post
-from scheduler.productions import add_milestone
-from scheduler.queue import claim_due, lease_deadline
-from scheduler.reflow import move_milestone
-from scheduler.schemas import AnchorIn, EmbargoCreate, MilestoneCreate, PostCreate
+from scheduler.core.errors import Invalid
+from scheduler.core.models import ContentPillar, Delivery, MilestoneKind
+from scheduler.core.schemas import AnchorIn, EmbargoCreate, MilestoneCreate, PostCreate
+from scheduler.planning.embargoes import add_rule
+from scheduler.planning.productions import add_milestone
+from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.reflow import move_milestone
+from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories
 
 ANNOUNCEMENT = datetime(2027, 1, 12, 12, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from scheduler.models import Approval, AuditEvent, Delivery, Post
-from scheduler.queue import claim_due, lease_deadline
+from scheduler.core.models import Approval, AuditEvent, Delivery, Post
+from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories
 
 

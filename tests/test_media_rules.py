@@ -17,11 +17,11 @@ import httpx
 import pytest
 from PIL import Image
 
+from platforms.adapters import video
+from platforms.adapters.base import Adapter, Media, PublishRequest, PublishResult
+from platforms.text import RULES, check, mp4_duration, probe
+from platforms.text.probe import mp4_dimensions, sniff
 from tests.adapters.video_files import mp4
-from workers.adapters import video
-from workers.adapters.base import Adapter, Media, PublishRequest, PublishResult
-from workers.text import RULES, check, mp4_duration, probe
-from workers.text.probe import mp4_dimensions, sniff
 
 PREMIERE = "2027-03-01T19:00:00+00:00"
 CALLSHEET = [sys.executable, "-m", "scheduler.cli"]
@@ -429,7 +429,7 @@ class _Outbox(Adapter):
 def test_adapter_check_uses_the_platform_rules_and_keeps_a_plugins_validate(
     tmp_path: Path,
 ) -> None:
-    from workers.adapters.base import AdapterSettings
+    from platforms.adapters.base import AdapterSettings
 
     plugin = _Plugin(AdapterSettings())
     assert plugin.check("short").valid

@@ -14,9 +14,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
-from scheduler.config import get_settings
-from scheduler.db import create_db_engine
-from scheduler.migrate import upgrade
+from scheduler.core.config import get_settings
+from scheduler.core.db import create_db_engine
+from scheduler.core.migrate import upgrade
 from tests.conftest import PG_ADMIN, RUN, _pg_url
 
 

@@ -23,10 +23,11 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from scheduler.accounts import mark_needs_reconnect
-from scheduler.clock import Clock
-from scheduler.config import Settings
-from scheduler.models import (
+from platforms.adapters.webhook import verify_signature
+from scheduler.accounts.connections import mark_needs_reconnect
+from scheduler.core.clock import Clock
+from scheduler.core.config import Settings
+from scheduler.core.models import (
     AuditEvent,
     Delivery,
     DeliveryStatus,
@@ -35,13 +36,13 @@ from scheduler.models import (
     Post,
     Role,
 )
-from scheduler.notifications import SendReport, create_hook, send_due
-from scheduler.posts import submit_post
-from scheduler.queue import Outcome, claim_due, fence, finish
-from scheduler.service import SchedulerService
+from scheduler.notify.hooks import create_hook
+from scheduler.notify.sending import SendReport, send_due
+from scheduler.posts.lifecycle import submit_post
+from scheduler.queue.claims import Outcome, claim_due, fence, finish
+from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import CLIENT_ACTOR, person_with_token
-from workers.adapters.webhook import verify_signature
 
 T0 = datetime.now(UTC)
 
@@ -578,7 +579,7 @@ def test_secrets_stay_out_of_the_log_and_the_errors(
     receiver.answer(401, said=f"bad signature for {receiver.url} with {receiver.secret}")
     assert client.post(f"/posts/{post.id}/submit", json={"version": 1}).status_code == 200
 
-    with caplog.at_level(logging.INFO, logger="scheduler.notifications"):
+    with caplog.at_level(logging.INFO, logger="scheduler.notify.sending"):
         assert send(engine, settings).retrying == 1
 
     [row] = log_of(client, pid)

@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.cli import settings_env
-from scheduler.clock import Clock
-from scheduler.errors import Conflict, Invalid
-from scheduler.models import AuditEvent, Delivery, PauseScope
-from scheduler.pauses import list_pauses, pause, resume
-from scheduler.queue import claim_due, lease_deadline
-from scheduler.schemas import PauseCreate
-from scheduler.service import SchedulerService, celery_sender
+from scheduler.cli.processes import settings_env
+from scheduler.core.clock import Clock
+from scheduler.core.errors import Conflict, Invalid
+from scheduler.core.models import AuditEvent, Delivery, PauseScope
+from scheduler.core.schemas import PauseCreate
+from scheduler.planning.pauses import list_pauses, pause, resume
+from scheduler.queue.claims import claim_due, lease_deadline
+from scheduler.queue.messages import PUBLISH_TASK, celery_sender, create_celery
+from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import CALLSHEET, WorkerProcess
-from workers.app import PUBLISH_TASK, create_celery
 
 
 def _statuses(engine: Engine) -> dict[int, str]:

@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.models import Account, AuditEvent, Delivery, Post
-from scheduler.queue import claim_due, lease_deadline
-from scheduler.webhook_receiver import WebhookReceiver
+from sandbox.receiver import WebhookReceiver
+from scheduler.core.models import Account, AuditEvent, Delivery, Post
+from scheduler.queue.claims import claim_due, lease_deadline
+from scheduler.queue.messages import PUBLISH_TASK, create_celery
 from tests import factories
 from tests.conftest import WorkerProcess
 from tests.running import all_final, run_until, service_for, statuses
-from workers.app import PUBLISH_TASK, create_celery
 
 
 @pytest.fixture

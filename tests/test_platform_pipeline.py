@@ -10,22 +10,22 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from platforms.adapters.outbox import read_outbox
 from sandbox.control import SandboxControl
-from scheduler.accounts import (
+from scheduler.accounts.connections import (
     adapter_settings,
     build_account_adapter,
     create_account,
     store_credentials,
 )
-from scheduler.clock import Clock
-from scheduler.models import Account, AuditEvent, Delivery
-from scheduler.queue import claim_due, fence, lease_deadline, reap_expired
-from scheduler.schemas import AccountCreate
+from scheduler.core.clock import Clock
+from scheduler.core.models import Account, AuditEvent, Delivery
+from scheduler.core.schemas import AccountCreate
+from scheduler.queue.claims import claim_due, fence, lease_deadline, reap_expired
 from tests import factories
 from tests.conftest import WorkerProcess
 from tests.running import all_final, run_until, service_for
-from workers.adapters.outbox import read_outbox
-from workers.dispatch import load_jobs, publish_one
+from workers.publish import load_jobs, publish_one
 
 
 def _published(statuses: dict[int, str]) -> bool:
@@ -235,7 +235,7 @@ def test_tokens_refreshed_while_publishing_are_sealed_and_used_next_time(
     stored = adapter_settings(session.get_one(Account, account.id))
     assert stored["refresh_token"] != first_refresh  # rotated, and the new one kept
     assert stored["access_token"] != "access-token-0001:nightshiftfilm"
-    session.commit()  # a reading session holds SQLite's write lock (scheduler/db.py)
+    session.commit()  # a reading session holds SQLite's write lock (scheduler/core/db.py)
     with engine.begin() as conn:  # the new access token runs out soon too
         store_credentials(
             conn,

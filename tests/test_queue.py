@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.clock import Clock
-from scheduler.models import AuditEvent, Delivery, DeliveryStatus
-from scheduler.queue import Outcome, claim_due, fence, finish, reap_expired
-from scheduler.service import SchedulerService
+from scheduler.core.clock import Clock
+from scheduler.core.models import AuditEvent, Delivery, DeliveryStatus
+from scheduler.queue.claims import Outcome, claim_due, fence, finish, reap_expired
+from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import test_settings
 

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.accounts import create_account
-from scheduler.errors import NotFound
-from scheduler.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
-from scheduler.posts import approve_post, create_post, submit_post
-from scheduler.queue import claim_due, fence, lease_deadline
-from scheduler.reflow import move_milestone
-from scheduler.schemas import AccountCreate, AnchorIn, PostCreate
+from scheduler.accounts.connections import create_account
+from scheduler.core.errors import NotFound
+from scheduler.core.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
+from scheduler.core.schemas import AccountCreate, AnchorIn, PostCreate
+from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.reflow import move_milestone
+from scheduler.queue.claims import claim_due, fence, lease_deadline
 from tests import factories
 
 LONDON = ZoneInfo("Europe/London")

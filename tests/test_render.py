@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from jinja2 import Environment, meta
 
-from scheduler.models import ContentPillar
-from scheduler.playbook import load_playbook
-from workers.adapters.base import Media
-from workers.render import (
+from platforms.adapters.base import Media
+from scheduler.content.render import (
     MAX_RENDERED_CHARS,
     RESERVED_NAMES,
     RenderedPost,
     Renderer,
     RenderError,
 )
+from scheduler.core.models import ContentPillar
+from scheduler.exchange.playbook import load_playbook
 
 TEMPLATES = pathlib.Path(__file__).parents[1] / "templates"
 REQUIRED = {

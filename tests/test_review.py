@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from scheduler.models import Approval, Delivery, Post, Role
+from scheduler.core.models import Approval, Delivery, Post, Role
 from tests import factories
 from tests.conftest import person_with_token
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 
+from platforms.adapters.base import PublishRequest
+from platforms.adapters.registry import build_adapter
 from sandbox.control import SandboxControl
 from tests.conftest import free_port
-from workers.adapters.base import PublishRequest
-from workers.adapters.registry import build_adapter
 
 
 def _post_to_discord(sandbox: SandboxControl, text: str) -> None:

@@ -22,10 +22,10 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.config import get_settings
-from scheduler.models import AuditEvent, Delivery, Post, Role, TalentSignoff
-from scheduler.talent import talent_blockers
-from scheduler.talent_links import SALT, SIGNER_KWARGS, HideLinkTokens, derived_keys
+from scheduler.core.config import get_settings
+from scheduler.core.models import AuditEvent, Delivery, Post, Role, TalentSignoff
+from scheduler.review.links import SALT, SIGNER_KWARGS, HideLinkTokens, derived_keys
+from scheduler.review.talent import talent_blockers
 from tests import factories
 from tests.conftest import person_with_token
 

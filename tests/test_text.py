@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests import text_conformance as conformance
-from workers.text import (
+from platforms.adapters import registry
+from platforms.text import (
     RULES,
     CannotPublish,
     TextRules,
@@ -24,15 +24,15 @@ from workers.text import (
     extract_mentions,
     extract_urls,
     facet_records,
-    rules_for,
     shape,
     split_thread,
     split_title,
     weighted_length,
 )
-from workers.text.measures import characters, graphemes, mastodon_length
-from workers.text.split import Unsplittable
-from workers.text.unicode import utf8_length, utf16_length
+from platforms.text.measures import characters, graphemes, mastodon_length
+from platforms.text.split import Unsplittable
+from platforms.text.unicode import utf8_length, utf16_length
+from tests import text_conformance as conformance
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 👨‍👩‍👧‍👦
 FLAG_FR = "\U0001f1eb\U0001f1f7"
@@ -504,6 +504,7 @@ def test_check_as_json_is_json():
 
 
 def test_rules_for_finds_builtin_and_adapter_rules(monkeypatch: pytest.MonkeyPatch):
+    rules_for = registry.rules_for
     assert rules_for("x") is RULES["x"]
     assert rules_for("mastodon", limit=5000).limit == 5000
     with pytest.raises(UnknownRules) as raised:
@@ -516,10 +517,8 @@ def test_rules_for_finds_builtin_and_adapter_rules(monkeypatch: pytest.MonkeyPat
     class ZineAdapter:
         rules = plugin_rules
 
-    from workers.adapters import registry
-
     monkeypatch.setattr(registry, "adapter_class", lambda name: ZineAdapter)
-    assert rules_for("zine") is plugin_rules
+    assert registry.rules_for("zine") is plugin_rules
 
 
 # --- threads ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.timeline import Anchor, TimelineError, due_at, local_to_utc, parse_offset
+from scheduler.planning.timeline import Anchor, TimelineError, due_at, local_to_utc, parse_offset
 
 LONDON = ZoneInfo("Europe/London")
 PREMIERE = datetime(2027, 4, 10, 18, 0, tzinfo=UTC)  # 19:00 BST

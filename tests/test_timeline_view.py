@@ -11,9 +11,9 @@ import pytest
 from rich.console import Console
 from sqlmodel import Session, select
 
-from scheduler.embargoes import add_rule
-from scheduler.errors import NotFound
-from scheduler.models import (
+from scheduler.cli.timeline import TimelineRow, render_timeline, timeline_rows
+from scheduler.core.errors import NotFound
+from scheduler.core.models import (
     Account,
     ContentPillar,
     Delivery,
@@ -23,11 +23,11 @@ from scheduler.models import (
     Post,
     Production,
 )
-from scheduler.pauses import pause
-from scheduler.posts import approve_post, create_post, submit_post
-from scheduler.productions import add_milestone
-from scheduler.schemas import AnchorIn, EmbargoCreate, MilestoneCreate, PauseCreate, PostCreate
-from scheduler.timeline_view import TimelineRow, render_timeline, timeline_rows
+from scheduler.core.schemas import AnchorIn, EmbargoCreate, MilestoneCreate, PauseCreate, PostCreate
+from scheduler.planning.embargoes import add_rule
+from scheduler.planning.pauses import pause
+from scheduler.planning.productions import add_milestone
+from scheduler.posts.lifecycle import approve_post, create_post, submit_post
 from tests import factories
 
 ANNOUNCEMENT = datetime(2027, 1, 12, 12, 0, tzinfo=UTC)

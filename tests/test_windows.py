@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.accounts import create_account
-from scheduler.errors import Invalid
-from scheduler.models import Delivery
-from scheduler.queue import claim_due, lease_deadline
-from scheduler.schemas import AccountCreate, BlackoutCreate
-from scheduler.windows import QuietHours, Window, add_blackout, first_allowed
+from scheduler.accounts.connections import create_account
+from scheduler.core.errors import Invalid
+from scheduler.core.models import Delivery
+from scheduler.core.schemas import AccountCreate, BlackoutCreate
+from scheduler.planning.windows import QuietHours, Window, add_blackout, first_allowed
+from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories
 
 NIGHT = QuietHours(start=time(23, 0), end=time(7, 0), timezone="Europe/London")

@@ -1,15 +1,16 @@
-"""Celery tasks: thin. Ids in, state re-read from the database, the work done in dispatch."""
+"""Celery tasks: thin. Ids in, state re-read from the database, the work in ``publish``."""
 
 from __future__ import annotations
 
 import os
 import socket
 
-from scheduler.clock import Clock
-from scheduler.config import get_settings
-from scheduler.db import get_engine
-from workers.app import PUBLISH_TASK, celery_app
-from workers.dispatch import publish_batch
+from scheduler.core.clock import Clock
+from scheduler.core.config import get_settings
+from scheduler.core.db import get_engine
+from scheduler.queue.messages import PUBLISH_TASK
+from workers.app import celery_app
+from workers.publish import publish_batch
 
 
 @celery_app.task(name=PUBLISH_TASK)

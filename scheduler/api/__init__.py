@@ -19,10 +19,10 @@ from scheduler.api.routes import (
     review,
     talent,
 )
-from scheduler.config import get_settings
-from scheduler.errors import Conflict, Forbidden, Invalid, NotFound
-from scheduler.people import NotSignedIn
-from scheduler.talent_links import hide_link_tokens
+from scheduler.core.config import get_settings
+from scheduler.core.errors import Conflict, Forbidden, Invalid, NotFound
+from scheduler.people.members import NotSignedIn
+from scheduler.review.links import hide_link_tokens
 
 
 def create_app() -> FastAPI:

@@ -24,10 +24,10 @@ from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
 
 from scheduler.api.deps import SessionDep
-from scheduler.clock import machine_now
-from scheduler.errors import Forbidden
-from scheduler.models import Delivery, Pause, PauseScope, Person, Post, Role
-from scheduler.people import NotSignedIn, roles_of, signed_in
+from scheduler.core.clock import machine_now
+from scheduler.core.errors import Forbidden
+from scheduler.core.models import Delivery, Pause, PauseScope, Person, Post, Role
+from scheduler.people.members import NotSignedIn, roles_of, signed_in
 
 SESSION_COOKIE = "callsheet_session"
 
@@ -146,7 +146,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/productions/{production_id}/talent"): Rule(Scope.production, V),
     ("POST", "/posts/{post_id}/signoffs"): Rule(Scope.post, M),
     ("GET", "/posts/{post_id}/signoffs"): Rule(Scope.post, V),
-    # The signed link is the credential: talent have no account (scheduler.talent_links).
+    # The signed link is the credential: talent have no account (scheduler.review.links).
     ("GET", "/signoff/{token}"): Rule(Scope.public),
     ("POST", "/signoff/{token}"): Rule(Scope.public),
     ("GET", "/audit"): Rule(Scope.query, P),

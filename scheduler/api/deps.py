@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends
 from sqlmodel import Session
 
-from scheduler.db import get_engine
+from scheduler.core.db import get_engine
 
 
 def get_session() -> Iterator[Session]:

@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.control import SandboxControl
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -23,8 +22,9 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.bluesky import BlueskyAdapter, jwt_expiry, record_key, tid_time
-from workers.adapters.registry import build_adapter
+from platforms.adapters.bluesky import BlueskyAdapter, jwt_expiry, record_key, tid_time
+from platforms.adapters.registry import build_adapter
+from sandbox.control import SandboxControl
 
 HANDLE = "crew.bsky.social"
 PASSWORD = "abcd-efgh-ijkl-mnop"

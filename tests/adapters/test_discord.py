@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from platforms.adapters.base import AuthExpired, Media, PublishRequest, RateLimited, Unknown
+from platforms.adapters.discord import DiscordAdapter
+from platforms.adapters.registry import build_adapter
 from sandbox.control import SandboxControl
-from workers.adapters.base import AuthExpired, Media, PublishRequest, RateLimited, Unknown
-from workers.adapters.discord import DiscordAdapter
-from workers.adapters.registry import build_adapter
 
 TOKEN = "webhook-token-abcdef123456"
 

@@ -10,9 +10,8 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from sandbox.control import SandboxControl
-from workers.adapters import meta
-from workers.adapters.base import (
+from platforms.adapters import meta
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -22,9 +21,10 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.facebook import FacebookAdapter
-from workers.adapters.meta import THROTTLE_WAIT
-from workers.adapters.registry import build_adapter
+from platforms.adapters.facebook import FacebookAdapter
+from platforms.adapters.meta import THROTTLE_WAIT
+from platforms.adapters.registry import build_adapter
+from sandbox.control import SandboxControl
 
 PAGE = "1049981"
 TOKEN = "page-token-5f1d2c9a7b"

@@ -10,8 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from sandbox.control import SandboxControl
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -21,9 +20,10 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.instagram import InstagramAdapter
-from workers.adapters.meta import QUOTA_WAIT
-from workers.adapters.registry import build_adapter
+from platforms.adapters.instagram import InstagramAdapter
+from platforms.adapters.meta import QUOTA_WAIT
+from platforms.adapters.registry import build_adapter
+from sandbox.control import SandboxControl
 
 IG_USER = "17841400008460056"
 TOKEN = "ig-token-7c1e5a9d3b"

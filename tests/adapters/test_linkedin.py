@@ -11,9 +11,8 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from sandbox.control import SandboxControl
-from workers.adapters import linkedin
-from workers.adapters.base import (
+from platforms.adapters import linkedin
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -23,8 +22,9 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.linkedin import LinkedInAdapter, little_text, until_midnight_utc
-from workers.adapters.registry import build_adapter
+from platforms.adapters.linkedin import LinkedInAdapter, little_text, until_midnight_utc
+from platforms.adapters.registry import build_adapter
+from sandbox.control import SandboxControl
 
 AUTHOR = "urn:li:organization:2414183"
 TOKEN = "li-access-3d9f1a7c5e"

@@ -11,9 +11,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from sandbox.control import SandboxControl
-from workers.adapters import mastodon
-from workers.adapters.base import (
+from platforms.adapters import mastodon
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -24,9 +23,10 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.mastodon import MastodonAdapter
-from workers.adapters.registry import build_adapter
-from workers.text import RULES, shape
+from platforms.adapters.mastodon import MastodonAdapter
+from platforms.adapters.registry import build_adapter
+from platforms.text import RULES, shape
+from sandbox.control import SandboxControl
 
 TOKEN = "mastodon-token-0123456789abcdef:crew"
 KEY = "callsheet-7-abcdef0123456789"

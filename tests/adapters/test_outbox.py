@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from workers.adapters import outbox
-from workers.adapters.base import Media, Permanent, PublishRequest, Transient
-from workers.adapters.outbox import OutboxAdapter, OutboxSettings, external_id_for, read_outbox
+from platforms.adapters import outbox
+from platforms.adapters.base import Media, Permanent, PublishRequest, Transient
+from platforms.adapters.outbox import OutboxAdapter, OutboxSettings, external_id_for, read_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = """
 import json, sys
-from workers.adapters.base import PublishRequest
-from workers.adapters.outbox import OutboxAdapter, OutboxSettings
+from platforms.adapters.base import PublishRequest
+from platforms.adapters.outbox import OutboxAdapter, OutboxSettings
 
 path, keys = sys.argv[1], sys.argv[2:]
 adapter = OutboxAdapter(OutboxSettings(path=path))

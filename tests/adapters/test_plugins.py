@@ -18,10 +18,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from scheduler.accounts import build_account_adapter
-from scheduler.models import Account
-from workers.adapters import registry
-from workers.adapters.base import PublishRequest
+from platforms.adapters import registry
+from platforms.adapters.base import PublishRequest
+from scheduler.accounts.connections import build_account_adapter
+from scheduler.core.models import Account
 
 PLUGIN = '''
 """Carrier pigeon: posts tied to a leg, i.e. appended to a file."""
@@ -29,7 +29,7 @@ from typing import ClassVar
 
 from pydantic import SecretStr
 
-from workers.adapters.base import Adapter, AdapterSettings, PublishRequest, PublishResult
+from platforms.adapters.base import Adapter, AdapterSettings, PublishRequest, PublishResult
 
 
 class PigeonSettings(AdapterSettings):

@@ -12,16 +12,16 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from workers.adapters import registry
-from workers.adapters.outbox import OutboxAdapter
-from workers.adapters.registry import (
+from platforms.adapters import registry
+from platforms.adapters.outbox import OutboxAdapter
+from platforms.adapters.registry import (
     GROUP,
     UnknownPlatform,
     adapter_class,
     build_adapter,
     platform_names,
 )
-from workers.adapters.webhook import WebhookAdapter
+from platforms.adapters.webhook import WebhookAdapter
 
 SECRET = "s3cret-s3cret-s3cret"
 
@@ -45,7 +45,7 @@ def with_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
         "missing": _point("missing", "callsheet_no_such_plugin_module:Adapter"),
         "function": _point("function", "json:dumps"),
         "wrongclass": _point("wrongclass", "collections:OrderedDict"),
-        "abstract": _point("abstract", "workers.adapters.base:Adapter"),
+        "abstract": _point("abstract", "platforms.adapters.base:Adapter"),
     }
     monkeypatch.setattr(registry, "_entry_points", lambda: {**real, **extra})
 
@@ -135,8 +135,8 @@ def test_duplicate_names_keep_the_first(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     points = [
-        _point("outbox", "workers.adapters.outbox:OutboxAdapter"),
-        _point("outbox", "workers.adapters.webhook:WebhookAdapter"),
+        _point("outbox", "platforms.adapters.outbox:OutboxAdapter"),
+        _point("outbox", "platforms.adapters.webhook:WebhookAdapter"),
     ]
     monkeypatch.setattr(registry, "entry_points", lambda group: points)
     assert adapter_class("outbox") is OutboxAdapter

@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from pydantic import ValidationError
 
-from sandbox.control import SandboxControl
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     Permanent,
@@ -16,8 +15,9 @@ from workers.adapters.base import (
     RateLimited,
     Unknown,
 )
-from workers.adapters.registry import build_adapter
-from workers.adapters.slack import SECTION_TEXT_LIMIT, SlackAdapter
+from platforms.adapters.registry import build_adapter
+from platforms.adapters.slack import SECTION_TEXT_LIMIT, SlackAdapter
+from sandbox.control import SandboxControl
 
 SECRET = "XyZsecretWebhookPart1234"
 

@@ -10,8 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from sandbox.control import SandboxControl
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -21,9 +20,10 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.meta import QUOTA_WAIT, THROTTLE_WAIT
-from workers.adapters.registry import build_adapter
-from workers.adapters.threads import ThreadsAdapter
+from platforms.adapters.meta import QUOTA_WAIT, THROTTLE_WAIT
+from platforms.adapters.registry import build_adapter
+from platforms.adapters.threads import ThreadsAdapter
+from sandbox.control import SandboxControl
 
 ACCOUNT = "nightshiftfilm"
 TOKEN = f"th-token-4e2a9c:{ACCOUNT}"  # the sandbox names the account after the colon

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from sandbox.control import SandboxControl
-from tests.adapters.video_files import mp4
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -25,9 +23,11 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.registry import build_adapter
-from workers.adapters.tiktok import TikTokAdapter
-from workers.adapters.video import mp4_duration
+from platforms.adapters.registry import build_adapter
+from platforms.adapters.tiktok import TikTokAdapter
+from platforms.adapters.video import mp4_duration
+from sandbox.control import SandboxControl
+from tests.adapters.video_files import mp4
 
 TOKEN = "tt-access-0123456789:crew-cam"
 REFRESH = "tt-refresh-9876543210:crew-cam"

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     Permanent,
@@ -30,7 +30,7 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.webhook import WebhookAdapter, WebhookSettings, sign, verify_signature
+from platforms.adapters.webhook import WebhookAdapter, WebhookSettings, sign, verify_signature
 
 SECRET = "wrap-party-secret-0123456789"
 

@@ -13,8 +13,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from sandbox.control import SandboxControl
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -25,8 +24,9 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.registry import build_adapter
-from workers.adapters.x import XAdapter, x_retry_after
+from platforms.adapters.registry import build_adapter
+from platforms.adapters.x import XAdapter, x_retry_after
+from sandbox.control import SandboxControl
 
 ACCESS = "x-access-token-0123456789:crew"
 REFRESH = "x-refresh-token-abcdefghij:crew"

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from sandbox.control import SandboxControl
-from tests.adapters.video_files import mp4
-from workers.adapters.base import (
+from platforms.adapters.base import (
     AuthExpired,
     Media,
     NoProgress,
@@ -22,9 +20,11 @@ from workers.adapters.base import (
     Transient,
     Unknown,
 )
-from workers.adapters.registry import build_adapter
-from workers.adapters.youtube import YouTubeAdapter, tags
-from workers.adapters.youtube_api import until_quota_reset
+from platforms.adapters.registry import build_adapter
+from platforms.adapters.youtube import YouTubeAdapter, tags
+from platforms.adapters.youtube_api import until_quota_reset
+from sandbox.control import SandboxControl
+from tests.adapters.video_files import mp4
 
 TOKEN = "ya29.access-0123456789:bts-channel"
 REFRESH = "1//refresh-9876543210:bts-channel"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from scheduler import accounts as service
+from platforms.adapters.registry import platform_names
+from scheduler.accounts import connections as service
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.content import get_renderer
-from scheduler.models import Account
-from scheduler.schemas import AccountCreate, AccountPublic, AccountReconnect
-from workers.adapters.registry import platform_names
+from scheduler.content.context import get_renderer
+from scheduler.core.models import Account
+from scheduler.core.schemas import AccountCreate, AccountPublic, AccountReconnect
 
 router = APIRouter(tags=["accounts"])
 

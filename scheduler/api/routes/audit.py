@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from scheduler.api.deps import SessionDep
-from scheduler.audit_trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
-from scheduler.schemas import Output
+from scheduler.audit.trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
+from scheduler.core.schemas import Output
 
 router = APIRouter(tags=["audit"])
 

@@ -13,12 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.calendar_feed import production_calendar
-from scheduler.errors import Invalid
-from scheduler.models import Production
-from scheduler.productions import get_production
-from scheduler.schedule_csv import export_schedule
-from scheduler.schedule_import import MAX_BYTES, CsvInvalid, import_schedule
+from scheduler.core.errors import Invalid
+from scheduler.core.models import Production
+from scheduler.exchange.csv_import import MAX_BYTES, CsvInvalid, import_schedule
+from scheduler.exchange.ical import production_calendar
+from scheduler.exchange.schedule import export_schedule
+from scheduler.planning.productions import get_production
 
 router = APIRouter(prefix="/productions", tags=["calendar"])
 
@@ -56,7 +56,7 @@ def calendar_feed(production_id: int, session: SessionDep) -> Response:
     responses={200: {"content": {"text/csv": {}}}},
 )
 def schedule_csv(production_id: int, session: SessionDep) -> Response:
-    """Every delivery, cancelled ones too, as CSV; columns in ``scheduler.schedule_csv``."""
+    """Every delivery, cancelled ones too, as CSV; columns in ``scheduler.exchange.schedule``."""
     production = get_production(session=session, production_id=production_id)
     body = export_schedule(session=session, production_id=production_id)
     disposition = f'attachment; filename="{file_stem(production)}-schedule.csv"'
@@ -114,7 +114,7 @@ def _import(session: Session, production_id: int, text: str, actor: str) -> list
 async def import_schedule_csv(
     production_id: int, request: Request, session: SessionDep, actor: ActorDep
 ) -> ScheduleImported | JSONResponse:
-    """Create draft posts from a CSV (columns in ``scheduler.schedule_import``), all or none.
+    """Create draft posts from a CSV (columns in ``scheduler.exchange.csv_import``), all or none.
 
     A file with problems is a 422 listing every one of them as ``["body", "line N", column]``.
     The body is raw CSV, so the route reads it itself and runs the service in a thread.

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 from sqlmodel import col, select
 
-from scheduler import deliveries as service
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.clock import Clock
-from scheduler.models import Delivery, DeliveryStatus, Post
-from scheduler.schemas import CancelDelivery, DeliveryPublic, ReleaseHold, ResolveUnknown
+from scheduler.core.clock import Clock
+from scheduler.core.models import Delivery, DeliveryStatus, Post
+from scheduler.core.schemas import CancelDelivery, DeliveryPublic, ReleaseHold, ResolveUnknown
+from scheduler.posts import deliveries as service
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import Field, SecretStr
 
-from scheduler import notifications as service
+from platforms.adapters.webhook import MIN_SECRET_LENGTH
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.models import NotificationHook
-from scheduler.notifications import NotificationStatus, NotifyEvent
-from scheduler.schemas import Input, Output
-from workers.adapters.webhook import MIN_SECRET_LENGTH
+from scheduler.core.models import NotificationHook, NotificationStatus
+from scheduler.core.schemas import Input, Output
+from scheduler.events.outbox import NotifyEvent
+from scheduler.notify import hooks as service
 
 router = APIRouter(tags=["notifications"])
 

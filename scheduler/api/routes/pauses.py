@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import col, select
 
-from scheduler import pauses as service
-from scheduler import windows
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.models import Blackout
-from scheduler.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
+from scheduler.core.models import Blackout
+from scheduler.core.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
+from scheduler.planning import pauses as service
+from scheduler.planning import windows
 
 router = APIRouter(prefix="/pauses", tags=["pauses"])
 blackouts_router = APIRouter(prefix="/blackouts", tags=["pauses"])

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Response, status
 from pydantic import AwareDatetime, EmailStr, Field
 from sqlmodel import col, select
 
-from scheduler import people as service
 from scheduler.api.access import SESSION_COOKIE, AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.clock import machine_now
-from scheduler.config import get_settings
-from scheduler.errors import NotFound
-from scheduler.models import AccessToken, Membership, Person, Role
-from scheduler.schemas import Input, Output
+from scheduler.core.clock import machine_now
+from scheduler.core.config import get_settings
+from scheduler.core.errors import NotFound
+from scheduler.core.models import AccessToken, Membership, Person, Role
+from scheduler.core.schemas import Input, Output
+from scheduler.people import members as service
 
 router = APIRouter(tags=["people"])
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import Session, col, select
 
-from scheduler import posts as service
-from scheduler import review
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.clock import Clock
-from scheduler.models import Post
-from scheduler.schemas import (
+from scheduler.core.clock import Clock
+from scheduler.core.models import Post
+from scheduler.core.schemas import (
     ApproveAction,
     DeliveryPublic,
     PostCreate,
@@ -20,6 +18,8 @@ from scheduler.schemas import (
     RenderedDelivery,
     ReviewAction,
 )
+from scheduler.posts import lifecycle as service
+from scheduler.review import chain as review
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 

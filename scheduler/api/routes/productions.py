@@ -5,13 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import select
 
-from scheduler import embargoes, reflow
-from scheduler import productions as service
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.clock import Clock
-from scheduler.models import EmbargoRule, Milestone
-from scheduler.schemas import (
+from scheduler.core.clock import Clock
+from scheduler.core.models import EmbargoRule, Milestone
+from scheduler.core.schemas import (
     EmbargoCreate,
     EmbargoPublic,
     MilestoneCreate,
@@ -22,6 +20,9 @@ from scheduler.schemas import (
     ProductionCreate,
     ProductionPublic,
 )
+from scheduler.planning import embargoes
+from scheduler.planning import productions as service
+from scheduler.posts import reflow
 
 router = APIRouter(prefix="/productions", tags=["productions"])
 

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field
 from sqlmodel import col, select
 
-from scheduler import review as service
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.clock import Clock
-from scheduler.errors import Invalid
-from scheduler.models import ApprovalMode, Delivery, Post, PostStatus
-from scheduler.posts import preview_post
-from scheduler.productions import get_production
-from scheduler.schemas import Input, Output, RenderedDelivery
+from scheduler.core.clock import Clock
+from scheduler.core.errors import Invalid
+from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
+from scheduler.core.schemas import Input, Output, RenderedDelivery
+from scheduler.planning.productions import get_production
+from scheduler.posts.lifecycle import preview_post
+from scheduler.review import chain as service
 
 router = APIRouter(prefix="/productions/{production_id}", tags=["review"])
 

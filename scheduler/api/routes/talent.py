@@ -12,12 +12,12 @@ from typing import Literal
 from fastapi import APIRouter, Request, status
 from sqlmodel import Session
 
-from scheduler import talent as service
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
-from scheduler.errors import Forbidden
-from scheduler.talent_links import LinkRefused
-from scheduler.talent_schemas import (
+from scheduler.core.errors import Forbidden
+from scheduler.review import talent as service
+from scheduler.review.links import LinkRefused
+from scheduler.review.schemas import (
     PostSignoffs,
     SignoffAnswer,
     SignoffPage,

@@ -1,0 +1,431 @@
+"""LinkedIn: posts by a member or an organization through the versioned Posts API.
+
+Every call carries ``LinkedIn-Version: YYYYMM`` (a setting: LinkedIn sunsets each monthly version
+about a year after release) and ``X-Restli-Protocol-Version: 2.0.0``.
+
+- ``POST /rest/posts`` with ``author`` (``urn:li:organization:…`` or ``urn:li:person:…``),
+  ``commentary``, ``visibility: PUBLIC``, ``distribution`` (``MAIN_FEED``, no targeting, no
+  third-party channels) and ``lifecycleState: PUBLISHED`` → 201, the new post's URN in the
+  ``x-restli-id`` header.
+- ``commentary`` is in LinkedIn's *little text* format, where ``\\ | { } @ [ ] ( ) < > # * _ ~``
+  are markup: unescaped, LinkedIn silently cuts the post at the first one. They are
+  backslash-escaped, except in links (so they stay links) and in hashtags (so they stay
+  hashtags).
+- Images: ``POST /rest/images?action=initializeUpload`` → ``uploadUrl`` and an image URN, the
+  bytes PUT there; one image is ``content.media {id, altText}``, several ``content.multiImage``.
+  A video: ``POST /rest/videos?action=initializeUpload`` (``fileSizeBytes``) → upload
+  instructions, each part PUT (its ``ETag`` kept), then ``action=finalizeUpload`` with the
+  ETags in order; ``content.media {id, title}``. Uploads are invisible (a lost answer is only
+  ``Transient``) and each URN is saved in progress, so a retry does not upload again.
+- A repeat of a post gets 422 ``DUPLICATE_POST`` naming the existing ``urn:li:share`` (or
+  ``ugcPost``): that is this delivery already published, and its URN is the result. (LinkedIn
+  has been seen naming a deleted post there; the URN is still the honest answer.)
+- 429: daily limits reset at midnight UTC (LinkedIn's "API rate limits"), so without a
+  ``Retry-After`` the wait runs to the next midnight UTC.
+- OAuth 2: ``prepare`` refreshes the access token at ``POST {oauth_url}/oauth/v2/accessToken``
+  (``grant_type=refresh_token``) when it expires within ``REFRESH_AHEAD``; a refused refresh is
+  ``AuthExpired``; an answer without a refresh token keeps the one we have.
+
+``lookup`` reads the author's posts (``GET /rest/posts?q=author&author=…&sortBy=CREATED``) from
+the first send on (``LOOKUP_SKEW`` allowed; ``LOOKUP_WINDOW`` without a recorded send) and
+matches the commentary exactly as we sent it. Sure within that window (a post with these exact
+words there is this delivery, or the same words already posted, which LinkedIn itself would
+refuse as a duplicate). A post without text, or a window too long to read, cannot be judged
+(``Permanent``, for a person).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import Field, SecretStr
+
+from platforms.adapters.base import (
+    Adapter,
+    AdapterSettings,
+    AuthExpired,
+    HttpURL,
+    Media,
+    Permanent,
+    PublishRequest,
+    PublishResult,
+    RateLimited,
+    Transient,
+    Unknown,
+    UTCTime,
+)
+from platforms.adapters.http import PlatformHTTP, retry_after
+from platforms.adapters.media import load_media
+from platforms.adapters.steps import Steps
+from platforms.text import (
+    RULES,
+    CannotPublish,
+    TextRules,
+    extract_hashtags,
+    extract_urls,
+    shape,
+)
+
+log = logging.getLogger(__name__)
+
+API_BASE_URL = "https://api.linkedin.com"
+OAUTH_BASE_URL = "https://www.linkedin.com"
+#: The LinkedIn-Version sent by default (YYYYMM); an account setting so a newer one needs no
+#: release.
+API_VERSION = "202609"
+#: Refresh the access token when it expires within this (LinkedIn's tokens last 60 days).
+REFRESH_AHEAD = timedelta(minutes=5)
+#: Little text format: characters that are markup unless backslash-escaped.
+RESERVED = frozenset("\\|{}@[]()<>#*_~")
+#: Posts API: a multi-image post takes 2 to 20 images.
+MULTI_IMAGE_MAX = 20
+#: Ours: how far back a lookup reads without a recorded first send, and the clock skew allowed.
+LOOKUP_WINDOW = timedelta(days=7)
+LOOKUP_SKEW = timedelta(minutes=10)
+#: Posts per page of the author finder, and pages read before a lookup gives up being sure.
+PAGE_SIZE = 50
+MAX_PAGES = 10
+DUPLICATE_URN = re.compile(r"urn:li:(?:share|ugcPost):[0-9]+")
+
+
+class LinkedInSettings(AdapterSettings):
+    author: str = Field(pattern=r"^urn:li:(organization|person):[A-Za-z0-9_-]+$")
+    access_token: SecretStr
+    refresh_token: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    token_expires_at: UTCTime | None = None
+    api_version: str = Field(default=API_VERSION, pattern=r"^[0-9]{6}$")
+    base_url: HttpURL = API_BASE_URL
+    oauth_url: HttpURL = OAUTH_BASE_URL
+    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+
+
+def little_text(text: str) -> str:
+    """``text`` as Posts API ``commentary``: markup characters escaped, links and hashtags kept."""
+    kept = [(e.start, e.end) for e in extract_urls(text)]
+    kept += [(e.start, e.end) for e in extract_hashtags(text)]
+    out = []
+    for index, char in enumerate(text):
+        inside = any(start <= index < end for start, end in kept)
+        out.append("\\" + char if char in RESERVED and not inside else char)
+    return "".join(out)
+
+
+def until_midnight_utc(now: datetime | None = None) -> float:
+    """Seconds to the next midnight UTC, when LinkedIn's daily limits reset."""
+    current = now or datetime.now(UTC)
+    midnight = (current + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - current).total_seconds()
+
+
+class LinkedInAdapter(Adapter[LinkedInSettings]):
+    name: ClassVar[str] = "linkedin"
+    settings_model: ClassVar[type[LinkedInSettings]] = LinkedInSettings
+    rules: ClassVar[TextRules] = RULES["linkedin"]
+    can_lookup: ClassVar[bool] = True
+
+    def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
+        super().__init__(settings, client=client)
+        self.http = PlatformHTTP(
+            platform="LinkedIn",
+            base_url=self.settings.base_url,
+            client=client,
+            timeout=self.settings.timeout_seconds,
+            secrets=self.secret_values,
+        )
+
+    # --- publishing ----------------------------------------------------------------------------
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        commentary = self._commentary(request)
+        steps = Steps(request)
+        done = steps.get("post")
+        if isinstance(done, str):
+            return _result(done)
+        if not commentary.strip() and not request.media:
+            raise Permanent("there is nothing to post: no text and no media")
+        body: dict[str, Any] = {
+            "author": self.settings.author,
+            "commentary": commentary,
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        content = self._content(request, steps)
+        if content:
+            body["content"] = content
+        steps.sending()
+        response = self._call("POST", "/rest/posts", creates=True, json=body, check=False)
+        duplicate = _duplicate_of(response)
+        if duplicate is not None:
+            steps.save(post=duplicate)
+            return _result(duplicate)
+        self._check(response, creates=True)
+        urn = response.headers.get("x-restli-id")
+        if not urn:
+            raise Unknown("LinkedIn accepted the post but sent no URN back; look it up first")
+        steps.save(post=urn)
+        return _result(urn)
+
+    def _commentary(self, request: PublishRequest) -> str:
+        try:
+            return little_text(shape(self.rules, request.text)[0])
+        except CannotPublish as exc:
+            raise Permanent(str(exc)) from None
+
+    def _content(self, request: PublishRequest, steps: Steps) -> dict[str, Any] | None:
+        images = [m for m in request.media if m.kind == "image"]
+        videos = [m for m in request.media if m.kind == "video"]
+        if videos and (images or len(videos) > 1):
+            raise Permanent("a LinkedIn post takes one video, or images, not both")
+        if len(images) > MULTI_IMAGE_MAX:
+            raise Permanent(f"a LinkedIn post takes at most {MULTI_IMAGE_MAX} images")
+        if videos:
+            urn = steps.get("video")
+            if not isinstance(urn, str):
+                urn = self._upload_video(videos[0])
+                steps.save(video=urn)
+            media: dict[str, Any] = {"id": urn}
+            title = request.metadata.get("title")
+            if isinstance(title, str) and title:
+                media["title"] = title
+            return {"media": media}
+        if not images:
+            return None
+        uploaded = [str(u) for u in steps.get("images") or []]
+        for image in images[len(uploaded) :]:
+            uploaded.append(self._upload_image(image))
+            steps.save(images=uploaded)
+        described = [
+            {"id": urn, "altText": m.alt or ""} for urn, m in zip(uploaded, images, strict=True)
+        ]
+        if len(described) == 1:
+            return {"media": described[0]}
+        return {"multiImage": {"images": described}}
+
+    def _upload_image(self, image: Media) -> str:
+        data = load_media(image, client=self._client, timeout=self.settings.timeout_seconds)
+        request = {"initializeUploadRequest": {"owner": self.settings.author}}
+        answer = self._json(
+            self._call("POST", "/rest/images?action=initializeUpload", creates=False, json=request)
+        )
+        value = answer.get("value") or {}
+        url, urn = value.get("uploadUrl"), value.get("image")
+        if not isinstance(url, str) or not isinstance(urn, str):
+            raise Transient("LinkedIn did not say where to upload the image")
+        self._call("PUT", url, creates=False, content=data.data, versioned=False)
+        return urn
+
+    def _upload_video(self, video: Media) -> str:
+        data = load_media(video, client=self._client, timeout=self.settings.timeout_seconds).data
+        request = {
+            "initializeUploadRequest": {
+                "owner": self.settings.author,
+                "fileSizeBytes": len(data),
+                "uploadCaptions": False,
+                "uploadThumbnail": False,
+            }
+        }
+        answer = self._json(
+            self._call("POST", "/rest/videos?action=initializeUpload", creates=False, json=request)
+        )
+        value = answer.get("value") or {}
+        urn, instructions = value.get("video"), value.get("uploadInstructions")
+        if not isinstance(urn, str) or not isinstance(instructions, list):
+            raise Transient("LinkedIn did not say where to upload the video")
+        etags = []
+        for part in instructions:
+            first, last = int(part["firstByte"]), int(part["lastByte"])
+            response = self._call(
+                "PUT",
+                str(part["uploadUrl"]),
+                creates=False,
+                content=data[first : last + 1],
+                versioned=False,
+            )
+            etags.append(response.headers.get("etag", ""))
+        finalize = {
+            "finalizeUploadRequest": {
+                "video": urn,
+                "uploadToken": value.get("uploadToken", ""),
+                "uploadedPartIds": etags,
+            }
+        }
+        self._call("POST", "/rest/videos?action=finalizeUpload", creates=False, json=finalize)
+        return urn
+
+    # --- lookup --------------------------------------------------------------------------------
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """The delivery's post by its exact commentary since the first send (see above)."""
+        steps = Steps(request)
+        done = steps.get("post")
+        if isinstance(done, str):
+            return _result(done)
+        commentary = self._commentary(request)
+        if not commentary.strip():
+            raise Permanent(
+                "cannot tell whether it went out: a LinkedIn post without text cannot be "
+                "matched; check the account by hand"
+            )
+        since = steps.search_from(window=LOOKUP_WINDOW, skew=LOOKUP_SKEW)
+        author = quote(self.settings.author, safe="")
+        for page in range(MAX_PAGES):
+            path = (
+                f"/rest/posts?author={author}&q=author&count={PAGE_SIZE}"
+                f"&start={page * PAGE_SIZE}&sortBy=CREATED"
+            )
+            answer = self._json(self._call("GET", path, creates=False, finder=True))
+            elements = answer.get("elements")
+            if not isinstance(elements, list):
+                raise Transient("LinkedIn answered the author's posts without elements")
+            for post in elements:
+                created = post.get("createdAt") if isinstance(post, dict) else None
+                if isinstance(created, int) and datetime.fromtimestamp(created / 1000, UTC) < since:
+                    return None
+                if isinstance(post, dict) and _same(post.get("commentary"), commentary):
+                    urn = str(post["id"])
+                    steps.save(post=urn)
+                    return _result(urn)
+            if len(elements) < PAGE_SIZE:
+                return None
+        raise Permanent(
+            f"cannot tell whether it went out: the author has more than {MAX_PAGES * PAGE_SIZE} "
+            f"posts since {since:%Y-%m-%d %H:%M} UTC; check the account by hand"
+        )
+
+    # --- token ---------------------------------------------------------------------------------
+
+    def prepare(self, now: datetime) -> None:
+        """Refresh the access token when it expires within ``REFRESH_AHEAD``."""
+        config = self.settings
+        expires = config.token_expires_at
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        if expires is None or expires - now > REFRESH_AHEAD:
+            return
+        if not (config.refresh_token and config.client_id and config.client_secret):
+            if expires <= now:
+                raise AuthExpired(
+                    f"the LinkedIn access token expired at {expires:%Y-%m-%d %H:%M} UTC and there "
+                    "is no refresh token; reconnect the account"
+                )
+            return
+        try:
+            answer = self._refresh(config.refresh_token, config.client_id, config.client_secret)
+        except (Transient, RateLimited) as exc:
+            if expires > now:  # still usable for a few minutes: publish, refresh next time
+                log.warning("could not refresh the LinkedIn token yet: %s", exc.message)
+                return
+            raise
+        token = answer.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise Transient("LinkedIn refreshed the token but sent none back")
+        lifetime = answer.get("expires_in")
+        fresh = answer.get("refresh_token")
+        self.remember(
+            access_token=SecretStr(token),
+            # Never drop a working refresh token: an answer without one keeps ours.
+            refresh_token=SecretStr(fresh)
+            if isinstance(fresh, str) and fresh
+            else config.refresh_token,
+            token_expires_at=(
+                now + timedelta(seconds=lifetime) if isinstance(lifetime, int) else None
+            ),
+        )
+
+    def _refresh(self, refresh: SecretStr, client_id: str, secret: SecretStr) -> dict[str, Any]:
+        """``POST /oauth/v2/accessToken`` with ``grant_type=refresh_token``; a refusal is final."""
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh.get_secret_value(),
+            "client_id": client_id,
+            "client_secret": secret.get_secret_value(),
+        }
+        url = f"{self.settings.oauth_url}/oauth/v2/accessToken"
+        response = self.http.request("POST", url, creates=False, check=False, data=form)
+        if response.status_code in (400, 401):
+            said = self.http.said(response)
+            raise AuthExpired(f"LinkedIn refused the refresh token; reconnect the account: {said}")
+        self._check(response, creates=False)
+        return self._json(response)
+
+    # --- HTTP ----------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        creates: bool,
+        check: bool = True,
+        versioned: bool = True,
+        finder: bool = False,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.settings.access_token.get_secret_value()}"}
+        if versioned:
+            headers["LinkedIn-Version"] = self.settings.api_version
+            headers["X-Restli-Protocol-Version"] = "2.0.0"
+        if finder:
+            headers["X-RestLi-Method"] = "FINDER"
+        if "content" in kwargs:
+            headers["Content-Type"] = "application/octet-stream"
+        response = self.http.request(
+            method, path, creates=creates, check=False, headers=headers, **kwargs
+        )
+        if check:
+            self._check(response, creates=creates)
+        return response
+
+    def _check(self, response: httpx.Response, *, creates: bool) -> None:
+        if response.status_code == 429:
+            has_header = "retry-after" in response.headers
+            wait = retry_after(response.headers) if has_header else until_midnight_utc()
+            raise RateLimited(
+                f"LinkedIn answered HTTP 429 (rate limited; retry in {wait:.0f}s): "
+                f"{self.http.said(response)}",
+                retry_after=wait,
+            )
+        self.http.check(response, creates=creates)
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise Transient("LinkedIn answered with something other than a JSON object")
+        return body
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _duplicate_of(response: httpx.Response) -> str | None:
+    """The existing post's URN when LinkedIn refuses a repeat (422 ``DUPLICATE_POST``)."""
+    if response.status_code != 422 or "DUPLICATE_POST" not in response.text:
+        return None
+    found = DUPLICATE_URN.search(response.text)
+    if found is None:
+        raise Unknown("LinkedIn says this post is a duplicate but did not name the original")
+    return found.group(0)
+
+
+def _same(found: Any, sent: str) -> bool:
+    """Commentary as LinkedIn lists it against what we sent (both little text)."""
+    return isinstance(found, str) and found.replace("\r\n", "\n").strip() == sent.strip()
+
+
+def _result(urn: str) -> PublishResult:
+    return PublishResult(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")

@@ -1,0 +1,1 @@
+"""Platform accounts: adapter settings (validated by the adapter), sealed secrets, reconnecting."""

@@ -1,0 +1,1 @@
+"""The ``callsheet`` command: one module per command group, the demo, terminal views."""

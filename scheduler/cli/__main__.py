@@ -1,0 +1,5 @@
+"""``python -m scheduler.cli``: the ``callsheet`` command."""
+
+from scheduler.cli.main import app
+
+app()

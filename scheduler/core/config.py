@@ -1,0 +1,114 @@
+"""Callsheet's settings: one class, read from ``CALLSHEET_*`` variables (and a ``.env`` file).
+
+Nothing else in Callsheet reads ``os.environ``. The defaults are the embedded setup that
+``make demo`` and ``callsheet up`` use: a SQLite file for the data, a second SQLite file as
+Celery's broker (kombu's SQLAlchemy transport), no Redis and no PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scheduler.core.vault import DEVELOPMENT_KEY, Vault, vault_for
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_templates_dir() -> Path:
+    """The repository's templates/, or the copy a wheel installs beside the packages."""
+    source = PROJECT_ROOT / "templates"
+    if source.is_dir():
+        return source
+    return PROJECT_ROOT / "callsheet_templates"
+
+
+class Settings(BaseSettings):
+    """Every knob Callsheet has; ``CALLSHEET_<FIELD>`` sets one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CALLSHEET_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    #: Fernet keys that encrypt account secrets, comma-separated; the first one encrypts.
+    secret_keys: SecretStr = SecretStr(DEVELOPMENT_KEY)
+
+    database_url: str = "sqlite:///callsheet.db"
+    broker_url: str = "sqla+sqlite:///callsheet-broker.db"
+    #: The Celery queue publish tasks go to; tests give each run its own.
+    queue_name: str = "callsheet"
+
+    templates_dir: Path = Field(default_factory=_default_templates_dir)
+
+    #: Seconds between scheduler ticks (each tick claims what is due).
+    tick_seconds: float = Field(default=1.0, gt=0)
+    #: Most deliveries one claim statement takes; one Celery message carries a batch.
+    claim_batch: int = Field(default=200, gt=0, le=5000)
+    #: Deliveries per Celery message.
+    message_batch: int = Field(default=50, gt=0, le=1000)
+    #: Real seconds a claim may wait for a worker before the reaper takes it back.
+    lease_seconds: float = Field(default=300.0, gt=0)
+    #: Seconds between reaper runs.
+    reap_seconds: float = Field(default=15.0, gt=0)
+    #: Seconds after an answer was lost before the platform is asked whether the post exists.
+    lookup_delay_seconds: float = Field(default=30.0, ge=0)
+    #: Attempts before a transient failure becomes ``failed``.
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    #: First retry delay (seconds); it doubles per attempt up to ``retry_max_seconds``.
+    retry_base_seconds: float = Field(default=30.0, gt=0)
+    retry_max_seconds: float = Field(default=3600.0, gt=0)
+
+    #: Seconds between runs of the scheduler's ``notify`` job (outgoing webhooks).
+    notify_seconds: float = Field(default=5.0, gt=0)
+    #: A notification's first retry delay (real seconds); it doubles per attempt up to
+    #: ``notify_retry_max_seconds``.
+    notify_retry_base_seconds: float = Field(default=10.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    #: Attempts before a notification is given up as ``failed``.
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    #: Seconds a receiver has to answer one notification.
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    #: Notifications one run of the job sends at most.
+    notify_batch: int = Field(default=20, gt=0, le=500)
+
+    worker_pool: Literal["threads", "prefork", "solo"] = "threads"
+    worker_concurrency: int = Field(default=8, ge=1, le=256)
+
+    #: Days a talent's sign-off link stays usable (``scheduler.review.links``).
+    talent_link_days: float = Field(default=7.0, gt=0, le=90)
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    #: The schedule's clock: when set, schedule time started at ``clock_epoch`` at the real
+    #: instant ``clock_origin`` and runs ``clock_rate`` times faster. The demo uses it to make
+    #: days pass in seconds; production leaves it unset (schedule time is real time).
+    clock_epoch: datetime | None = None
+    clock_origin: datetime | None = None
+    clock_rate: float = Field(default=1.0, gt=0)
+
+    def vault(self) -> Vault:
+        """The vault for account secrets under the configured keys."""
+        return vault_for(self.secret_keys.get_secret_value())
+
+    def refuse_unsafe(self) -> None:
+        """Refuse to run in production with the public development key (raises ``ValueError``)."""
+        keys = self.secret_keys.get_secret_value()
+        if self.environment == "production" and DEVELOPMENT_KEY in keys:
+            raise ValueError(
+                "CALLSHEET_SECRET_KEYS holds the development key; set a key of your own before "
+                "running with CALLSHEET_ENVIRONMENT=production"
+            )
+        self.vault()  # a malformed key list fails here, at start, not at the first publish
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,185 @@
+"""Embargo rules: posts with a tag may not go out before a milestone (plus an offset).
+
+Checked twice. At approval, so a producer hears at once that a casting post is scheduled
+before the casting announcement. And at claim time, inside the claim's own transaction, because
+milestones move after approval: a reflow that pushes the announcement later must not let an
+approved post out early. There the check fails closed: a covered delivery is ``held`` with the
+rule named, and a tentative milestone lifts nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlmodel import Session, SQLModel
+
+from scheduler.core.errors import Invalid
+from scheduler.core.models import (
+    Delivery,
+    DeliveryStatus,
+    EmbargoRule,
+    HoldReason,
+    Milestone,
+    Post,
+    Production,
+    utcnow,
+)
+from scheduler.core.schemas import EmbargoCreate
+from scheduler.events.record import record_event, save_recorded
+from scheduler.planning.timeline import Anchor, due_at, parse_offset, zone
+
+
+@dataclass(frozen=True)
+class Embargo:
+    """A rule with its milestone resolved: when it lifts, and whether that date is firm."""
+
+    rule_id: int
+    tag: str
+    milestone: str
+    offset: str
+    lifts_at: datetime
+    tentative: bool
+
+    def covers(self, tags: Iterable[str], moment: datetime) -> bool:
+        """Whether a post with ``tags`` going out at ``moment`` breaks this embargo."""
+        return self.tag in tags and (self.tentative or moment < self.lifts_at)
+
+    def describe(self) -> str:
+        offset = "" if self.offset in ("PT0S", "+PT0S") else f" {self.offset}"
+        firm = " — date not confirmed" if self.tentative else ""
+        return (
+            f"embargo {self.rule_id}: '{self.tag}' posts wait for {self.milestone}{offset} "
+            f"({self.lifts_at:%Y-%m-%d %H:%M} UTC{firm})"
+        )
+
+
+def add_rule(
+    *, session: Session, production_id: int, data: EmbargoCreate, actor: str
+) -> EmbargoRule:
+    """Add an embargo; its milestone must be one of this production's."""
+    milestone = session.get(Milestone, data.milestone_id)
+    if milestone is None or milestone.production_id != production_id:
+        raise Invalid(
+            "milestone_id", f"milestone {data.milestone_id} is not a milestone of this production"
+        )
+    parse_offset(data.offset, field="offset")
+    rule = EmbargoRule(
+        production_id=production_id,
+        tag=data.tag,
+        milestone_id=data.milestone_id,
+        offset=data.offset,
+        created_by=actor,
+    )
+    save_recorded(
+        session, rule, actor=actor, action="embargo.created", after=data.model_dump(mode="json")
+    )
+    return rule
+
+
+def embargoes_of(
+    session: Session | Connection, production_ids: Iterable[int]
+) -> dict[int, list[Embargo]]:
+    """Every production's embargoes, resolved against its milestones' current dates."""
+    wanted = sorted(set(production_ids))
+    found: dict[int, list[Embargo]] = {p: [] for p in wanted}
+    if not wanted:
+        return found
+    rule, milestone, production = (_table(EmbargoRule), _table(Milestone), _table(Production))
+    rows = session.execute(
+        select(
+            rule.c.id,
+            rule.c.production_id,
+            rule.c.tag,
+            rule.c.offset,
+            milestone.c.name,
+            milestone.c.at,
+            milestone.c.tentative,
+            production.c.timezone,
+        )
+        .join(milestone, milestone.c.id == rule.c.milestone_id)
+        .join(production, production.c.id == rule.c.production_id)
+        .where(rule.c.production_id.in_(wanted))
+        .order_by(rule.c.id)
+    )
+    for rid, pid, tag, offset, name, at, tentative, tz in rows:
+        lifts = due_at(Anchor(milestone_id=0, offset=offset), milestone_at=at, tz=zone(tz))
+        found[pid].append(
+            Embargo(
+                rule_id=rid,
+                tag=tag,
+                milestone=name,
+                offset=offset,
+                lifts_at=lifts,
+                tentative=tentative,
+            )
+        )
+    return found
+
+
+def check_approval(*, session: Session, post: Post, deliveries: Sequence[Delivery]) -> None:
+    """Refuse to approve a post that an embargo would stop; say which rule and when it lifts."""
+    embargoes = embargoes_of(session, [post.production_id])[post.production_id]
+    for delivery in deliveries:
+        for embargo in embargoes:
+            if embargo.covers(post.tags, delivery.due_at):
+                raise Invalid(
+                    "tags", f"due {delivery.due_at:%Y-%m-%d %H:%M} UTC, but {embargo.describe()}"
+                )
+
+
+def hold_embargoed(
+    conn: Connection, ids: Sequence[int], *, now: datetime, actor: str = "scheduler"
+) -> set[int]:
+    """Inside a claim's transaction: hold the just-claimed deliveries an embargo covers."""
+    if not ids:
+        return set()
+    delivery, post = _table(Delivery), _table(Post)
+    rows = conn.execute(
+        select(delivery.c.id, post.c.production_id, post.c.tags)
+        .join(post, post.c.id == delivery.c.post_id)
+        .where(delivery.c.id.in_(list(ids)))
+    ).all()
+    embargoes = embargoes_of(conn, [r.production_id for r in rows])
+    held: dict[int, str] = {}
+    for delivery_id, production_id, tags in rows:
+        for embargo in embargoes[production_id]:
+            if embargo.covers(tags or [], now):
+                held[delivery_id] = embargo.describe()
+                break
+    if held:
+        conn.execute(
+            _HOLD, [{"b_id": i, "b_reason": why, "b_at": utcnow()} for i, why in held.items()]
+        )
+        for delivery_id, why in held.items():
+            record_event(
+                conn,
+                actor=actor,
+                action="delivery.held",
+                entity="delivery",
+                entity_id=delivery_id,
+                reason=why,
+            )
+    return set(held)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+_delivery = SQLModel.metadata.tables["delivery"]
+_HOLD = (
+    update(_delivery)
+    .where(_delivery.c.id == bindparam("b_id"))
+    .values(
+        status=DeliveryStatus.held.value,
+        held_for=HoldReason.embargo.value,
+        last_error=bindparam("b_reason"),
+        lease_owner=None,
+        lease_until=None,
+        attempt=_delivery.c.attempt - 1,
+        updated_at=bindparam("b_at"),
+    )
+)

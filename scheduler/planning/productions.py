@@ -1,0 +1,80 @@
+"""Productions and their milestones."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from scheduler.core.errors import Conflict, Invalid, NotFound
+from scheduler.core.models import Milestone, Production
+from scheduler.core.schemas import MilestoneCreate, ProductionCreate
+from scheduler.events.record import save_recorded
+from scheduler.planning.timeline import zone
+
+
+def create_production(*, session: Session, data: ProductionCreate, actor: str) -> Production:
+    """Create a production; its timezone must be a real IANA zone."""
+    zone(data.timezone)
+    production = Production(
+        title=data.title,
+        kind=data.kind.value,
+        timezone=data.timezone,
+        past_due_policy=data.past_due_policy.value,
+        keep_approvals_on_reflow=data.keep_approvals_on_reflow,
+        approval_max_age_days=data.approval_max_age_days,
+    )
+    save_recorded(
+        session,
+        production,
+        actor=actor,
+        action="production.created",
+        after=data.model_dump(mode="json"),
+    )
+    return production
+
+
+def get_production(*, session: Session, production_id: int) -> Production:
+    production = session.get(Production, production_id)
+    if production is None:
+        raise NotFound("production", production_id)
+    return production
+
+
+def list_productions(*, session: Session) -> list[Production]:
+    return list(session.exec(select(Production).order_by(col(Production.id))))
+
+
+def add_milestone(
+    *, session: Session, production_id: int, data: MilestoneCreate, actor: str
+) -> Milestone:
+    """Add a milestone; ``at`` must carry a timezone and the name be unique in the production."""
+    get_production(session=session, production_id=production_id)
+    if data.at.tzinfo is None:
+        raise Invalid("at", "give a timezone offset (e.g. 2027-03-01T19:00:00+00:00)")
+    taken = session.exec(
+        select(Milestone).where(
+            Milestone.production_id == production_id, Milestone.name == data.name
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict(f"name: the production already has a milestone called '{data.name}'")
+    milestone = Milestone(
+        production_id=production_id,
+        kind=data.kind.value,
+        name=data.name,
+        at=data.at,
+        tentative=data.tentative,
+    )
+    save_recorded(
+        session,
+        milestone,
+        actor=actor,
+        action="milestone.created",
+        after=data.model_dump(mode="json"),
+    )
+    return milestone
+
+
+def list_milestones(*, session: Session, production_id: int) -> list[Milestone]:
+    get_production(session=session, production_id=production_id)
+    query = select(Milestone).where(Milestone.production_id == production_id)
+    return list(session.exec(query.order_by(col(Milestone.at))))

@@ -1,0 +1,127 @@
+"""What a person does with one delivery: release a hold, cancel it before it goes out, or say
+what became of one whose outcome is unknown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from scheduler.core.errors import Conflict, NotFound
+from scheduler.core.models import UNSENT, Delivery, DeliveryStatus, HoldReason, utcnow
+from scheduler.events.record import save_recorded
+
+#: Holds a person cannot simply release, and what to do instead.
+_NOT_BY_HAND = {
+    HoldReason.content.value: "its text no longer matches the approval; approve the post again",
+    HoldReason.tentative.value: "its milestone is tentative; confirm the milestone's date",
+}
+
+
+def _locked(session: Session, delivery_id: int) -> Delivery:
+    delivery = session.exec(
+        select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    ).first()
+    if delivery is None:
+        raise NotFound("delivery", delivery_id)
+    return delivery
+
+
+def release_hold(*, session: Session, delivery_id: int, due_at: datetime, actor: str) -> Delivery:
+    """Put a held delivery back on the schedule at ``due_at`` (a past time means now).
+
+    Gates still apply when it is claimed: an embargo or pause that is still on holds it again.
+    """
+    delivery = _locked(session, delivery_id)
+    if delivery.status != DeliveryStatus.held:
+        raise Conflict(f"status: delivery {delivery_id} is {delivery.status}, not held")
+    if delivery.held_for in _NOT_BY_HAND:
+        raise Conflict(f"held_for: {_NOT_BY_HAND[delivery.held_for]}")
+    if delivery.approval_id is None:
+        raise Conflict("approval: the post is not approved")
+    before = {
+        "status": delivery.status,
+        "held_for": delivery.held_for,
+        "due_at": delivery.due_at.isoformat(),
+    }
+    delivery.status = DeliveryStatus.scheduled.value
+    delivery.held_for = None
+    delivery.last_error = None
+    delivery.due_at = due_at
+    delivery.updated_at = utcnow()
+    save_recorded(
+        session,
+        delivery,
+        actor=actor,
+        action="delivery.released",
+        before=before,
+        after={"status": delivery.status, "due_at": due_at.isoformat()},
+    )
+    return delivery
+
+
+def resolve_unknown(
+    *,
+    session: Session,
+    delivery_id: int,
+    published: bool,
+    url: str | None,
+    now: datetime,
+    actor: str,
+    reason: str,
+) -> Delivery:
+    """Settle an ``unknown`` delivery from what a person saw on the platform.
+
+    Found: it is ``published`` (with the link, if given). Not found: it is ``scheduled`` for
+    now, without a lookup, because a person has just looked. Either way the person's word is
+    audited with their reason.
+    """
+    delivery = _locked(session, delivery_id)
+    if delivery.status != DeliveryStatus.unknown:
+        raise Conflict(f"status: delivery {delivery_id} is {delivery.status}, not unknown")
+    before = {"status": delivery.status, "error": delivery.last_error}
+    if published:
+        delivery.status = DeliveryStatus.published.value
+        delivery.external_url = url
+        delivery.external_id = delivery.external_id or f"confirmed by {actor}"[:200]
+        delivery.published_at = now
+    else:
+        delivery.status = DeliveryStatus.scheduled.value
+        delivery.due_at = now
+    delivery.needs_lookup = False
+    delivery.lease_owner = delivery.lease_until = None
+    delivery.last_error = None
+    delivery.updated_at = utcnow()
+    save_recorded(
+        session,
+        delivery,
+        actor=actor,
+        action="delivery.resolved",
+        before=before,
+        after={"status": delivery.status, "url": url},
+        reason=reason,
+    )
+    return delivery
+
+
+def cancel(*, session: Session, delivery_id: int, actor: str, reason: str) -> Delivery:
+    """Cancel a delivery that has not gone out; one that is going out now cannot be."""
+    delivery = _locked(session, delivery_id)
+    if delivery.status not in UNSENT:
+        raise Conflict(
+            f"status: delivery {delivery_id} is {delivery.status}; "
+            "only deliveries that have not gone out can be cancelled"
+        )
+    before = {"status": delivery.status}
+    delivery.status = DeliveryStatus.cancelled.value
+    delivery.updated_at = utcnow()
+    save_recorded(
+        session,
+        delivery,
+        actor=actor,
+        action="delivery.cancelled",
+        before=before,
+        after={"status": delivery.status},
+        reason=reason,
+    )
+    return delivery

@@ -1,0 +1,379 @@
+"""Publish one claimed batch: fence, re-render, check the approval, call the adapter, record.
+
+Plain functions, tested without Celery. The order matters:
+
+1. **Fence** first, so a duplicate or stale message stops before anything is rendered or sent.
+2. **Re-render and compare** with the approved hash, so an edit that slipped past review (or a
+   template file changed on disk) holds the delivery instead of publishing unapproved words.
+3. **Publish** with a deterministic idempotency key (same delivery and content, same key), so
+   platforms that honour keys drop a repeat.
+4. **Record** the outcome under the same owner; each outcome is audited in the same commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, update
+from sqlmodel import Session, col, select
+
+from platforms.adapters.base import (
+    Adapter,
+    AuthExpired,
+    NoProgress,
+    Permanent,
+    Progress,
+    PublishRequest,
+    PublishResult,
+    RateLimited,
+    Transient,
+    Unknown,
+)
+from scheduler.accounts.connections import (
+    build_account_adapter,
+    mark_needs_reconnect,
+    store_credentials,
+)
+from scheduler.content.context import content_hash, render_delivery
+from scheduler.content.render import RenderError
+from scheduler.core.clock import Clock, machine_now
+from scheduler.core.config import Settings
+from scheduler.core.models import (
+    Account,
+    Approval,
+    Delivery,
+    DeliveryStatus,
+    HoldReason,
+    Milestone,
+    Post,
+    Production,
+)
+from scheduler.core.vault import VaultError
+from scheduler.queue.claims import Outcome, fence, finish, give_back, is_paused, release
+
+log = logging.getLogger(__name__)
+T = TypeVar("T", Post, Account, Production, Milestone, Approval)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to publish one delivery, read in one go for the batch."""
+
+    delivery: Delivery
+    post: Post
+    account: Account
+    production: Production
+    milestone: Milestone | None
+    approval: Approval | None
+
+
+def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
+    """Read the fenced deliveries and what they refer to, a query per table."""
+    with Session(engine, expire_on_commit=False) as session:
+        deliveries = list(session.exec(select(Delivery).where(col(Delivery.id).in_(ids))))
+
+        posts = _by_id(session, Post, {d.post_id for d in deliveries})
+        accounts = _by_id(session, Account, {d.account_id for d in deliveries})
+        productions = _by_id(session, Production, {p.production_id for p in posts.values()})
+        milestones = _by_id(session, Milestone, {p.anchor_milestone_id for p in posts.values()})
+        approvals = _by_id(session, Approval, {d.approval_id for d in deliveries})
+    jobs = []
+    for d in sorted(deliveries, key=lambda d: (d.due_at, d.id or 0)):
+        post = posts[d.post_id]
+        jobs.append(
+            Job(
+                delivery=d,
+                post=post,
+                account=accounts[d.account_id],
+                production=productions[post.production_id],
+                milestone=milestones.get(post.anchor_milestone_id or 0),
+                approval=approvals.get(d.approval_id or 0),
+            )
+        )
+    return jobs
+
+
+def _by_id(session: Session, model: type[T], wanted: set[int | None]) -> dict[int, T]:
+    keys = [k for k in wanted if k is not None]
+    if not keys:
+        return {}
+    id_column = getattr(model, "id")  # noqa: B009 - every table here has an integer id
+    rows = session.exec(select(model).where(col(id_column).in_(keys)))
+    return {getattr(row, "id"): row for row in rows}  # noqa: B009
+
+
+def publish_batch(
+    *,
+    engine: Engine,
+    delivery_ids: Sequence[int],
+    owner: str,
+    settings: Settings,
+    clock: Clock,
+    actor: str,
+) -> dict[int, DeliveryStatus]:
+    """Publish what this owner still holds of ``delivery_ids``; return each outcome."""
+    lease_until = machine_now() + timedelta(seconds=settings.lease_seconds)
+    fenced = fence(engine, ids=delivery_ids, owner=owner, lease_until=lease_until)
+    if len(fenced) < len(delivery_ids):
+        # Paused since the claim: hand those back now rather than when the lease runs out.
+        # Stale or duplicate ones are not this owner's to release, so nothing happens to them.
+        unfenced = [i for i in delivery_ids if i not in set(fenced)]
+        released = release(engine, owner=owner, ids=unfenced)
+        log.info(
+            "%s: %d paused and given back, %d stale or duplicate dropped",
+            owner,
+            released,
+            len(unfenced) - released,
+        )
+    adapters: dict[int, Adapter | Outcome] = {}
+    outcomes: dict[int, DeliveryStatus] = {}
+    try:
+        with engine.connect() as conn:
+            for job in load_jobs(engine, fenced):
+                delivery_id = job.delivery.id or 0
+                with conn.begin():
+                    paused = is_paused(conn, delivery_id)
+                if paused:  # the kill switch works mid-batch too
+                    give_back(
+                        conn,
+                        delivery_id=delivery_id,
+                        owner=owner,
+                        reason="paused before it was published",
+                    )
+                    outcomes[delivery_id] = DeliveryStatus.scheduled
+                    continue
+                account_id = job.account.id or 0
+                if account_id not in adapters:
+                    adapters[account_id] = _adapter_for(job.account, settings)
+                adapter = adapters[account_id]
+                if isinstance(adapter, Outcome):  # the account cannot publish: why, as an outcome
+                    outcome = replace(adapter, needs_lookup=job.delivery.needs_lookup)
+                else:
+                    progress = DeliveryProgress(conn, job.delivery, owner)
+                    outcome = publish_one(
+                        job, adapter, settings=settings, clock=clock, progress=progress
+                    )
+                    _store_credentials(conn, adapter, account_id, settings)
+                if finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
+                    outcomes[delivery_id] = outcome.status
+                if outcome.held_for is HoldReason.account:
+                    with conn.begin():
+                        reason = outcome.error or "the platform refused the credentials"
+                        mark_needs_reconnect(
+                            conn, account_id=account_id, reason=reason, actor=actor
+                        )
+    finally:
+        for adapter in adapters.values():
+            if isinstance(adapter, Adapter):
+                adapter.close()
+    return outcomes
+
+
+class DeliveryProgress:
+    """``Progress`` kept on the delivery row, written as each platform step succeeds.
+
+    Written only while this owner still holds the delivery, so a worker that lost its lease
+    cannot overwrite what the new holder did.
+    """
+
+    def __init__(self, conn: Connection, delivery: Delivery, owner: str) -> None:
+        self._conn, self._id, self._owner = conn, delivery.id, owner
+        self._state: dict[str, Any] = dict(delivery.platform_state or {})
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    def save(self, **changes: Any) -> None:
+        self._state.update(changes)
+        with self._conn.begin():
+            self._conn.execute(
+                update(Delivery)
+                .where(col(Delivery.id) == self._id, col(Delivery.lease_owner) == self._owner)
+                .values(platform_state=dict(self._state))
+            )
+
+
+def _adapter_for(account: Account, settings: Settings) -> Adapter | Outcome:
+    """The account's adapter, or the hold that says why it cannot have one."""
+    if account.needs_reconnect:
+        return _account_hold(account.needs_reconnect)
+    try:
+        return build_account_adapter(account, settings)
+    except (ValidationError, VaultError) as exc:
+        log.warning("account %s cannot be used: %s", account.id, type(exc).__name__)
+        return _account_hold(f"its stored settings are not usable ({type(exc).__name__})")
+
+
+def _account_hold(reason: str) -> Outcome:
+    return Outcome(
+        status=DeliveryStatus.held,
+        held_for=HoldReason.account,
+        error=f"the account needs reconnecting: {reason}",
+    )
+
+
+def _store_credentials(
+    conn: Connection, adapter: Adapter, account_id: int, settings: Settings
+) -> None:
+    """Seal what the adapter refreshed, so the next publish starts from it."""
+    changes = adapter.take_changes()
+    if changes:
+        with conn.begin():
+            store_credentials(conn, account_id=account_id, changes=changes, settings=settings)
+
+
+def publish_one(
+    job: Job,
+    adapter: Adapter,
+    *,
+    settings: Settings,
+    clock: Clock,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Render, check against the approval, look up if needed, publish; answer as an Outcome.
+
+    A delivery whose last answer was lost (``needs_lookup``) is looked up on the platform
+    first: found, it is published (with the platform's id); certainly absent, it is sent; if
+    the platform cannot tell, a person decides. The flag stays on every other outcome (a
+    hold, a rate limit), so nothing is ever sent again before it was looked up.
+    """
+    held = DeliveryStatus.held
+    look_first = job.delivery.needs_lookup
+    try:
+        rendered = render_delivery(
+            production=job.production,
+            milestone=job.milestone,
+            account=job.account,
+            post=job.post,
+            due_at=job.delivery.due_at,
+        )
+    except RenderError as exc:
+        return Outcome(
+            status=held,
+            error=f"rendering failed: {exc.message}",
+            held_for=HoldReason.content,
+            needs_lookup=look_first,
+        )
+    digest = content_hash(rendered, job.account)
+    approved = job.approval.delivery_hashes.get(str(job.delivery.id)) if job.approval else None
+    if approved != digest:
+        return Outcome(
+            status=held,
+            held_for=HoldReason.content,
+            error="the rendered content differs from what was approved; it needs a new approval",
+            needs_lookup=look_first,
+        )
+    request = PublishRequest(
+        idempotency_key=f"callsheet-{job.delivery.id}-{digest[:16]}",
+        text=rendered.text,
+        account_handle=job.account.handle,
+        media=rendered.media,
+        metadata={
+            "delivery_id": job.delivery.id,
+            "post_id": job.post.id,
+            "production": job.production.title,
+            "pillar": job.post.pillar,
+        },
+        progress=progress or NoProgress(job.delivery.platform_state),
+    )
+    try:
+        adapter.prepare(machine_now())
+        if look_first:
+            if not adapter.can_lookup:
+                return Outcome(
+                    status=DeliveryStatus.unknown,
+                    error=(
+                        f"the last answer from {adapter.name} was lost and {adapter.name} cannot "
+                        "be asked whether the post exists: check the account, then retry or "
+                        "mark it published"
+                    ),
+                )
+            found = adapter.lookup(request)
+            if found is not None:
+                log.info(
+                    "delivery %s was found on %s after its answer was lost; not sent again",
+                    job.delivery.id,
+                    adapter.name,
+                )
+                return _published(found, clock)
+            look_first = False  # certainly not there: sending is safe
+        return _published(adapter.publish(request), clock)
+    except RateLimited as exc:
+        later = clock.now() + timedelta(seconds=exc.retry_after)
+        return Outcome(
+            status=DeliveryStatus.retrying, error=exc.message, due_at=later, needs_lookup=look_first
+        )
+    except Transient as exc:
+        return _retry_or_fail(
+            job.delivery.attempt, exc.message, settings=settings, clock=clock, look_first=look_first
+        )
+    except AuthExpired as exc:
+        return Outcome(
+            status=held,
+            error=f"the account needs reconnecting: {exc.message}",
+            held_for=HoldReason.account,
+            needs_lookup=look_first,
+        )
+    except Permanent as exc:
+        if look_first:  # the lookup was refused: whether the post exists is still open
+            return Outcome(status=DeliveryStatus.unknown, error=exc.message)
+        return Outcome(status=DeliveryStatus.failed, error=exc.message)
+    except Unknown as exc:
+        return _lost(exc.message, adapter, settings=settings, clock=clock)
+    except Exception as exc:  # an adapter bug: it may have sent something, so never retry
+        log.exception("adapter %s raised unexpectedly", adapter.name)
+        return Outcome(
+            status=DeliveryStatus.unknown,
+            error=f"unexpected {type(exc).__name__} in the {adapter.name} adapter",
+        )
+
+
+def _published(result: PublishResult, clock: Clock) -> Outcome:
+    return Outcome(
+        status=DeliveryStatus.published,
+        external_id=result.external_id,
+        external_url=result.url,
+        published_at=clock.now(),
+    )
+
+
+def _lost(message: str, adapter: Adapter, *, settings: Settings, clock: Clock) -> Outcome:
+    """The answer was lost: look the post up later if the platform can say, else a person."""
+    if not adapter.can_lookup:
+        return Outcome(status=DeliveryStatus.unknown, error=message)
+    return Outcome(
+        status=DeliveryStatus.unknown,
+        error=f"{message}; Callsheet will ask {adapter.name} before sending again",
+        needs_lookup=True,
+        due_at=clock.now() + timedelta(seconds=settings.lookup_delay_seconds),
+    )
+
+
+def _retry_or_fail(
+    attempt: int, message: str, *, settings: Settings, clock: Clock, look_first: bool = False
+) -> Outcome:
+    """Retry with backoff; after ``max_attempts``, fail (or, if a lookup is owed, ask a person)."""
+    if attempt >= settings.max_attempts:
+        gave_up = f"{message} (gave up after {attempt} attempts)"
+        if look_first:  # it may exist: failed would be a lie
+            return Outcome(status=DeliveryStatus.unknown, error=gave_up)
+        return Outcome(status=DeliveryStatus.failed, error=gave_up)
+    return Outcome(
+        status=DeliveryStatus.retrying,
+        error=message,
+        due_at=clock.now() + timedelta(seconds=backoff(attempt, settings)),
+        needs_lookup=look_first,
+    )
+
+
+def backoff(attempt: int, settings: Settings) -> float:
+    """Seconds before retry number ``attempt``: doubling from the base, capped, 10% jitter."""
+    base = min(settings.retry_base_seconds * 2.0 ** (attempt - 1), settings.retry_max_seconds)
+    return base * (1 + random.random() / 10)  # noqa: S311 - spreading retries, not security
