@@ -27,7 +27,7 @@ from scheduler.people.members import signed_in
 from tests import factories
 from tests.conftest import person_with_token
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 #: Every kind of caller: no one, a stranger, each role in the production, a site admin.
 CALLERS = ["anonymous", "outsider", "viewer", "marketer", "producer", "admin", "site_admin"]
 

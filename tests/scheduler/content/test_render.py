@@ -26,7 +26,7 @@ from scheduler.content.render import (
 from scheduler.core.models import ContentPillar
 from scheduler.exchange.playbook import load_playbook
 
-TEMPLATES = pathlib.Path(__file__).parents[1] / "templates"
+TEMPLATES = pathlib.Path(__file__).parents[3] / "templates"
 REQUIRED = {
     "casting_reveal": "casting",
     "on_set_day_in_the_life": "on_set",

@@ -27,7 +27,7 @@ from platforms.adapters.registry import build_adapter
 from platforms.adapters.tiktok import TikTokAdapter
 from platforms.adapters.video import mp4_duration
 from sandbox.control import SandboxControl
-from tests.adapters.video_files import mp4
+from tests.platforms.adapters.video_files import mp4
 
 TOKEN = "tt-access-0123456789:crew-cam"
 REFRESH = "tt-refresh-9876543210:crew-cam"

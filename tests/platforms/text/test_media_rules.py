@@ -21,7 +21,7 @@ from platforms.adapters import video
 from platforms.adapters.base import Adapter, Media, PublishRequest, PublishResult
 from platforms.text import RULES, check, mp4_duration, probe
 from platforms.text.probe import mp4_dimensions, sniff
-from tests.adapters.video_files import mp4
+from tests.platforms.adapters.video_files import mp4
 
 PREMIERE = "2027-03-01T19:00:00+00:00"
 CALLSHEET = [sys.executable, "-m", "scheduler.cli"]

@@ -16,7 +16,7 @@ from platforms.adapters import outbox
 from platforms.adapters.base import Media, Permanent, PublishRequest, Transient
 from platforms.adapters.outbox import OutboxAdapter, OutboxSettings, external_id_for, read_outbox
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 CHILD = """
 import json, sys

@@ -24,7 +24,7 @@ from platforms.adapters.registry import build_adapter
 from platforms.adapters.youtube import YouTubeAdapter, tags
 from platforms.adapters.youtube_api import until_quota_reset
 from sandbox.control import SandboxControl
-from tests.adapters.video_files import mp4
+from tests.platforms.adapters.video_files import mp4
 
 TOKEN = "ya29.access-0123456789:bts-channel"
 REFRESH = "1//refresh-9876543210:bts-channel"

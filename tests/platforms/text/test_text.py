@@ -32,7 +32,7 @@ from platforms.text import (
 from platforms.text.measures import characters, graphemes, mastodon_length
 from platforms.text.split import Unsplittable
 from platforms.text.unicode import utf8_length, utf16_length
-from tests import text_conformance as conformance
+from tests.platforms.text import text_conformance as conformance
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 👨‍👩‍👧‍👦
 FLAG_FR = "\U0001f1eb\U0001f1f7"
