@@ -9,17 +9,13 @@ from typing import Any
 from sqlmodel import Session
 
 from scheduler.accounts.connections import create_account
+from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.models import Account, ContentPillar, MilestoneKind, Post, Production
-from scheduler.core.schemas import (
-    AccountCreate,
-    AnchorIn,
-    MilestoneCreate,
-    PostCreate,
-    ProductionCreate,
-)
 from scheduler.people.members import create_person
 from scheduler.planning.productions import add_milestone, create_production
+from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
 from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.schemas import AnchorIn, PostCreate
 
 ACTOR = "tester"
 

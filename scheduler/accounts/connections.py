@@ -28,10 +28,10 @@ from sqlmodel import select as select_models
 
 from platforms.adapters.base import Adapter, AdapterSettings
 from platforms.adapters.registry import UnknownPlatform, adapter_class
+from scheduler.accounts.schemas import AccountCreate, AccountReconnect
 from scheduler.core.config import Settings, get_settings
 from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import Account, Delivery, DeliveryStatus, HoldReason, utcnow
-from scheduler.core.schemas import AccountCreate, AccountReconnect
 from scheduler.events.record import record_event, save_recorded
 from scheduler.planning.timeline import zone
 

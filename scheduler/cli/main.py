@@ -180,8 +180,8 @@ def pause_command(
 ) -> None:
     """Stop deliveries from going out: --all, --production ID or --account ID."""
     from scheduler.core.models import PauseScope
-    from scheduler.core.schemas import PauseCreate
     from scheduler.planning.pauses import pause
+    from scheduler.planning.schemas import PauseCreate
 
     chosen = [everything, production is not None, account is not None]
     if sum(chosen) != 1:

@@ -63,11 +63,11 @@ from sqlmodel import Session, select
 
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Account, ContentPillar, DeliveryStatus, Milestone, Post
-from scheduler.core.schemas import PostCreate
 from scheduler.exchange.schedule import COLUMNS, TAG_SEPARATOR, unguard_formula
 from scheduler.planning.productions import get_production
 from scheduler.planning.timeline import parse_offset
 from scheduler.posts.lifecycle import create_post
+from scheduler.posts.schemas import PostCreate
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000

@@ -17,17 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from scheduler.accounts.connections import create_account
+from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.models import ContentPillar, MilestoneKind
-from scheduler.core.schemas import (
-    AccountCreate,
-    AnchorIn,
-    MilestoneCreate,
-    PostCreate,
-    ProductionCreate,
-)
 from scheduler.planning.productions import add_milestone, create_production
+from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
 from scheduler.planning.timeline import local_to_utc, zone
 from scheduler.posts.lifecycle import approve_post, create_post, deliveries_of, submit_post
+from scheduler.posts.schemas import AnchorIn, PostCreate
 
 
 class _Strict(BaseModel):

@@ -27,8 +27,8 @@ from scheduler.core.models import (
     Production,
     utcnow,
 )
-from scheduler.core.schemas import EmbargoCreate
 from scheduler.events.record import record_event, save_recorded
+from scheduler.planning.schemas import EmbargoCreate
 from scheduler.planning.timeline import Anchor, due_at, parse_offset, zone
 
 

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import Account, Pause, PauseScope, Production, utcnow
-from scheduler.core.schemas import PauseCreate
 from scheduler.events.record import save_recorded
+from scheduler.planning.schemas import PauseCreate
 
 
 def _target(session: Session, data: PauseCreate) -> tuple[int | None, int | None]:

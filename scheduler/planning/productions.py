@@ -6,8 +6,8 @@ from sqlmodel import Session, col, select
 
 from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import Milestone, Production
-from scheduler.core.schemas import MilestoneCreate, ProductionCreate
 from scheduler.events.record import save_recorded
+from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
 from scheduler.planning.timeline import zone
 
 

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, or_, select
 
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Account, Blackout, Production
-from scheduler.core.schemas import BlackoutCreate
 from scheduler.events.record import save_recorded
+from scheduler.planning.schemas import BlackoutCreate
 from scheduler.planning.timeline import local_to_utc, zone
 
 #: More moves than this means the windows leave no gap (say, quiet hours all day).

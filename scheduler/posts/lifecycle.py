@@ -35,12 +35,18 @@ from scheduler.core.models import (
     Talent,
     utcnow,
 )
-from scheduler.core.schemas import AnchorIn, DeliveryVerdict, PostCreate, PostEdit, RenderedDelivery
 from scheduler.events.record import save_recorded
 from scheduler.planning.embargoes import check_approval
 from scheduler.planning.productions import get_production
 from scheduler.planning.timeline import Anchor, due_at, zone
 from scheduler.planning.windows import QuietHours, Window, blackouts_for, first_allowed
+from scheduler.posts.schemas import (
+    AnchorIn,
+    DeliveryVerdict,
+    PostCreate,
+    PostEdit,
+    RenderedDelivery,
+)
 
 IN_FLIGHT = (DeliveryStatus.claimed.value, DeliveryStatus.publishing.value)
 

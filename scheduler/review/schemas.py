@@ -1,8 +1,7 @@
-"""What the talent and sign-off routes accept and answer (faces of ``scheduler.review.talent``).
+"""What review accepts and answers: approving and rejecting a version, talent and sign-offs.
 
-Kept beside ``scheduler.core.schemas`` rather than in it, in the same style: inputs refuse unknown
-fields, so a misspelt field is a 422 naming it. Answers never carry a link token except the one
-that makes it (``SignoffRequested``), which is its only showing.
+Inputs refuse unknown fields, so a misspelt field is a 422 naming it. Answers never carry a
+link token except the one that makes it (``SignoffRequested``), which is its only showing.
 """
 
 from __future__ import annotations
@@ -144,3 +143,14 @@ class SignoffRecorded(BaseModel):
     decision: str
     reason: str | None
     decided_at: datetime
+
+
+class ReviewAction(Input):
+    version: int = Field(description="The version the reviewer saw")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ApproveAction(ReviewAction):
+    checklist: dict[int, bool] = Field(
+        default_factory=dict, description="Checklist item id → confirmed (all, at the last step)"
+    )

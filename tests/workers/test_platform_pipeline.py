@@ -18,9 +18,9 @@ from scheduler.accounts.connections import (
     create_account,
     store_credentials,
 )
+from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.clock import Clock
 from scheduler.core.models import Account, AuditEvent, Delivery
-from scheduler.core.schemas import AccountCreate
 from scheduler.queue.claims import claim_due, fence, lease_deadline, reap_expired
 from tests import factories
 from tests.conftest import WorkerProcess

@@ -6,11 +6,11 @@ from fastapi import APIRouter, status
 
 from platforms.adapters.registry import platform_names
 from scheduler.accounts import connections as service
+from scheduler.accounts.schemas import AccountCreate, AccountPublic, AccountReconnect
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.content.context import get_renderer
 from scheduler.core.models import Account
-from scheduler.core.schemas import AccountCreate, AccountPublic, AccountReconnect
 
 router = APIRouter(tags=["accounts"])
 

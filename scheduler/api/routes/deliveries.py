@@ -12,8 +12,8 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, DeliveryStatus, Post
-from scheduler.core.schemas import CancelDelivery, DeliveryPublic, ReleaseHold, ResolveUnknown
 from scheduler.posts import deliveries as service
+from scheduler.posts.schemas import CancelDelivery, DeliveryPublic, ReleaseHold, ResolveUnknown
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 

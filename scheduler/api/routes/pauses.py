@@ -8,9 +8,9 @@ from sqlmodel import col, select
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.models import Blackout
-from scheduler.core.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
 from scheduler.planning import pauses as service
 from scheduler.planning import windows
+from scheduler.planning.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
 
 router = APIRouter(prefix="/pauses", tags=["pauses"])
 blackouts_router = APIRouter(prefix="/blackouts", tags=["pauses"])

@@ -9,17 +9,16 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Post
-from scheduler.core.schemas import (
-    ApproveAction,
+from scheduler.posts import lifecycle as service
+from scheduler.posts.schemas import (
     DeliveryPublic,
     PostCreate,
     PostEdit,
     PostPublic,
     RenderedDelivery,
-    ReviewAction,
 )
-from scheduler.posts import lifecycle as service
 from scheduler.review import chain as review
+from scheduler.review.schemas import ApproveAction, ReviewAction
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 

@@ -9,20 +9,19 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import EmbargoRule, Milestone
-from scheduler.core.schemas import (
+from scheduler.planning import embargoes
+from scheduler.planning import productions as service
+from scheduler.planning.schemas import (
     EmbargoCreate,
     EmbargoPublic,
     MilestoneCreate,
     MilestoneMove,
-    MilestoneMoved,
     MilestonePublic,
-    MovedDelivery,
     ProductionCreate,
     ProductionPublic,
 )
-from scheduler.planning import embargoes
-from scheduler.planning import productions as service
 from scheduler.posts import reflow
+from scheduler.posts.schemas import MilestoneMoved, MovedDelivery
 
 router = APIRouter(prefix="/productions", tags=["productions"])
 

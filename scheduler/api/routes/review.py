@@ -14,9 +14,10 @@ from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.errors import Invalid
 from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
-from scheduler.core.schemas import Input, Output, RenderedDelivery
+from scheduler.core.schemas import Input, Output
 from scheduler.planning.productions import get_production
 from scheduler.posts.lifecycle import preview_post
+from scheduler.posts.schemas import RenderedDelivery
 from scheduler.review import chain as service
 
 router = APIRouter(prefix="/productions/{production_id}", tags=["review"])

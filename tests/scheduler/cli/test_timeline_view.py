@@ -23,11 +23,12 @@ from scheduler.core.models import (
     Post,
     Production,
 )
-from scheduler.core.schemas import AnchorIn, EmbargoCreate, MilestoneCreate, PauseCreate, PostCreate
 from scheduler.planning.embargoes import add_rule
 from scheduler.planning.pauses import pause
 from scheduler.planning.productions import add_milestone
+from scheduler.planning.schemas import EmbargoCreate, MilestoneCreate, PauseCreate
 from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.schemas import AnchorIn, PostCreate
 from tests import factories
 
 ANNOUNCEMENT = datetime(2027, 1, 12, 12, 0, tzinfo=UTC)

@@ -24,11 +24,12 @@ from scheduler.core.models import (
     MilestoneKind,
     Post,
 )
-from scheduler.core.schemas import AnchorIn, MilestoneCreate, PostCreate, PostEdit, ProductionCreate
 from scheduler.exchange.ical import production_calendar
 from scheduler.exchange.schedule import COLUMNS, export_schedule, guard_formula
 from scheduler.planning.productions import add_milestone, create_production
+from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
 from scheduler.posts.lifecycle import approve_post, create_post, edit_post, submit_post
+from scheduler.posts.schemas import AnchorIn, PostCreate, PostEdit
 from tests import factories
 
 PREMIERE = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)

@@ -27,10 +27,11 @@ from scheduler.core.models import (
     Post,
     ProductionKind,
 )
-from scheduler.core.schemas import AnchorIn, MilestoneCreate, PostCreate, PostEdit, ProductionCreate
 from scheduler.exchange.csv_import import MAX_BYTES, MAX_ROWS, CsvInvalid, import_schedule
 from scheduler.planning.productions import add_milestone, create_production
+from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
 from scheduler.posts.lifecycle import approve_post, create_post, edit_post, submit_post
+from scheduler.posts.schemas import AnchorIn, PostCreate, PostEdit
 from tests import factories
 from tests.conftest import CLIENT_ACTOR
 

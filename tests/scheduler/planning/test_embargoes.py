@@ -11,11 +11,12 @@ from sqlmodel import Session, select
 
 from scheduler.core.errors import Invalid
 from scheduler.core.models import ContentPillar, Delivery, MilestoneKind
-from scheduler.core.schemas import AnchorIn, EmbargoCreate, MilestoneCreate, PostCreate
 from scheduler.planning.embargoes import add_rule
 from scheduler.planning.productions import add_milestone
+from scheduler.planning.schemas import EmbargoCreate, MilestoneCreate
 from scheduler.posts.lifecycle import approve_post, create_post, submit_post
 from scheduler.posts.reflow import move_milestone
+from scheduler.posts.schemas import AnchorIn, PostCreate
 from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories
 

@@ -16,8 +16,8 @@ from scheduler.cli.processes import settings_env
 from scheduler.core.clock import Clock
 from scheduler.core.errors import Conflict, Invalid
 from scheduler.core.models import AuditEvent, Delivery, PauseScope
-from scheduler.core.schemas import PauseCreate
 from scheduler.planning.pauses import list_pauses, pause, resume
+from scheduler.planning.schemas import PauseCreate
 from scheduler.queue.claims import claim_due, lease_deadline
 from scheduler.queue.messages import PUBLISH_TASK, celery_sender, create_celery
 from scheduler.queue.service import SchedulerService

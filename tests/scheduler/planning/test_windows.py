@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler.accounts.connections import create_account
+from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Delivery
-from scheduler.core.schemas import AccountCreate, BlackoutCreate
+from scheduler.planning.schemas import BlackoutCreate
 from scheduler.planning.windows import QuietHours, Window, add_blackout, first_allowed
 from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories

@@ -11,11 +11,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler.accounts.connections import create_account
+from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.errors import NotFound
 from scheduler.core.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
-from scheduler.core.schemas import AccountCreate, AnchorIn, PostCreate
 from scheduler.posts.lifecycle import approve_post, create_post, submit_post
 from scheduler.posts.reflow import move_milestone
+from scheduler.posts.schemas import AnchorIn, PostCreate
 from scheduler.queue.claims import claim_due, fence, lease_deadline
 from tests import factories
 

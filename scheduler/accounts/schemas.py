@@ -1,0 +1,42 @@
+"""What the API accepts and answers for platform accounts (secrets masked in answers)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from pydantic import (
+    Field,
+)
+
+from scheduler.core.schemas import Input, Output
+
+
+class AccountCreate(Input):
+    platform: str = Field(min_length=1, max_length=40, examples=["webhook"])
+    handle: str = Field(min_length=1, max_length=120, examples=["@nightshiftfilm"])
+    settings: dict[str, Any] = Field(default_factory=dict)
+    audience_timezone: str | None = Field(
+        default=None, max_length=64, examples=["America/New_York"]
+    )
+    quiet_start: time | None = Field(default=None, examples=["23:00"])
+    quiet_end: time | None = Field(default=None, examples=["07:00"])
+
+
+class AccountReconnect(Input):
+    """New credentials for an account; settings left out keep their stored values."""
+
+    settings: dict[str, Any] = Field(min_length=1)
+
+
+class AccountPublic(Output):
+    id: int
+    platform: str
+    handle: str
+    settings: dict[str, Any] = Field(description="Secrets are masked")
+    needs_reconnect: str | None = Field(
+        default=None, description="Why a person must reconnect the account; its posts wait"
+    )
+    audience_timezone: str | None = None
+    quiet_start: time | None = None
+    quiet_end: time | None = None

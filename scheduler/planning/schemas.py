@@ -1,0 +1,119 @@
+"""What the API accepts and answers for productions, milestones, embargoes, blackouts and pauses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import (
+    AwareDatetime,
+    Field,
+)
+
+from scheduler.core.models import (
+    MilestoneKind,
+    PastDuePolicy,
+    PauseScope,
+    ProductionKind,
+)
+from scheduler.core.schemas import Input, Output
+
+
+class ProductionCreate(Input):
+    title: str = Field(min_length=1, max_length=200)
+    kind: ProductionKind
+    timezone: str = Field(min_length=1, max_length=64, examples=["Europe/London"])
+    past_due_policy: PastDuePolicy = Field(
+        default=PastDuePolicy.hold,
+        description="What a milestone move does with a delivery it pushes into the past",
+    )
+    keep_approvals_on_reflow: bool = Field(
+        default=True, description="Keep approvals across a move when the text is unchanged"
+    )
+    approval_max_age_days: int = Field(
+        default=30, ge=1, le=3650, description="An older approval goes back to review"
+    )
+
+
+class ProductionPublic(Output):
+    id: int
+    title: str
+    kind: str
+    timezone: str
+    past_due_policy: str
+    keep_approvals_on_reflow: bool
+    approval_max_age_days: int
+
+
+class MilestoneCreate(Input):
+    kind: MilestoneKind
+    name: str = Field(min_length=1, max_length=120)
+    at: AwareDatetime = Field(description="When it happens, with its timezone offset")
+    tentative: bool = False
+
+
+class MilestoneMove(Input):
+    """A new date and/or a change of tentativeness; unsent anchored posts follow."""
+
+    at: AwareDatetime | None = None
+    tentative: bool | None = None
+
+
+class MilestonePublic(Output):
+    id: int
+    production_id: int
+    kind: str
+    name: str
+    at: datetime
+    tentative: bool
+
+
+class PauseCreate(Input):
+    scope: PauseScope = Field(description="all (the kill switch), production or account")
+    production_id: int | None = None
+    account_id: int | None = None
+    reason: str = Field(min_length=1, max_length=500, examples=["Lead actor news; hold all"])
+
+
+class PausePublic(Output):
+    id: int
+    scope: str
+    production_id: int | None
+    account_id: int | None
+    reason: str
+    paused_by: str
+    paused_at: datetime
+    resumed_by: str | None
+    resumed_at: datetime | None
+
+
+class EmbargoCreate(Input):
+    tag: str = Field(min_length=1, max_length=60, examples=["casting", "spoiler"])
+    milestone_id: int
+    offset: str = Field(default="PT0S", max_length=40, examples=["PT0S", "+P7D"])
+
+
+class EmbargoPublic(Output):
+    id: int
+    production_id: int
+    tag: str
+    milestone_id: int
+    offset: str
+    created_by: str
+
+
+class BlackoutCreate(Input):
+    """No posts between ``starts_at`` and ``ends_at``; for one production, or everyone's."""
+
+    production_id: int | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: str = Field(min_length=1, max_length=500, examples=["Day of national mourning"])
+
+
+class BlackoutPublic(Output):
+    id: int
+    production_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str

@@ -1,0 +1,219 @@
+"""What the API accepts and answers for posts and deliveries: anchors, media, previews.
+
+``DeliveryVerdict`` is the platform's verdict on one delivery, the same rules the API applies at
+submit time; ``MilestoneMoved`` answers a milestone move with every delivery it moved.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import datetime, time
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from scheduler.core.models import (
+    ContentPillar,
+)
+from scheduler.core.schemas import Input, Output
+from scheduler.planning.schemas import MilestonePublic
+
+
+class MovedDelivery(BaseModel):
+    delivery_id: int
+    post_id: int
+    old_due_at: datetime
+    new_due_at: datetime
+    status: str
+    note: str | None
+
+
+class AnchorIn(Input):
+    """A milestone with an offset and optional local time of day, or an absolute time."""
+
+    milestone_id: int | None = None
+    offset: str | None = Field(default=None, examples=["-P14D", "+PT2H"])
+    local_time: time | None = Field(default=None, examples=["18:00"])
+    at: AwareDatetime | None = None
+
+
+class MediaIn(Input):
+    """One image or video of a post: a public URL or a local file, and its alt text.
+
+    A bare string is taken as the URL. ``kind`` is read from the file's extension when left
+    out; alt text is what people using screen readers get instead of the picture, so
+    platforms that carry it are given it (its absence is a warning, not an error).
+    """
+
+    url: str = Field(min_length=1, max_length=2000)
+    kind: Literal["image", "video"] | None = Field(default=None, validate_default=True)
+    alt: str | None = Field(default=None, max_length=1500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_url(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_from_extension(cls, kind: str | None, info: ValidationInfo) -> str:
+        if kind is not None:
+            return kind
+        url = str(info.data.get("url", ""))
+        guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+        major = (guessed or "").split("/")[0]
+        if major not in ("image", "video"):
+            raise ValueError(f"cannot tell whether {url!r} is an image or a video; give its kind")
+        return major
+
+
+class PostCreate(Input):
+    production_id: int
+    pillar: ContentPillar
+    template: str | None = Field(default=None, max_length=80)
+    body: str | None = Field(default=None, max_length=10_000)
+    variables: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    media: list[MediaIn] = Field(default_factory=list, max_length=20)
+    featured: list[int] = Field(
+        default_factory=list, max_length=50, description="Talent ids of the people it features"
+    )
+    anchor: AnchorIn
+    account_ids: list[int] = Field(min_length=1, max_length=50)
+
+
+class PostEdit(Input):
+    """Fields to change; any change of content returns the post to review."""
+
+    version: int = Field(description="The version being edited, as last read")
+    pillar: ContentPillar | None = None
+    template: str | None = None
+    body: str | None = Field(default=None, max_length=10_000)
+    variables: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    media: list[MediaIn] | None = None
+    featured: list[int] | None = Field(default=None, max_length=50)
+    anchor: AnchorIn | None = None
+    account_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
+
+
+class DeliveryPublic(Output):
+    id: int
+    post_id: int
+    account_id: int
+    status: str
+    due_at: datetime
+    attempt: int
+    external_id: str | None
+    external_url: str | None
+    last_error: str | None
+    held_for: str | None = None
+    schedule_note: str | None = None
+    needs_lookup: bool = Field(
+        default=False, description="Its last answer was lost; the platform is asked first"
+    )
+    published_at: datetime | None
+
+
+class MediumFacts(BaseModel):
+    """What Callsheet found out about one medium: a local file is read, a link only named."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    kind: str
+    where: str = Field(description="file, link, missing, or unnamed")
+    name: str | None = None
+    content_type: str | None = None
+    bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    seconds: float | None = None
+    alt: bool = Field(default=False, description="Whether it has alt text")
+
+
+class DeliveryVerdict(BaseModel):
+    """The platform's verdict on one delivery: the same rules the API applies at submit time.
+
+    ``problems`` would refuse the post (``media_problems`` are those about its media);
+    ``warnings`` are worth a look (a missing alt text, a thread, a link not checked here).
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    valid: bool
+    length: int
+    limit: int
+    unit: str
+    problems: list[str]
+    media_problems: list[str] = Field(default_factory=list)
+    warnings: list[str]
+    parts: list[str] | None = Field(description="The thread, where the platform threads")
+    bytes: int
+    max_bytes: int | None = None
+    hashtags: int = 0
+    title: str | None = None
+    title_length: int | None = None
+    title_limit: int | None = None
+    media: list[MediumFacts] = Field(default_factory=list)
+
+
+class RenderedDelivery(BaseModel):
+    delivery_id: int
+    account_id: int
+    platform: str
+    handle: str
+    text: str
+    content_hash: str
+    due_at: datetime
+    verdict: DeliveryVerdict
+
+
+class PostPublic(Output):
+    id: int
+    production_id: int
+    pillar: str
+    template: str | None
+    body: str | None
+    variables: dict[str, Any]
+    tags: list[str]
+    media: list[dict[str, Any]]
+    featured: list[int]
+    anchor_milestone_id: int | None
+    anchor_offset: str | None
+    anchor_local_time: time | None
+    anchor_at: datetime | None
+    status: str
+    version: int
+    review_note: str | None
+    deliveries: list[DeliveryPublic] = Field(default_factory=list)
+
+
+class MilestoneMoved(BaseModel):
+    milestone: MilestonePublic
+    moved: list[MovedDelivery]
+
+
+class ReleaseHold(Input):
+    due_at: AwareDatetime | None = Field(default=None, description="When to send; default now")
+
+
+class CancelDelivery(Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ResolveUnknown(Input):
+    """What a person found on the platform for a delivery whose outcome is unknown."""
+
+    published: bool = Field(description="True: it is there. False: it is not; send it now")
+    url: str | None = Field(default=None, max_length=500, description="The post, if found")
+    reason: str = Field(min_length=1, max_length=500, examples=["checked the account's feed"])
