@@ -1,9 +1,12 @@
-"""What every imitated platform needs: the store, the caller's token, and error answers."""
+"""What every imitated platform needs: the store, the caller's token, error answers, and the
+few text rules more than one platform applies the same way (links in post text, JSON times)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import regex
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
@@ -50,3 +53,14 @@ def account_of(token: str) -> str:
 def base_url(request: Request) -> str:
     """Where this sandbox is reachable, for the links and upload URLs it hands out."""
     return str(request.base_url).rstrip("/")
+
+
+#: A link in post text, as the sandbox finds one for X's and Mastodon's length counts (both count
+#: any link as 23 characters) and for the links they wrap or render: trailing punctuation is not
+#: part of the link.
+LINK = regex.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]']")
+
+
+def json_time(when: datetime) -> str:
+    """A UTC time as X and Mastodon write it in JSON: ``2026-10-01T12:00:00.000Z``."""
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,8 +1,10 @@
-"""Reading ``multipart/form-data`` uploads with the standard library.
+"""Reading form bodies (``multipart/form-data`` and urlencoded) with the standard library.
 
-Mastodon's ``POST /api/v2/media`` and X's ``POST /2/media/upload`` take the file as a form part.
-Starlette parses forms only with the optional ``python-multipart`` package; an upload form is
-also a MIME multipart message, which ``email`` reads, so the sandbox needs no extra dependency.
+Mastodon's ``POST /api/v2/media`` and X's ``POST /2/media/upload`` take the file as a form part;
+the OAuth token endpoints take urlencoded forms. Starlette parses forms only with the optional
+``python-multipart`` package; an upload form is also a MIME multipart message, which ``email``
+reads, and a urlencoded one is what ``urllib.parse`` reads, so the sandbox needs no extra
+dependency.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from urllib.parse import parse_qs
 
 from fastapi import Request
 
@@ -57,3 +60,9 @@ async def multipart_form(request: Request) -> dict[str, FormPart] | None:
             content_type=part.get_content_type() if declared else None,
         )
     return fields
+
+
+async def urlencoded_form(request: Request) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body's fields (the last value of each wins, empty
+    ones are dropped), as X's, TikTok's and Google's token endpoints read them."""
+    return {k: v[-1] for k, v in parse_qs((await request.body()).decode()).items()}

@@ -3,6 +3,10 @@
 Each module defines ``NAME`` (the URL prefix, ``/<NAME>/…``, and the adapter's platform name),
 ``router`` (a FastAPI ``APIRouter`` with the platform's real paths) and optionally
 ``fault_response(spec, request)`` to shape injected faults the way that platform answers.
+
+A platform with many endpoints is a package instead (``x/``, for one): a module per part of its
+API, gathered into one ``router`` by the package, which defines the same names. Modules whose
+names start with ``_`` are shared parts, not platforms.
 """
 
 from __future__ import annotations
