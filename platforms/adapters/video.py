@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from platforms.adapters.base import Media, Permanent
-from platforms.text.probe import mp4_duration
+from platforms.media.probe import mp4_duration
 
 __all__ = ["is_video", "mp4_duration", "the_video"]
 

@@ -10,15 +10,18 @@ used by the API at submit time, by previews, by the adapters at publish time and
     parts = shape(RULES["bluesky"], text)        # what to publish; CannotPublish if it cannot be
 
 ``check`` judges the post's media too (``TextRules.attachments``): kind, type, size, aspect
-ratio, length and count per platform, reading local files and never fetching links.
+ratio, length and count per platform, reading local files and never fetching links. Those rules,
+and the names to import for them (``MediaRules``, ``MediumFacts``, ``check_media``, ``probe``),
+are in ``platforms.media``.
 
-Modules: ``limits`` (every platform number, with its source), ``unicode`` (units of counting),
+Modules: ``limits`` (every text number, with its source), ``unicode`` (units of counting),
 ``twitter`` (X's weighted length), ``measures`` (one measure per platform), ``entities`` (links,
-mentions, hashtags with spans), ``facets`` (Bluesky facets), ``split`` (threads), ``probe``
-(what a local image or video file is), ``media`` (``MediaRules`` per platform, ``check_media``),
-``rules`` (``TextRules``, ``check``, ``shape``, ``RULES``).
+mentions, hashtags with spans), ``facets`` (Bluesky facets), ``split`` (threads), ``rules``
+(``TextRules``, one per platform in ``RULES``), ``assess`` (``check``, ``shape``, ``TextCheck``,
+``CannotPublish``).
 """
 
+from platforms.text.assess import CannotPublish, TextCheck, check, shape, split_title
 from platforms.text.entities import (
     Entity,
     extract_entities,
@@ -27,18 +30,7 @@ from platforms.text.entities import (
     extract_urls,
 )
 from platforms.text.facets import Facet, bluesky_facets, facet_records
-from platforms.text.media import KindRules, MediaLike, MediaRules, MediumFacts, check_media
-from platforms.text.probe import Probe, mp4_duration, probe
-from platforms.text.rules import (
-    RULES,
-    CannotPublish,
-    TextCheck,
-    TextRules,
-    UnknownRules,
-    check,
-    shape,
-    split_title,
-)
+from platforms.text.rules import RULES, TextRules, UnknownRules
 from platforms.text.split import Unsplittable, split_thread
 from platforms.text.twitter import weighted_length
 
@@ -47,25 +39,17 @@ __all__ = [
     "CannotPublish",
     "Entity",
     "Facet",
-    "KindRules",
-    "MediaLike",
-    "MediaRules",
-    "MediumFacts",
-    "Probe",
     "TextCheck",
     "TextRules",
     "UnknownRules",
     "Unsplittable",
     "bluesky_facets",
     "check",
-    "check_media",
     "extract_entities",
     "extract_hashtags",
     "extract_mentions",
     "extract_urls",
     "facet_records",
-    "mp4_duration",
-    "probe",
     "shape",
     "split_thread",
     "split_title",

@@ -27,10 +27,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from platforms.text.probe import type_by_name
+from platforms.media.probe import type_by_name
 
 if TYPE_CHECKING:
-    from platforms.text import MediumFacts, TextCheck
+    from platforms.media import MediumFacts
+    from platforms.text import TextCheck
 
 EXIT_VALID = 0
 EXIT_INVALID = 1

@@ -19,8 +19,9 @@ from PIL import Image
 
 from platforms.adapters import video
 from platforms.adapters.base import Adapter, Media, PublishRequest, PublishResult
-from platforms.text import RULES, check, mp4_duration, probe
-from platforms.text.probe import mp4_dimensions, sniff
+from platforms.media import mp4_duration, probe
+from platforms.media.probe import mp4_dimensions, sniff
+from platforms.text import RULES, check
 from tests.platforms.adapters.video_files import mp4
 
 PREMIERE = "2027-03-01T19:00:00+00:00"

@@ -1,6 +1,6 @@
 """What a post's image or video is, read from the file itself, without sending it anywhere.
 
-The media rules (``platforms.text.media``) judge what this module finds. A medium is either a
+The media rules (``platforms.media.check``) judge what this module finds. A medium is either a
 *link* (http or https), which is never fetched at submit time (a person waiting on a form should
 not wait on someone else's server, and the platform fetches it anyway), or a *local file* (a
 plain path or ``file://``), which is read here: its size, its type from its first bytes (a PNG
@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-from platforms.text.limits import MOVIE_HEADER_MAX_BYTES, MOVIE_MAX_TOP_LEVEL_BOXES
+from platforms.media.limits import MOVIE_HEADER_MAX_BYTES, MOVIE_MAX_TOP_LEVEL_BOXES
 
 Where = Literal["link", "file", "missing"]
 
