@@ -5,7 +5,7 @@ where it stops (length, UTF-8 bytes, hashtags, mentions, alt text, a YouTube tit
 refuses (some characters, an empty text), whether a text too long for one post becomes a thread,
 and, as ``attachments``, which images and videos it takes (``platforms.media.rules``). ``RULES``
 holds one per platform, built from the numbers in ``platforms.text.limits``; an account's own
-(a Mastodon instance's limit, an account that must not thread) are made from them with
+rules (a Mastodon instance's limit, an account that must not thread) are made from them with
 ``with_limit`` and ``without_threads``.
 
 Apart from the judging (``platforms.text.assess``: ``check`` and ``shape``): this module says what
