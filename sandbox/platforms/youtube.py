@@ -22,13 +22,13 @@ import re
 import secrets
 from datetime import UTC
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from sandbox.common import PlatformAnswer, account_of, base_url, bearer, store_of
 from sandbox.faults import FaultSpec
+from sandbox.forms import urlencoded_form
 from sandbox.store import Record, Store
 
 NAME = "youtube"
@@ -77,7 +77,7 @@ def _account(request: Request) -> str:
 @router.post("/token", response_model=None)
 async def token(request: Request) -> dict[str, Any] | Response:
     """Google's refresh answers a new access token and, as Google does, no new refresh token."""
-    form = {k: v[-1] for k, v in parse_qs((await request.body()).decode()).items()}
+    form = await urlencoded_form(request)
     store = store_of(request)
     if not form.get("client_id") or not form.get("client_secret"):
         return JSONResponse(
