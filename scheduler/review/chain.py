@@ -267,7 +267,7 @@ def _checked(
 
 
 def _require_talent(session: Session, post: Post) -> None:
-    from scheduler.review.talent import talent_blockers
+    from scheduler.review.signoffs import talent_blockers
 
     blockers = talent_blockers(session=session, post=post)
     if blockers:

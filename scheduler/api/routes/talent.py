@@ -15,7 +15,8 @@ from sqlmodel import Session
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.errors import Forbidden
-from scheduler.review import talent as service
+from scheduler.review import link_pages, signoffs
+from scheduler.review import talent as roster
 from scheduler.review.links import LinkRefused
 from scheduler.review.schemas import (
     PostSignoffs,
@@ -35,23 +36,21 @@ def add_talent(
     production_id: int, data: TalentCreate, session: SessionDep, actor: ActorDep
 ) -> TalentPublic:
     """Add cast or crew that posts may feature; ``sign_off_required`` makes them a gate."""
-    talent = service.add_talent(
-        session=session, production_id=production_id, data=data, actor=actor
-    )
+    talent = roster.add_talent(session=session, production_id=production_id, data=data, actor=actor)
     session.commit()
     return TalentPublic.model_validate(talent)
 
 
 @router.get("/productions/{production_id}/talent")
 def list_talent(production_id: int, session: SessionDep) -> list[TalentPublic]:
-    found = service.list_talent(session=session, production_id=production_id)
+    found = roster.list_talent(session=session, production_id=production_id)
     return [TalentPublic.model_validate(t) for t in found]
 
 
 @router.post("/posts/{post_id}/signoffs", status_code=status.HTTP_201_CREATED)
 def request_signoffs(post_id: int, session: SessionDep, actor: ActorDep) -> SignoffRequested:
     """A one-time link per featured talent whose sign-off is required: shown this once."""
-    requested = service.request_signoffs(session=session, post_id=post_id, actor=actor)
+    requested = signoffs.request_signoffs(session=session, post_id=post_id, actor=actor)
     session.commit()
     return requested
 
@@ -59,14 +58,14 @@ def request_signoffs(post_id: int, session: SessionDep, actor: ActorDep) -> Sign
 @router.get("/posts/{post_id}/signoffs")
 def post_signoffs(post_id: int, session: SessionDep) -> PostSignoffs:
     """Where each featured talent stands, and what keeps the post from final approval."""
-    return service.post_signoffs(session=session, post_id=post_id)
+    return signoffs.post_signoffs(session=session, post_id=post_id)
 
 
 @router.get("/signoff/{token}")
 def open_signoff(token: str, request: Request, session: SessionDep) -> SignoffPage:
     """What the talent is asked to approve: each account's exact text and media."""
     try:
-        return service.open_link(session=session, token=token)
+        return link_pages.open_link(session=session, token=token)
     except LinkRefused as refused:
         raise _refuse(session, request, refused, "view") from None
 
@@ -77,7 +76,7 @@ def answer_signoff(
 ) -> SignoffRecorded:
     """Approve or decline (with a reason); each link answers once."""
     try:
-        recorded = service.decide(session=session, token=token, answer=data)
+        recorded = link_pages.decide(session=session, token=token, answer=data)
     except LinkRefused as refused:
         raise _refuse(session, request, refused, "decide") from None
     session.commit()
@@ -90,7 +89,7 @@ def _refuse(
     """Roll back, audit the refusal on its own, and give the 403 to raise."""
     session.rollback()
     origin = request.client.host if request.client else "unknown address"
-    service.record_refusal(
+    link_pages.record_refusal(
         session=session, refused=refused, actor=f"sign-off link from {origin}", attempt=attempt
     )
     session.commit()

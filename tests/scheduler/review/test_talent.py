@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from scheduler.core.config import get_settings
 from scheduler.core.models import AuditEvent, Delivery, Post, Role, TalentSignoff
 from scheduler.review.links import SALT, SIGNER_KWARGS, HideLinkTokens, derived_keys
-from scheduler.review.talent import talent_blockers
+from scheduler.review.signoffs import talent_blockers
 from tests import factories
 from tests.conftest import person_with_token
 
