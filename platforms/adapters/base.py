@@ -78,15 +78,15 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _utc(value: datetime) -> datetime:
+def aware(when: datetime) -> datetime:
     """A time without a zone is taken as UTC, so comparisons never mix naive and aware."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 #: A settings field holding an API's address (``base_url``): http(s), no trailing slash.
 HttpURL = Annotated[str, AfterValidator(_http_url)]
 #: A settings field holding an instant (``token_expires_at``), always aware.
-UTCTime = Annotated[datetime, AfterValidator(_utc)]
+UTCTime = Annotated[datetime, AfterValidator(aware)]
 
 
 class AdapterSettings(BaseModel):

@@ -14,6 +14,8 @@ Every platform adapter talks to a REST API over httpx and must say honestly what
 Platform quirks (TikTok's errors inside HTTP 200, LinkedIn's duplicate answer, YouTube's quota
 403) are handled by the adapter before or after calling ``check``. Messages never include the
 credentials: every known secret is scrubbed from what a platform echoes back.
+
+``json_object`` and ``as_mapping`` read an answer that may not be the JSON object it should be.
 """
 
 from __future__ import annotations
@@ -143,6 +145,20 @@ class PlatformHTTP:
             self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
             self._owns_client = True
         return self._client
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object; ``{}`` when it is not one (no JSON, a list, an HTML page)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """A field of an answer that should hold an object; ``{}`` when it holds something else."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def platform_message(response: httpx.Response) -> str | None:

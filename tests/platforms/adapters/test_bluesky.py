@@ -22,7 +22,8 @@ from platforms.adapters.base import (
     Transient,
     Unknown,
 )
-from platforms.adapters.bluesky import BlueskyAdapter, jwt_expiry, record_key, tid_time
+from platforms.adapters.bluesky import BlueskyAdapter, record_key, tid_time
+from platforms.adapters.bluesky_session import jwt_expiry
 from platforms.adapters.registry import build_adapter
 from sandbox.control import SandboxControl
 
