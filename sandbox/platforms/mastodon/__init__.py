@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sandbox.platforms.mastodon import instance, media, statuses
 from sandbox.platforms.mastodon.common import NAME, fault_response
+from sandbox.platforms.mastodon.instance import router as instance_router
+from sandbox.platforms.mastodon.media import router as media_router
+from sandbox.platforms.mastodon.statuses import router as statuses_router
 
 __all__ = ["NAME", "fault_response", "router"]
 
 router = APIRouter()
-for part in (instance, media, statuses):
-    router.include_router(part.router)
+for part in (instance_router, media_router, statuses_router):
+    router.include_router(part)

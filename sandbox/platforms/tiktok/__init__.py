@@ -26,11 +26,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sandbox.platforms.tiktok import oauth, publish, status, upload
 from sandbox.platforms.tiktok.common import NAME, fault_response
+from sandbox.platforms.tiktok.oauth import router as oauth_router
+from sandbox.platforms.tiktok.publish import router as publish_router
+from sandbox.platforms.tiktok.status import router as status_router
+from sandbox.platforms.tiktok.upload import router as upload_router
 
 __all__ = ["NAME", "fault_response", "router"]
 
 router = APIRouter()
-for part in (oauth, publish, upload, status):
-    router.include_router(part.router)
+for part in (oauth_router, publish_router, upload_router, status_router):
+    router.include_router(part)

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sandbox.platforms.x import media, oauth, posts
 from sandbox.platforms.x.common import NAME, fault_response
+from sandbox.platforms.x.media import router as media_router
+from sandbox.platforms.x.oauth import router as oauth_router
+from sandbox.platforms.x.posts import router as posts_router
 
 __all__ = ["NAME", "fault_response", "router"]
 
 router = APIRouter()
-for part in (oauth, posts, media):
-    router.include_router(part.router)
+for part in (oauth_router, posts_router, media_router):
+    router.include_router(part)
