@@ -55,7 +55,9 @@ from scheduler.core.models import (
     Production,
 )
 from scheduler.core.vault import VaultError
-from scheduler.queue.claims import Outcome, fence, finish, give_back, is_paused, release
+from scheduler.queue.claims import release
+from scheduler.queue.gates import is_paused
+from scheduler.queue.publishing import Outcome, fence, finish, give_back
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Post, Account, Production, Milestone, Approval)

@@ -30,8 +30,9 @@ from sqlalchemy import Engine
 from scheduler.core.clock import Clock, machine_now
 from scheduler.core.config import Settings
 from scheduler.notify.sending import SendReport, send_due
-from scheduler.queue.claims import claim_due, lease_deadline, reap_expired, release
+from scheduler.queue.claims import claim_due, lease_deadline, release
 from scheduler.queue.messages import Sender
+from scheduler.queue.reaper import reap_expired
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,9 @@ from scheduler.accounts.connections import (
 from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.clock import Clock
 from scheduler.core.models import Account, AuditEvent, Delivery
-from scheduler.queue.claims import claim_due, fence, lease_deadline, reap_expired
+from scheduler.queue.claims import claim_due, lease_deadline
+from scheduler.queue.publishing import fence
+from scheduler.queue.reaper import reap_expired
 from tests import factories
 from tests.conftest import WorkerProcess
 from tests.running import all_final, run_until, service_for

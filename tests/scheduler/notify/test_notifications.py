@@ -39,7 +39,8 @@ from scheduler.core.models import (
 from scheduler.notify.hooks import create_hook
 from scheduler.notify.sending import SendReport, send_due
 from scheduler.posts.lifecycle import submit_post
-from scheduler.queue.claims import Outcome, claim_due, fence, finish
+from scheduler.queue.claims import claim_due
+from scheduler.queue.publishing import Outcome, fence, finish
 from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import CLIENT_ACTOR, person_with_token

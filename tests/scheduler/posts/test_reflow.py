@@ -17,7 +17,8 @@ from scheduler.core.models import AuditEvent, ContentPillar, Delivery, Milestone
 from scheduler.posts.lifecycle import approve_post, create_post, submit_post
 from scheduler.posts.reflow import move_milestone
 from scheduler.posts.schemas import AnchorIn, PostCreate
-from scheduler.queue.claims import claim_due, fence, lease_deadline
+from scheduler.queue.claims import claim_due, lease_deadline
+from scheduler.queue.publishing import fence
 from tests import factories
 
 LONDON = ZoneInfo("Europe/London")

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 
 from scheduler.core.clock import Clock
 from scheduler.core.models import AuditEvent, Delivery, DeliveryStatus
-from scheduler.queue.claims import Outcome, claim_due, fence, finish, reap_expired
+from scheduler.queue.claims import claim_due
+from scheduler.queue.publishing import Outcome, fence, finish
+from scheduler.queue.reaper import reap_expired
 from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import test_settings

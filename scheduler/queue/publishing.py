@@ -1,0 +1,172 @@
+"""A claim in a worker's hands: fence it, then record what the platform answered, or give it
+back.
+
+- ``fence``: ``claimed`` by *this* owner → ``publishing``. A duplicate or stale message finds
+  nothing to fence and does nothing.
+- ``finish``: ``publishing`` by this owner → the outcome. The reaper may have marked a slow
+  publish ``unknown`` meanwhile; the owner's real answer still lands.
+- ``give_back``: a pause came in after the fence; back to ``scheduled``, untried.
+
+Apart because these are the worker's statements (``workers.publish``): each holds only while
+the lease owner still matches, and the outcomes are prebuilt with bind parameters for the
+publish path's speed (``docs/performance.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, update
+from sqlmodel import SQLModel
+
+from scheduler.core.models import DeliveryStatus, HoldReason, utcnow
+from scheduler.events.record import record_event
+from scheduler.queue.claims import UNTRIED
+from scheduler.queue.gates import not_paused
+
+DELIVERY = SQLModel.metadata.tables["delivery"]
+_c = DELIVERY.c
+
+
+def fence(engine: Engine, *, ids: Sequence[int], owner: str, lease_until: datetime) -> list[int]:
+    """Move this owner's claimed, unpaused deliveries to ``publishing``; return those moved."""
+    if not ids:
+        return []
+    with engine.begin() as conn:
+        rows = conn.execute(
+            update(DELIVERY)
+            .where(
+                _c.id.in_(list(ids)),
+                _c.status == DeliveryStatus.claimed.value,
+                _c.lease_owner == owner,
+                not_paused(),
+            )
+            .values(
+                status=DeliveryStatus.publishing.value,
+                lease_until=lease_until,
+                updated_at=utcnow(),
+            )
+            .returning(_c.id)
+        )
+        return sorted(rows.scalars())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What became of one publish attempt."""
+
+    status: DeliveryStatus
+    error: str | None = None
+    external_id: str | None = None
+    external_url: str | None = None
+    published_at: datetime | None = None
+    #: For ``retrying``: when it is due again (schedule time).
+    due_at: datetime | None = None
+    #: For ``held``: which kind of hold, so it can be released by kind.
+    held_for: HoldReason | None = None
+    #: For ``unknown``: ask the platform whether the post exists (at ``due_at``) before
+    #: anything is sent again; without it, a person decides.
+    needs_lookup: bool = False
+
+
+def _finish_statement(*columns: str) -> Any:
+    """``publishing|unknown`` held by ``b_owner`` → the outcome; built once per outcome shape.
+
+    The reaper may have marked a slow publish ``unknown``; the owner's real answer still lands.
+    """
+    shared = ("status", "last_error", "held_for", "needs_lookup")
+    values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in (*shared, *columns)}
+    return (
+        update(DELIVERY)
+        .where(
+            _c.id == bindparam("b_id"),
+            _c.lease_owner == bindparam("b_owner"),
+            _c.status.in_([DeliveryStatus.publishing.value, DeliveryStatus.unknown.value]),
+        )
+        .values(lease_until=None, updated_at=bindparam("b_updated_at"), **values)
+    )
+
+
+_GIVE_BACK = (
+    update(DELIVERY)
+    .where(
+        _c.id == bindparam("b_id"),
+        _c.lease_owner == bindparam("b_owner"),
+        _c.status == DeliveryStatus.publishing.value,
+    )
+    .values(**UNTRIED, last_error=bindparam("b_reason"), updated_at=bindparam("b_updated_at"))
+)
+
+
+def give_back(conn: Connection, *, delivery_id: int, owner: str, reason: str) -> bool:
+    """Return a fenced delivery, untried, to ``scheduled`` (a pause came in just before)."""
+    with conn.begin():
+        params = {
+            "b_id": delivery_id,
+            "b_owner": owner,
+            "b_reason": reason,
+            "b_updated_at": utcnow(),
+        }
+        return bool(conn.execute(_GIVE_BACK, params).rowcount)
+
+
+_FINISH_PUBLISHED = _finish_statement("external_id", "external_url", "published_at")
+
+
+_FINISH_RETRYING = _finish_statement("due_at", "lease_owner")  # and unknown, to look up
+
+
+_FINISH_OTHER = _finish_statement()
+
+
+def finish(
+    engine: Engine | Connection, *, delivery_id: int, owner: str, outcome: Outcome, actor: str
+) -> bool:
+    """Record ``outcome`` if this owner still holds the delivery; audit it in the same commit.
+
+    Each outcome is committed on its own, right after the platform answered, so a worker that
+    dies mid-batch leaves at most the one in hand to reconcile. Pass a ``Connection`` to reuse
+    it across a batch (one pool checkout instead of one per delivery).
+    """
+    if isinstance(engine, Engine):
+        with engine.connect() as conn:
+            return finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor)
+    status = outcome.status
+    params: dict[str, Any] = {
+        "b_id": delivery_id,
+        "b_owner": owner,
+        "b_status": status.value,
+        "b_last_error": outcome.error,
+        "b_held_for": outcome.held_for.value if outcome.held_for else None,
+        "b_needs_lookup": outcome.needs_lookup,
+        "b_updated_at": utcnow(),
+    }
+    if status is DeliveryStatus.published:
+        statement = _FINISH_PUBLISHED
+        params |= {
+            "b_external_id": outcome.external_id,
+            "b_external_url": outcome.external_url,
+            "b_published_at": outcome.published_at,
+        }
+    elif status is DeliveryStatus.retrying or outcome.needs_lookup:
+        statement = _FINISH_RETRYING
+        params |= {"b_due_at": outcome.due_at, "b_lease_owner": None}
+    else:
+        statement = _FINISH_OTHER
+    with engine.begin():
+        moved = engine.execute(statement, params).rowcount
+        if moved:
+            after = {"status": status.value, "error": outcome.error, "url": outcome.external_url}
+            record_event(
+                engine,
+                actor=actor,
+                action=f"delivery.{status.value}",
+                entity="delivery",
+                entity_id=delivery_id,
+                after=after,
+                reason=outcome.error,
+            )
+    return bool(moved)
