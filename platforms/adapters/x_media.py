@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from platforms.adapters.base import Media, Permanent, Progress, Transient
+from platforms.adapters.http import as_mapping
 from platforms.adapters.media import MediaFile, load_media
 
 #: X media limits (docs.x.com, "Media best practices"): images up to 5 MB, GIFs 15 MB, video
@@ -64,7 +65,7 @@ class XMedia:
             len(media) > 1 and any(_category(m, None) != "tweet_image" for m in media)
         ):
             raise Permanent("X takes at most 4 images, or one video or GIF, per post")
-        saved = {k: dict(v) for k, v in _mapping(progress.state.get("media")).items()}
+        saved = {k: dict(v) for k, v in as_mapping(progress.state.get("media")).items()}
         if progress.state.get("key") != key:
             saved = {}
         ids = []
@@ -105,7 +106,7 @@ class XMedia:
             data = _data(response)
         else:
             data = self._upload_in_chunks(loaded, category)
-        info = _mapping(data.get("processing_info"))
+        info = as_mapping(data.get("processing_info"))
         return {
             "id": str(data["id"]),
             "expires_at": time.time() + float(data.get("expires_after_secs") or 86400),
@@ -144,12 +145,12 @@ class XMedia:
                     "GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id}
                 )
             )
-            info = _mapping(data.get("processing_info"))
+            info = as_mapping(data.get("processing_info"))
             state = info.get("state", "succeeded")
             if state == "succeeded":
                 return
             if state == "failed":
-                error = _mapping(info.get("error"))
+                error = as_mapping(info.get("error"))
                 raise Permanent(f"X could not process media {media_id}: {error.get('message')}")
             wait = self._poll_seconds
             if wait is None:
@@ -187,7 +188,3 @@ def _data(response: httpx.Response) -> Mapping[str, Any]:
     if not isinstance(data, dict):
         raise Transient(f"X answered {response.request.url.path} without its data")
     return data
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

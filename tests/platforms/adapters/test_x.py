@@ -25,7 +25,8 @@ from platforms.adapters.base import (
     Unknown,
 )
 from platforms.adapters.registry import build_adapter
-from platforms.adapters.x import XAdapter, x_retry_after
+from platforms.adapters.x import XAdapter
+from platforms.adapters.x_api import x_retry_after
 from sandbox.control import SandboxControl
 
 ACCESS = "x-access-token-0123456789:crew"
