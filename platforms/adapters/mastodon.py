@@ -19,7 +19,7 @@ The flow, per delivery:
 Why a retry is safe: Mastodon remembers an ``Idempotency-Key`` per account for an hour and
 answers a repeat with the status it already made. So ``idempotent`` is set. After that hour the
 key is forgotten; that is what ``lookup`` is for. Lookup does *not* re-send the status (which
-would create it when absent); it reads the account's own recent statuses, see ``lookup``.
+would create it when absent); it reads the account's own recent statuses (``mastodon_lookup``).
 
 Mastodon access tokens do not expire and there is no refresh flow to run; a revoked token is a
 401, ``AuthExpired``. Rate limits come as 429 with ``X-RateLimit-Reset`` (ISO 8601).
@@ -27,15 +27,12 @@ Mastodon access tokens do not expire and there is no refresh flow to run; a revo
 
 from __future__ import annotations
 
-import html
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 import httpx
-import regex
 from pydantic import Field, SecretStr
 
 from platforms.adapters.base import (
@@ -49,29 +46,17 @@ from platforms.adapters.base import (
     Transient,
     Unknown,
 )
-from platforms.adapters.http import PlatformHTTP
+from platforms.adapters.http import PlatformHTTP, as_mapping, json_object
+from platforms.adapters.mastodon_lookup import LOOKUP_DEFAULT_WINDOW, AccountStatuses
 from platforms.adapters.media import load_media
-from platforms.text import RULES, CannotPublish, TextRules, extract_mentions, shape
-from platforms.text.unicode import nfc
+from platforms.adapters.steps import mark_sent, sent_at
+from platforms.text import RULES, CannotPublish, TextRules, shape
 
 #: Mastodon's ``Status::MEDIA_ATTACHMENTS_LIMIT``: 4, unless the instance says otherwise.
 DEFAULT_MAX_MEDIA_ATTACHMENTS = 4
-#: ``GET /api/v1/accounts/:id/statuses`` pages hold at most 40 statuses (API docs).
-STATUSES_PAGE_LIMIT = 40
-#: Ours: pages read by one lookup (400 statuses) before it gives up and asks a person.
-LOOKUP_MAX_PAGES = 10
-#: Ours: how far back a lookup reads when the delivery recorded no send time.
-LOOKUP_DEFAULT_WINDOW = timedelta(hours=48)
-#: Ours: server clocks differ; a status may carry a time this much before our "sent at".
-CLOCK_SKEW = timedelta(minutes=5)
 #: Ours: how often an uploaded video's processing is polled, and for how long in all.
 MEDIA_POLL_SECONDS = 1.0
 MEDIA_WAIT_SECONDS = 120.0
-
-_BREAK = regex.compile(r"<br\s*/?>", regex.I)
-_PARAGRAPH = regex.compile(r"</p>\s*<p[^>]*>", regex.I)
-_TAG = regex.compile(r"<[^>]+>")
-_SPACE = regex.compile(r"\s+")
 
 
 class MastodonSettings(AdapterSettings):
@@ -114,6 +99,7 @@ class MastodonAdapter(Adapter[MastodonSettings]):
             secrets=lambda: (self.settings.access_token.get_secret_value(),),
         )
         self._instance: Instance | None = None
+        self.statuses = AccountStatuses(self.http, self._auth)
 
     # --- publishing ------------------------------------------------------------------------
 
@@ -124,8 +110,7 @@ class MastodonAdapter(Adapter[MastodonSettings]):
             return _result(posted)
         media_ids = [] if posted else self._upload_all(request)
         for index in range(len(posted), len(parts)):
-            if "sent_at" not in request.progress.state:
-                request.progress.save(sent_at=datetime.now(UTC).isoformat())
+            mark_sent(request)
             status = self._post_status(
                 parts[index],
                 key=part_key(request.idempotency_key, index),
@@ -161,7 +146,7 @@ class MastodonAdapter(Adapter[MastodonSettings]):
             headers={**self._auth(), "Idempotency-Key": key},
             json=body,
         )
-        status = _json_object(response)
+        status = json_object(response)
         if "id" not in status:
             raise Unknown("Mastodon accepted the status but its answer named no id")
         return status
@@ -180,7 +165,7 @@ class MastodonAdapter(Adapter[MastodonSettings]):
             )
         if len(media) > 1 and any(m.kind == "video" for m in media):
             raise Permanent("Mastodon takes one video alone, not with other images or videos")
-        saved = dict(_mapping(request.progress.state.get("media")))
+        saved = dict(as_mapping(request.progress.state.get("media")))
         if request.progress.state.get("key") != request.idempotency_key:
             saved = {}
         ids = []
@@ -205,7 +190,7 @@ class MastodonAdapter(Adapter[MastodonSettings]):
             files={"file": (loaded.filename, loaded.data, loaded.content_type)},
             data=data,
         )
-        attachment = _json_object(response)
+        attachment = json_object(response)
         if "id" not in attachment:
             raise Transient("Mastodon accepted the upload but its answer named no id")
         return str(attachment["id"])
@@ -238,94 +223,19 @@ class MastodonAdapter(Adapter[MastodonSettings]):
     def lookup(self, request: PublishRequest) -> PublishResult | None:
         """The delivery's status if the account already has it, by reading its own statuses.
 
-        Reads ``GET /api/v1/accounts/:id/statuses`` (newest first, replies included) back to
-        the first send recorded in progress (less ``CLOCK_SKEW``), or ``LOOKUP_DEFAULT_WINDOW``
-        when none was recorded. A status matches a part when its text, rendered HTML turned back
-        into text, equals the part's (NFC, whitespace collapsed, ``@user@server`` read as
-        ``@user`` as Mastodon shows it), and its source (``GET /api/v1/statuses/:id/source``,
-        the exact text written) confirms it. Thread parts must also reply to the part before.
-
-        How sure: certain within the window, since the account's own timeline lists every status
-        it made (direct messages aside, which we never post), and a status of this delivery
-        cannot be older than its first send. Without a recorded send, a status older than
-        ``LOOKUP_DEFAULT_WINDOW`` would be missed. A window holding more than
-        ``LOOKUP_MAX_PAGES`` pages is not judged: that raises ``Permanent`` (asking again cannot
-        help; the dispatcher leaves the delivery to a person). A thread found in part is saved
-        to progress and reported as absent, so the next publish posts only the missing parts.
+        Certain within the window ``mastodon_lookup`` reads (from the first send on); a window
+        too long to read is ``Permanent``, for a person. A thread found in part is saved to
+        progress and reported as absent, so the next publish posts only the missing parts.
         """
         parts = self._parts(request.text)
         posted = _posted(request)
         if len(posted) >= len(parts):
             return _result(posted)
-        account = _json_object(
-            self.http.request(
-                "GET", "/api/v1/accounts/verify_credentials", creates=False, headers=self._auth()
-            )
-        )
-        since = _sent_at(request) - CLOCK_SKEW
-        found: list[dict[str, Any]] = []
-        for status in self._statuses_since(str(account.get("id")), since):
-            index = len(found)
-            if index >= len(parts):
-                break
-            wanted_parent = found[-1]["id"] if found else None
-            if status.get("in_reply_to_id") != wanted_parent:
-                continue
-            if self._is_part(status, parts[index]):
-                found.append({"id": str(status["id"]), "url": status.get("url")})
+        found = self.statuses.thread(parts, since=sent_at(request, window=LOOKUP_DEFAULT_WINDOW))
         if not found:
             return None
         request.progress.save(key=request.idempotency_key, statuses=found)
         return _result(found) if len(found) == len(parts) else None
-
-    def _statuses_since(self, account_id: str, since: datetime) -> Iterator[dict[str, Any]]:
-        """The account's statuses made at or after ``since``, oldest first."""
-        window: list[dict[str, Any]] = []
-        max_id: str | None = None
-        for _ in range(LOOKUP_MAX_PAGES):
-            params: dict[str, Any] = {"limit": STATUSES_PAGE_LIMIT}
-            if max_id is not None:
-                params["max_id"] = max_id
-            response = self.http.request(
-                "GET",
-                f"/api/v1/accounts/{account_id}/statuses",
-                creates=False,
-                headers=self._auth(),
-                params=params,
-            )
-            page = response.json()
-            if not isinstance(page, list):
-                raise Transient("Mastodon answered the account's statuses with something else")
-            for status in page:
-                if _created_at(status) < since:
-                    yield from reversed(window)
-                    return
-                window.append(status)
-            if len(page) < STATUSES_PAGE_LIMIT or "next" not in response.links:
-                yield from reversed(window)
-                return
-            max_id = str(page[-1]["id"])
-        raise Permanent(
-            "cannot tell whether it went out: more than "
-            f"{LOOKUP_MAX_PAGES * STATUSES_PAGE_LIMIT} statuses since {since:%Y-%m-%d %H:%M} UTC; "
-            "check the account by hand before sending again"
-        )
-
-    def _is_part(self, status: Mapping[str, Any], part: str) -> bool:
-        if _comparable(_html_text(str(status.get("content") or ""))) != _comparable(part):
-            return False
-        response = self.http.request(
-            "GET",
-            f"/api/v1/statuses/{status['id']}/source",
-            creates=False,
-            check=False,
-            headers=self._auth(),
-        )
-        if response.status_code == 404:
-            return True  # servers before 3.5 have no source endpoint; the rendered text matched
-        self.http.check(response, creates=False)
-        source = _json_object(response).get("text")
-        return isinstance(source, str) and _collapsed(source) == _collapsed(part)
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -337,8 +247,8 @@ class MastodonAdapter(Adapter[MastodonSettings]):
                 self._instance = Instance(RULES["mastodon"].limit, DEFAULT_MAX_MEDIA_ATTACHMENTS)
             else:
                 self.http.check(response, creates=False)
-                statuses = _mapping(
-                    _mapping(_json_object(response).get("configuration")).get("statuses")
+                statuses = as_mapping(
+                    as_mapping(json_object(response).get("configuration")).get("statuses")
                 )
                 self._instance = Instance(
                     max_characters=_positive(
@@ -384,62 +294,6 @@ def _result(posted: Sequence[Mapping[str, Any]]) -> PublishResult:
     first = posted[0]
     url = first.get("url")
     return PublishResult(external_id=str(first["id"]), url=url if isinstance(url, str) else None)
-
-
-def _sent_at(request: PublishRequest) -> datetime:
-    recorded = request.progress.state.get("sent_at")
-    if isinstance(recorded, str):
-        try:
-            return _aware(datetime.fromisoformat(recorded))
-        except ValueError:
-            pass
-    return datetime.now(UTC) - LOOKUP_DEFAULT_WINDOW
-
-
-def _created_at(status: Mapping[str, Any]) -> datetime:
-    try:
-        return _aware(datetime.fromisoformat(str(status["created_at"]).replace("Z", "+00:00")))
-    except (KeyError, ValueError):
-        raise Transient("Mastodon listed a status without a readable created_at") from None
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _html_text(content: str) -> str:
-    """A status's rendered HTML back to its text: line breaks, paragraphs, entities."""
-    text = _PARAGRAPH.sub("\n\n", content)
-    text = _BREAK.sub("\n", text)
-    return html.unescape(_TAG.sub("", text))
-
-
-def _comparable(text: str) -> str:
-    """Text as Mastodon renders it: remote mentions shown as ``@user``, whitespace collapsed."""
-    normalized = nfc(text)
-    pieces: list[str] = []
-    position = 0
-    for mention in extract_mentions(normalized):
-        pieces.extend((normalized[position : mention.start], "@" + mention.value.split("@")[0]))
-        position = mention.end
-    pieces.append(normalized[position:])
-    return _collapsed("".join(pieces))
-
-
-def _collapsed(text: str) -> str:
-    return _SPACE.sub(" ", nfc(text)).strip()
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    return body if isinstance(body, dict) else {}
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _positive(value: Any, default: int) -> int:

@@ -10,6 +10,10 @@ ignored and cleared at the next save.
 
 ``first_sent_at`` is when a request that could create the post first left: a lookup only has to
 search the account's posts from then on, which is what makes a content match trustworthy.
+
+X and Mastodon keep a thread's parts in progress without ``Steps`` (under ``key``, since before
+it existed, and deliveries in flight hold that shape); they note their first send as
+``sent_at`` with ``mark_sent``, and their lookups read it back with ``sent_at``.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from platforms.adapters.base import PublishRequest
+from platforms.adapters.base import PublishRequest, aware
 
 #: The progress field naming the content the other fields belong to.
 CONTENT_KEY = "content_key"
 #: The progress field with the first time a creating request was sent (ISO 8601, UTC).
 FIRST_SENT_AT = "first_sent_at"
+#: The same for X and Mastodon, which keep their progress without ``Steps``.
+SENT_AT = "sent_at"
 
 
 class Steps:
@@ -76,3 +82,20 @@ class Steps:
         if sent is not None:
             return sent - skew
         return datetime.now(UTC) - window
+
+
+def mark_sent(request: PublishRequest) -> None:
+    """Note, the first time only, that a part of an X or Mastodon thread is about to leave."""
+    if SENT_AT not in request.progress.state:
+        request.progress.save(**{SENT_AT: datetime.now(UTC).isoformat()})
+
+
+def sent_at(request: PublishRequest, *, window: timedelta) -> datetime:
+    """When ``mark_sent`` noted the first send; ``window`` ago when it did not (or unreadably)."""
+    recorded = request.progress.state.get(SENT_AT)
+    if isinstance(recorded, str):
+        try:
+            return aware(datetime.fromisoformat(recorded))
+        except ValueError:
+            pass
+    return datetime.now(UTC) - window

@@ -25,7 +25,7 @@ Rate limits (X's 15-minute and daily windows) are read in ``x_api``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -39,8 +39,9 @@ from platforms.adapters.base import (
     Transient,
 )
 from platforms.adapters.http import json_object
+from platforms.adapters.steps import mark_sent, sent_at
 from platforms.adapters.x_api import XAPI, XSettings
-from platforms.adapters.x_lookup import XTimeline, sent_at
+from platforms.adapters.x_lookup import LOOKUP_DEFAULT_WINDOW, XTimeline
 from platforms.adapters.x_media import XMedia
 from platforms.text import RULES, CannotPublish, TextRules, shape
 
@@ -85,8 +86,7 @@ class XAdapter(Adapter[XSettings]):
             sent_before = (
                 state.get("key") == request.idempotency_key and state.get("sending") == index
             )
-            if "sent_at" not in state:
-                request.progress.save(sent_at=datetime.now(UTC).isoformat())
+            mark_sent(request)
             request.progress.save(key=request.idempotency_key, sending=index)
             reply_to = posted[-1] if posted else None
             post_id = self._post(
@@ -104,7 +104,8 @@ class XAdapter(Adapter[XSettings]):
         """X refused ``part`` as a duplicate: ours, if an earlier attempt sent it, else not."""
         found = None
         if sent_before:  # an earlier attempt sent this part and lost the answer
-            found = self.timeline.find(part, parent=reply_to, since=sent_at(request))
+            since = sent_at(request, window=LOOKUP_DEFAULT_WINDOW)
+            found = self.timeline.find(part, parent=reply_to, since=since)
         if found is None:
             raise Permanent(
                 "X refused this post as duplicate content: the same text is already on the "
@@ -149,7 +150,7 @@ class XAdapter(Adapter[XSettings]):
         posted = _posted(request)
         if len(posted) >= len(parts):
             return self._result(posted)
-        found = self.timeline.thread(parts, since=sent_at(request))
+        found = self.timeline.thread(parts, since=sent_at(request, window=LOOKUP_DEFAULT_WINDOW))
         if not found:
             return None
         request.progress.save(key=request.idempotency_key, posts=found)

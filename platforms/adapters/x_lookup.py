@@ -25,7 +25,7 @@ from typing import Any
 
 import regex
 
-from platforms.adapters.base import Permanent, PublishRequest, Transient, aware
+from platforms.adapters.base import Permanent, Transient
 from platforms.adapters.http import as_mapping, json_object
 from platforms.adapters.x_api import XAPI
 from platforms.text import extract_urls
@@ -99,17 +99,6 @@ class XTimeline:
             f"{LOOKUP_MAX_PAGES * TIMELINE_PAGE_SIZE} posts since {since:%Y-%m-%d %H:%M} UTC; "
             "check the account by hand before sending again"
         )
-
-
-def sent_at(request: PublishRequest) -> datetime:
-    """When this delivery first sent a part (``sent_at`` in progress), else the default window."""
-    recorded = request.progress.state.get("sent_at")
-    if isinstance(recorded, str):
-        try:
-            return aware(datetime.fromisoformat(recorded))
-        except ValueError:
-            pass
-    return datetime.now(UTC) - LOOKUP_DEFAULT_WINDOW
 
 
 def _as_written(post: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from platforms.adapters import mastodon
+from platforms.adapters import mastodon_lookup
 from platforms.adapters.base import (
     AuthExpired,
     Media,
@@ -388,8 +388,8 @@ def test_lookup_of_a_thread_found_in_part_resumes_at_the_missing_part(
 def test_lookup_refuses_to_judge_a_window_it_cannot_read_to_the_end(
     sandbox: SandboxControl, adapter: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(mastodon, "STATUSES_PAGE_LIMIT", 2)
-    monkeypatch.setattr(mastodon, "LOOKUP_MAX_PAGES", 1)
+    monkeypatch.setattr(mastodon_lookup, "STATUSES_PAGE_LIMIT", 2)
+    monkeypatch.setattr(mastodon_lookup, "LOOKUP_MAX_PAGES", 1)
     for n in range(3):
         adapter().publish(
             PublishRequest(idempotency_key=f"k{n}", text=f"Post {n}", account_handle="crew")
