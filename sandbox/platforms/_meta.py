@@ -3,8 +3,11 @@
 Not a platform itself (the leading underscore keeps it out of ``platforms.modules()``). The
 Graph API takes parameters in the query string or a form body alike, answers errors as
 ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`` (mostly HTTP 400,
-whatever the cause), accepts the token as ``access_token`` or in ``Authorization``, pages edges
-with ``paging.next``, and writes times as ``2026-10-01T12:00:00+0000``.
+whatever the cause), accepts the token as ``access_token`` or in ``Authorization``, answers only
+the ``fields`` asked for, pages edges with ``paging.next``, and writes times as
+``2026-10-01T12:00:00+0000``. Facebook and Instagram extend tokens at the same endpoint;
+Instagram and Threads publish through media containers, found, polled and grouped in carousels
+alike.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ from sandbox.store import Record, Store
 
 #: Meta's long-lived tokens: about 60 days.
 LONG_LIVED_SECONDS = 60 * 24 * 3600
+#: The states of a media container (Instagram's and Threads' step before publishing), and a
+#: pattern for a sandbox control that sets one.
+CONTAINER_STATUSES = ("IN_PROGRESS", "FINISHED", "ERROR", "EXPIRED", "PUBLISHED")
+CONTAINER_STATUS_PATTERN = "^(" + "|".join(CONTAINER_STATUSES) + ")$"
 
 FaultShape = Callable[[FaultSpec, Any], Response | None]
 
@@ -98,6 +105,66 @@ def graph_token(request: Request, params: dict[str, str]) -> str:
     return token
 
 
+async def authorized_params(request: Request) -> dict[str, str]:
+    """A Graph request's parameters once its token is found good, as every edge but the token
+    endpoints reads them (a missing or revoked token is refused first)."""
+    params = await graph_params(request)
+    graph_token(request, params)
+    return params
+
+
+def required(params: dict[str, str], name: str) -> str:
+    """A parameter the request may not leave out or empty (code 100 if it does)."""
+    value = params.get(name, "")
+    if not value:
+        raise invalid_parameter(f"The parameter {name} is required")
+    return value
+
+
+def only_fields(rendered: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+    """What the caller asked for with ``fields`` (``id`` always, and only ``id`` by default)."""
+    fields = params.get("fields", "id").split(",")
+    return {k: v for k, v in rendered.items() if k in fields or k == "id"}
+
+
+def unknown_object(
+    object_id: str, *, lead: str = "Unsupported get request. ", end: str = "."
+) -> PlatformAnswer:
+    """Code 100 subcode 33: no such object, or not one this token may see. The products word it
+    alike but for the start and end (Facebook's ``lead`` is the default; Threads has none)."""
+    return invalid_parameter(
+        f"{lead}Object with ID '{object_id}' does not exist, cannot be loaded due to missing "
+        f"permissions, or does not support this operation{end}",
+        subcode=33,
+    )
+
+
+def find_container(
+    store: Store,
+    platform: str,
+    container_id: str,
+    *,
+    owner: str | None = None,
+    lead: str,
+    end: str,
+) -> Record:
+    """A media container (Instagram's and Threads' step before publishing), the ``owner``'s if
+    one is given, or the platform's :func:`unknown_object` answer."""
+    container = store.get(platform, container_id, kind="container")
+    if container is None or (owner is not None and container.account != owner):
+        raise unknown_object(container_id, lead=lead, end=end)
+    return container
+
+
+def carousel_ids(raw: str, *, least: int, most: int) -> list[str]:
+    """A carousel's ``children`` (comma-separated container ids), as many as the platform takes;
+    each platform then checks the children its own way."""
+    ids = [c.strip() for c in raw.split(",") if c.strip()]
+    if not least <= len(ids) <= most:
+        raise invalid_parameter(f"A carousel takes {least} to {most} children; {len(ids)} given")
+    return ids
+
+
 def token_place(request: Request) -> str:
     """Where the caller put its token: ``header`` (Authorization) or ``param`` (in the URL)."""
     return "header" if request.headers.get("authorization") else "param"
@@ -135,8 +202,7 @@ def listing(
     except ValueError:
         raise invalid_parameter("limit and after must be numbers") from None
     page = chosen[start : start + limit]
-    fields = [f for f in params.get("fields", "id").split(",") if f]
-    data = [{k: v for k, v in render(r).items() if k in fields or k == "id"} for r in page]
+    data = [only_fields(render(r), params) for r in page]
     answer: dict[str, Any] = {"data": data}
     if start + limit < len(chosen):
         following = {k: v for k, v in params.items() if k != "access_token"}
@@ -146,6 +212,22 @@ def listing(
             "next": f"{base_url(request)}{request.url.path}?{urlencode(following)}",
         }
     return answer
+
+
+async def fb_exchange_token(request: Request, platform: str) -> dict[str, Any]:
+    """``GET /oauth/access_token?grant_type=fb_exchange_token``, as Facebook and Instagram (with
+    Facebook Login) both answer it: the app's credentials and a still-valid token to extend."""
+    params = await graph_params(request)
+    if params.get("grant_type") != "fb_exchange_token":
+        raise invalid_parameter("Unsupported grant_type")
+    if not params.get("client_id") or not params.get("client_secret"):
+        raise invalid_parameter("Missing client_id or client_secret")
+    return exchange(
+        store_of(request),
+        platform,
+        revoked_message="Error validating access token: Session has expired.",
+        token=params.get("fb_exchange_token"),
+    )
 
 
 def exchange(

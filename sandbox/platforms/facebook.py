@@ -24,14 +24,15 @@ from fastapi import APIRouter, Request
 from sandbox.common import base_url, store_of
 from sandbox.platforms._meta import (
     as_bool,
-    exchange,
-    graph_params,
+    authorized_params,
+    fb_exchange_token,
     graph_time,
-    graph_token,
     invalid_parameter,
     listing,
+    only_fields,
     throttle_shape,
     token_place,
+    unknown_object,
 )
 from sandbox.store import Record, Store
 
@@ -44,23 +45,12 @@ router = APIRouter()
 
 @router.get("/oauth/access_token")
 async def access_token(request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    if params.get("grant_type") != "fb_exchange_token":
-        raise invalid_parameter("Unsupported grant_type")
-    if not params.get("client_id") or not params.get("client_secret"):
-        raise invalid_parameter("Missing client_id or client_secret")
-    return exchange(
-        store_of(request),
-        NAME,
-        revoked_message="Error validating access token: Session has expired.",
-        token=params.get("fb_exchange_token"),
-    )
+    return await fb_exchange_token(request, NAME)
 
 
 @router.post("/{page_id}/feed")
 async def feed_post(page_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     store = store_of(request)
     message, link = params.get("message", ""), params.get("link")
     attached = _attached_photos(store, page_id, params.get("attached_media"))
@@ -78,8 +68,7 @@ async def feed_post(page_id: str, request: Request) -> dict[str, Any]:
 
 @router.post("/{page_id}/photos")
 async def photo_post(page_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     url = params.get("url")
     if not url:
         raise invalid_parameter("(#324) Requires upload file")
@@ -87,10 +76,9 @@ async def photo_post(page_id: str, request: Request) -> dict[str, Any]:
     _check_message(caption)
     store = store_of(request)
     photo = {"url": url, "caption": caption, "alt_text_custom": params.get("alt_text_custom")}
-    if not as_bool(params.get("published"), True):
-        record = store.add(NAME, account=page_id, kind="photo", body=photo)
-        return {"id": record.id}
     photo_record = store.add(NAME, account=page_id, kind="photo", body=photo)
+    if not as_bool(params.get("published"), True):
+        return {"id": photo_record.id}
     post = _post(request, page_id, {"text": caption, "message": caption, "photo": photo})
     photo_record.state["post_id"] = post.id
     return {"id": photo_record.id, "post_id": post.id}
@@ -98,8 +86,7 @@ async def photo_post(page_id: str, request: Request) -> dict[str, Any]:
 
 @router.post("/{page_id}/videos")
 async def video_post(page_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     file_url = params.get("file_url")
     if not file_url:
         raise invalid_parameter("(#100) file_url or a video file is required")
@@ -117,35 +104,26 @@ async def video_post(page_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/{page_id}/feed")
 async def feed(page_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     posts = store_of(request).records(NAME, kind="post", account=page_id)
-    return listing(request, params, posts, _render_post)
+    return listing(request, params, posts, _render)
 
 
 @router.get("/{page_id}/videos")
 async def videos(page_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     found = store_of(request).records(NAME, kind="video", account=page_id)
-    return listing(request, params, found, _render_video)
+    return listing(request, params, found, _render)
 
 
 @router.get("/{object_id}")
 async def read_object(object_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     store = store_of(request)
     record = store.get(NAME, object_id, kind="post") or store.get(NAME, object_id, kind="video")
     if record is None:
-        raise invalid_parameter(
-            f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
-            "loaded due to missing permissions, or does not support this operation.",
-            subcode=33,
-        )
-    fields = params.get("fields", "id").split(",")
-    rendered = _render_post(record) if record.kind == "post" else _render_video(record)
-    return {k: v for k, v in rendered.items() if k in fields or k == "id"}
+        raise unknown_object(object_id)
+    return only_fields(_render(record), params)
 
 
 def _post(request: Request, page_id: str, body: dict[str, Any]) -> Record:
@@ -186,19 +164,12 @@ def _attached_photos(store: Store, page_id: str, raw: str | None) -> list[str]:
     return ids
 
 
-def _render_post(record: Record) -> dict[str, Any]:
+def _render(record: Record) -> dict[str, Any]:
+    """A post as Graph shows it, or a video (whose text is its ``description``)."""
+    text = "message" if record.kind == "post" else "description"
     return {
         "id": record.id,
-        "message": record.body.get("message") or None,
-        "created_time": graph_time(record.created_at),
-        "permalink_url": record.url,
-    }
-
-
-def _render_video(record: Record) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "description": record.body.get("description") or None,
+        text: record.body.get(text) or None,
         "created_time": graph_time(record.created_at),
         "permalink_url": record.url,
     }

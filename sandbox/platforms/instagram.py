@@ -27,15 +27,19 @@ from pydantic import BaseModel, Field
 
 from sandbox.common import base_url, store_of
 from sandbox.platforms._meta import (
+    CONTAINER_STATUS_PATTERN,
     as_bool,
-    exchange,
+    authorized_params,
+    carousel_ids,
+    fb_exchange_token,
+    find_container,
     graph_error,
-    graph_params,
     graph_time,
-    graph_token,
     invalid_parameter,
     listing,
+    only_fields,
     poll_container,
+    required,
     throttle_shape,
     token_place,
 )
@@ -49,13 +53,12 @@ QUOTA_SECONDS = 86400
 CAROUSEL_MIN, CAROUSEL_MAX = 2, 10
 #: Polls a video container answers IN_PROGRESS before it is FINISHED (processing, shortened).
 VIDEO_POLLS = 1
-STATUSES = ("IN_PROGRESS", "FINISHED", "ERROR", "EXPIRED", "PUBLISHED")
 
 router = APIRouter()
 
 
 class ContainerState(BaseModel):
-    status_code: str = Field(pattern="^(" + "|".join(STATUSES) + ")$")
+    status_code: str = Field(pattern=CONTAINER_STATUS_PATTERN)
 
 
 class QuotaSpent(BaseModel):
@@ -75,23 +78,12 @@ def spend_quota(ig_user_id: str, body: QuotaSpent, request: Request) -> None:
 
 @router.get("/oauth/access_token")
 async def access_token(request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    if params.get("grant_type") != "fb_exchange_token":
-        raise invalid_parameter("Unsupported grant_type")
-    if not params.get("client_id") or not params.get("client_secret"):
-        raise invalid_parameter("Missing client_id or client_secret")
-    return exchange(
-        store_of(request),
-        NAME,
-        revoked_message="Error validating access token: Session has expired.",
-        token=params.get("fb_exchange_token"),
-    )
+    return await fb_exchange_token(request, NAME)
 
 
 @router.post("/{ig_user_id}/media")
 async def create_container(ig_user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     store = store_of(request)
     item = as_bool(params.get("is_carousel_item"), False)
     media_type = params.get("media_type", "IMAGE").upper()
@@ -102,10 +94,10 @@ async def create_container(ig_user_id: str, request: Request) -> dict[str, Any]:
     if media_type == "CAROUSEL":
         body["children"] = _children(store, ig_user_id, params.get("children", ""))
     elif media_type == "IMAGE":
-        body["image_url"] = _required(params, "image_url")
+        body["image_url"] = required(params, "image_url")
         body["alt_text"] = params.get("alt_text")
     elif media_type == "REELS" or (media_type == "VIDEO" and item):
-        body["video_url"] = _required(params, "video_url")
+        body["video_url"] = required(params, "video_url")
     elif media_type == "VIDEO":
         raise invalid_parameter(
             "The VIDEO media type is no longer supported for feed posts; use REELS", subcode=2207023
@@ -128,10 +120,9 @@ async def create_container(ig_user_id: str, request: Request) -> dict[str, Any]:
 
 @router.post("/{ig_user_id}/media_publish")
 async def publish(ig_user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     store = store_of(request)
-    container = _container(store, _required(params, "creation_id"), owner=ig_user_id)
+    container = _container(store, required(params, "creation_id"), owner=ig_user_id)
     status = container.state["status_code"]
     if status == "IN_PROGRESS":
         raise graph_error(
@@ -171,8 +162,7 @@ async def publish(ig_user_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/{ig_user_id}/content_publishing_limit")
 async def publishing_limit(ig_user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    await authorized_params(request)
     used = _quota_used(store_of(request), ig_user_id)
     config = {"quota_total": QUOTA_TOTAL, "quota_duration": QUOTA_SECONDS}
     return {"data": [{"quota_usage": used, "config": config}]}
@@ -180,18 +170,15 @@ async def publishing_limit(ig_user_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/{ig_user_id}/media")
 async def media_listing(ig_user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     posts = store_of(request).records(NAME, kind="post", account=ig_user_id)
     return listing(request, params, posts, _render_media)
 
 
 @router.get("/{object_id}")
 async def read_object(object_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     store = store_of(request)
-    fields = params.get("fields", "id").split(",")
     post = store.get(NAME, object_id, kind="post")
     if post is not None:
         rendered = _render_media(post)
@@ -203,29 +190,20 @@ async def read_object(object_id: str, request: Request) -> dict[str, Any]:
             "status_code": status,
             "status": f"Error: {_ERROR_STATUS}" if status == "ERROR" else status.title(),
         }
-    return {k: v for k, v in rendered.items() if k in fields or k == "id"}
+    return only_fields(rendered, params)
 
 
 _ERROR_STATUS = "Media download has failed. The media URI doesn't meet our requirements."
 
 
 def _container(store: Store, container_id: str, *, owner: str | None = None) -> Record:
-    container = store.get(NAME, container_id, kind="container")
-    if container is None or (owner is not None and container.account != owner):
-        raise invalid_parameter(
-            f"Unsupported request. Object with ID '{container_id}' does not exist, cannot be "
-            "loaded due to missing permissions, or does not support this operation.",
-            subcode=33,
-        )
-    return container
+    return find_container(
+        store, NAME, container_id, owner=owner, lead="Unsupported request. ", end="."
+    )
 
 
 def _children(store: Store, owner: str, raw: str) -> list[str]:
-    ids = [c.strip() for c in raw.split(",") if c.strip()]
-    if not CAROUSEL_MIN <= len(ids) <= CAROUSEL_MAX:
-        raise invalid_parameter(
-            f"A carousel takes {CAROUSEL_MIN} to {CAROUSEL_MAX} children; {len(ids)} given"
-        )
+    ids = carousel_ids(raw, least=CAROUSEL_MIN, most=CAROUSEL_MAX)
     for child_id in ids:
         child = _container(store, child_id, owner=owner)
         if not child.body.get("is_carousel_item"):
@@ -235,13 +213,6 @@ def _children(store: Store, owner: str, raw: str) -> list[str]:
                 400, f"Child {child_id} is not ready; wait until it is FINISHED", code=9007
             )
     return ids
-
-
-def _required(params: dict[str, str], name: str) -> str:
-    value = params.get(name, "")
-    if not value:
-        raise invalid_parameter(f"The parameter {name} is required")
-    return value
 
 
 def _medium(container: Record | None) -> dict[str, Any]:

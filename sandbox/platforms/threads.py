@@ -27,15 +27,21 @@ from pydantic import BaseModel, Field
 
 from sandbox.common import account_of, base_url, store_of
 from sandbox.platforms._meta import (
+    CONTAINER_STATUS_PATTERN,
     as_bool,
+    authorized_params,
+    carousel_ids,
     exchange,
+    find_container,
     graph_error,
     graph_params,
     graph_time,
     graph_token,
     invalid_parameter,
     listing,
+    only_fields,
     poll_container,
+    required,
     throttle_shape,
     token_place,
 )
@@ -48,13 +54,12 @@ POSTS_PER_DAY, REPLIES_PER_DAY = 250, 1000
 QUOTA_SECONDS = 86400
 CAROUSEL_MIN, CAROUSEL_MAX = 2, 20
 VIDEO_POLLS = 1
-STATUSES = ("IN_PROGRESS", "FINISHED", "ERROR", "EXPIRED", "PUBLISHED")
 
 router = APIRouter()
 
 
 class ContainerState(BaseModel):
-    status: str = Field(pattern="^(" + "|".join(STATUSES) + ")$")
+    status: str = Field(pattern=CONTAINER_STATUS_PATTERN)
 
 
 class QuotaSpent(BaseModel):
@@ -88,8 +93,7 @@ async def refresh_access_token(request: Request) -> dict[str, Any]:
 
 @router.post("/{user_id}/threads")
 async def create_container(user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    account = _account(user_id, graph_token(request, params))
+    params, account = await _call(request, user_id)
     store = store_of(request)
     media_type = params.get("media_type", "").upper()
     text = params.get("text", "")
@@ -101,9 +105,9 @@ async def create_container(user_id: str, request: Request) -> dict[str, Any]:
         if not text.strip():
             raise invalid_parameter("A TEXT post needs text")
     elif media_type == "IMAGE":
-        body.update(image_url=_required(params, "image_url"), alt_text=params.get("alt_text"))
+        body.update(image_url=required(params, "image_url"), alt_text=params.get("alt_text"))
     elif media_type == "VIDEO":
-        body.update(video_url=_required(params, "video_url"), alt_text=params.get("alt_text"))
+        body.update(video_url=required(params, "video_url"), alt_text=params.get("alt_text"))
     elif media_type == "CAROUSEL":
         body["children"] = _children(store, account, params.get("children", ""))
     else:
@@ -126,10 +130,9 @@ async def create_container(user_id: str, request: Request) -> dict[str, Any]:
 
 @router.post("/{user_id}/threads_publish")
 async def publish(user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    account = _account(user_id, graph_token(request, params))
+    params, account = await _call(request, user_id)
     store = store_of(request)
-    container = _container(store, _required(params, "creation_id"), owner=account)
+    container = _container(store, required(params, "creation_id"), owner=account)
     status = container.state["status"]
     if status != "FINISHED" or container.body.get("is_carousel_item"):
         raise graph_error(400, f"The media cannot be published (status {status})", code=24)
@@ -159,8 +162,7 @@ async def publish(user_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/{user_id}/threads_publishing_limit")
 async def publishing_limit(user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    account = _account(user_id, graph_token(request, params))
+    _, account = await _call(request, user_id)
     store = store_of(request)
     return {
         "data": [
@@ -176,26 +178,22 @@ async def publishing_limit(user_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/{user_id}/threads")
 async def threads_listing(user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    account = _account(user_id, graph_token(request, params))
+    params, account = await _call(request, user_id)
     posts = [p for p in _posts(store_of(request), account) if not p.body.get("reply_to_id")]
     return listing(request, params, posts, _render)
 
 
 @router.get("/{user_id}/replies")
 async def replies_listing(user_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    account = _account(user_id, graph_token(request, params))
+    params, account = await _call(request, user_id)
     replies = [p for p in _posts(store_of(request), account) if p.body.get("reply_to_id")]
     return listing(request, params, replies, _render)
 
 
 @router.get("/{object_id}")
 async def read_object(object_id: str, request: Request) -> dict[str, Any]:
-    params = await graph_params(request)
-    graph_token(request, params)
+    params = await authorized_params(request)
     store = store_of(request)
-    fields = params.get("fields", "id").split(",")
     post = store.get(NAME, object_id, kind="post")
     if post is not None:
         rendered = _render(post)
@@ -205,11 +203,14 @@ async def read_object(object_id: str, request: Request) -> dict[str, Any]:
         rendered = {"id": container.id, "status": status}
         if status == "ERROR":
             rendered["error_message"] = "FAILED_DOWNLOADING_VIDEO"
-    return {k: v for k, v in rendered.items() if k in fields or k == "id"}
+    return only_fields(rendered, params)
 
 
-def _account(user_id: str, token: str) -> str:
-    return account_of(token) if user_id == "me" else user_id
+async def _call(request: Request, user_id: str) -> tuple[dict[str, str], str]:
+    """The request's parameters and whose edge it is: ``me`` is the token's account."""
+    params = await graph_params(request)
+    token = graph_token(request, params)
+    return params, account_of(token) if user_id == "me" else user_id
 
 
 def _posts(store: Store, account: str) -> list[Record]:
@@ -228,34 +229,16 @@ def _used(store: Store, account: str, *, replies: bool) -> int:
 
 
 def _container(store: Store, container_id: str, *, owner: str | None = None) -> Record:
-    container = store.get(NAME, container_id, kind="container")
-    if container is None or (owner is not None and container.account != owner):
-        raise invalid_parameter(
-            f"Object with ID '{container_id}' does not exist, cannot be loaded due to missing "
-            "permissions, or does not support this operation",
-            subcode=33,
-        )
-    return container
+    return find_container(store, NAME, container_id, owner=owner, lead="", end="")
 
 
 def _children(store: Store, owner: str, raw: str) -> list[str]:
-    ids = [c.strip() for c in raw.split(",") if c.strip()]
-    if not CAROUSEL_MIN <= len(ids) <= CAROUSEL_MAX:
-        raise invalid_parameter(
-            f"A carousel takes {CAROUSEL_MIN} to {CAROUSEL_MAX} children; {len(ids)} given"
-        )
+    ids = carousel_ids(raw, least=CAROUSEL_MIN, most=CAROUSEL_MAX)
     for child_id in ids:
         child = _container(store, child_id, owner=owner)
         if not child.body.get("is_carousel_item") or child.state["status"] != "FINISHED":
             raise invalid_parameter(f"Child {child_id} is not a finished carousel item")
     return ids
-
-
-def _required(params: dict[str, str], name: str) -> str:
-    value = params.get(name, "")
-    if not value:
-        raise invalid_parameter(f"The parameter {name} is required")
-    return value
 
 
 def _medium(container: Record) -> dict[str, Any]:
