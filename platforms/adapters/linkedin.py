@@ -1,7 +1,7 @@
 """LinkedIn: posts by a member or an organization through the versioned Posts API.
 
-Every call carries ``LinkedIn-Version: YYYYMM`` (a setting: LinkedIn sunsets each monthly version
-about a year after release) and ``X-Restli-Protocol-Version: 2.0.0``.
+The calls themselves (versioned headers, 429s waiting until midnight UTC, the OAuth 2 token
+refresh) and the settings are in ``linkedin_api``; this module is what a post is:
 
 - ``POST /rest/posts`` with ``author`` (``urn:li:organization:…`` or ``urn:li:person:…``),
   ``commentary``, ``visibility: PUBLIC``, ``distribution`` (``MAIN_FEED``, no targeting, no
@@ -20,11 +20,6 @@ about a year after release) and ``X-Restli-Protocol-Version: 2.0.0``.
 - A repeat of a post gets 422 ``DUPLICATE_POST`` naming the existing ``urn:li:share`` (or
   ``ugcPost``): that is this delivery already published, and its URN is the result. (LinkedIn
   has been seen naming a deleted post there; the URN is still the honest answer.)
-- 429: daily limits reset at midnight UTC (LinkedIn's "API rate limits"), so without a
-  ``Retry-After`` the wait runs to the next midnight UTC.
-- OAuth 2: ``prepare`` refreshes the access token at ``POST {oauth_url}/oauth/v2/accessToken``
-  (``grant_type=refresh_token``) when it expires within ``REFRESH_AHEAD``; a refused refresh is
-  ``AuthExpired``; an answer without a refresh token keeps the one we have.
 
 ``lookup`` reads the author's posts (``GET /rest/posts?q=author&author=…&sortBy=CREATED``) from
 the first send on (``LOOKUP_SKEW`` allowed; ``LOOKUP_WINDOW`` without a recorded send) and
@@ -36,30 +31,24 @@ refuse as a duplicate). A post without text, or a window too long to read, canno
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import Field, SecretStr
 
 from platforms.adapters.base import (
     Adapter,
     AdapterSettings,
-    AuthExpired,
-    HttpURL,
     Media,
     Permanent,
     PublishRequest,
     PublishResult,
-    RateLimited,
     Transient,
     Unknown,
-    UTCTime,
 )
-from platforms.adapters.http import PlatformHTTP, retry_after
+from platforms.adapters.linkedin_api import LinkedInAPI, LinkedInSettings
 from platforms.adapters.media import load_media
 from platforms.adapters.steps import Steps
 from platforms.text import (
@@ -71,15 +60,6 @@ from platforms.text import (
     shape,
 )
 
-log = logging.getLogger(__name__)
-
-API_BASE_URL = "https://api.linkedin.com"
-OAUTH_BASE_URL = "https://www.linkedin.com"
-#: The LinkedIn-Version sent by default (YYYYMM); an account setting so a newer one needs no
-#: release.
-API_VERSION = "202609"
-#: Refresh the access token when it expires within this (LinkedIn's tokens last 60 days).
-REFRESH_AHEAD = timedelta(minutes=5)
 #: Little text format: characters that are markup unless backslash-escaped.
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
 #: Posts API: a multi-image post takes 2 to 20 images.
@@ -93,19 +73,6 @@ MAX_PAGES = 10
 DUPLICATE_URN = re.compile(r"urn:li:(?:share|ugcPost):[0-9]+")
 
 
-class LinkedInSettings(AdapterSettings):
-    author: str = Field(pattern=r"^urn:li:(organization|person):[A-Za-z0-9_-]+$")
-    access_token: SecretStr
-    refresh_token: SecretStr | None = None
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    token_expires_at: UTCTime | None = None
-    api_version: str = Field(default=API_VERSION, pattern=r"^[0-9]{6}$")
-    base_url: HttpURL = API_BASE_URL
-    oauth_url: HttpURL = OAUTH_BASE_URL
-    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
-
-
 def little_text(text: str) -> str:
     """``text`` as Posts API ``commentary``: markup characters escaped, links and hashtags kept."""
     kept = [(e.start, e.end) for e in extract_urls(text)]
@@ -117,13 +84,6 @@ def little_text(text: str) -> str:
     return "".join(out)
 
 
-def until_midnight_utc(now: datetime | None = None) -> float:
-    """Seconds to the next midnight UTC, when LinkedIn's daily limits reset."""
-    current = now or datetime.now(UTC)
-    midnight = (current + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (midnight - current).total_seconds()
-
-
 class LinkedInAdapter(Adapter[LinkedInSettings]):
     name: ClassVar[str] = "linkedin"
     settings_model: ClassVar[type[LinkedInSettings]] = LinkedInSettings
@@ -132,13 +92,11 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
         super().__init__(settings, client=client)
-        self.http = PlatformHTTP(
-            platform="LinkedIn",
-            base_url=self.settings.base_url,
-            client=client,
-            timeout=self.settings.timeout_seconds,
-            secrets=self.secret_values,
-        )
+        self.api = LinkedInAPI(self, client=client)
+
+    def prepare(self, now: datetime) -> None:
+        """Refresh the access token when it expires soon (see ``linkedin_api``)."""
+        self.api.prepare(now)
 
     # --- publishing ----------------------------------------------------------------------------
 
@@ -166,12 +124,12 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
         if content:
             body["content"] = content
         steps.sending()
-        response = self._call("POST", "/rest/posts", creates=True, json=body, check=False)
+        response = self.api.call("POST", "/rest/posts", creates=True, json=body, check=False)
         duplicate = _duplicate_of(response)
         if duplicate is not None:
             steps.save(post=duplicate)
             return _result(duplicate)
-        self._check(response, creates=True)
+        self.api.check(response, creates=True)
         urn = response.headers.get("x-restli-id")
         if not urn:
             raise Unknown("LinkedIn accepted the post but sent no URN back; look it up first")
@@ -217,14 +175,16 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
     def _upload_image(self, image: Media) -> str:
         data = load_media(image, client=self._client, timeout=self.settings.timeout_seconds)
         request = {"initializeUploadRequest": {"owner": self.settings.author}}
-        answer = self._json(
-            self._call("POST", "/rest/images?action=initializeUpload", creates=False, json=request)
+        answer = self.api.json(
+            self.api.call(
+                "POST", "/rest/images?action=initializeUpload", creates=False, json=request
+            )
         )
         value = answer.get("value") or {}
         url, urn = value.get("uploadUrl"), value.get("image")
         if not isinstance(url, str) or not isinstance(urn, str):
             raise Transient("LinkedIn did not say where to upload the image")
-        self._call("PUT", url, creates=False, content=data.data, versioned=False)
+        self.api.call("PUT", url, creates=False, content=data.data, versioned=False)
         return urn
 
     def _upload_video(self, video: Media) -> str:
@@ -237,8 +197,10 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
                 "uploadThumbnail": False,
             }
         }
-        answer = self._json(
-            self._call("POST", "/rest/videos?action=initializeUpload", creates=False, json=request)
+        answer = self.api.json(
+            self.api.call(
+                "POST", "/rest/videos?action=initializeUpload", creates=False, json=request
+            )
         )
         value = answer.get("value") or {}
         urn, instructions = value.get("video"), value.get("uploadInstructions")
@@ -247,7 +209,7 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
         etags = []
         for part in instructions:
             first, last = int(part["firstByte"]), int(part["lastByte"])
-            response = self._call(
+            response = self.api.call(
                 "PUT",
                 str(part["uploadUrl"]),
                 creates=False,
@@ -262,7 +224,7 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
                 "uploadedPartIds": etags,
             }
         }
-        self._call("POST", "/rest/videos?action=finalizeUpload", creates=False, json=finalize)
+        self.api.call("POST", "/rest/videos?action=finalizeUpload", creates=False, json=finalize)
         return urn
 
     # --- lookup --------------------------------------------------------------------------------
@@ -286,7 +248,7 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
                 f"/rest/posts?author={author}&q=author&count={PAGE_SIZE}"
                 f"&start={page * PAGE_SIZE}&sortBy=CREATED"
             )
-            answer = self._json(self._call("GET", path, creates=False, finder=True))
+            answer = self.api.json(self.api.call("GET", path, creates=False, finder=True))
             elements = answer.get("elements")
             if not isinstance(elements, list):
                 raise Transient("LinkedIn answered the author's posts without elements")
@@ -305,111 +267,8 @@ class LinkedInAdapter(Adapter[LinkedInSettings]):
             f"posts since {since:%Y-%m-%d %H:%M} UTC; check the account by hand"
         )
 
-    # --- token ---------------------------------------------------------------------------------
-
-    def prepare(self, now: datetime) -> None:
-        """Refresh the access token when it expires within ``REFRESH_AHEAD``."""
-        config = self.settings
-        expires = config.token_expires_at
-        now = now if now.tzinfo else now.replace(tzinfo=UTC)
-        if expires is None or expires - now > REFRESH_AHEAD:
-            return
-        if not (config.refresh_token and config.client_id and config.client_secret):
-            if expires <= now:
-                raise AuthExpired(
-                    f"the LinkedIn access token expired at {expires:%Y-%m-%d %H:%M} UTC and there "
-                    "is no refresh token; reconnect the account"
-                )
-            return
-        try:
-            answer = self._refresh(config.refresh_token, config.client_id, config.client_secret)
-        except (Transient, RateLimited) as exc:
-            if expires > now:  # still usable for a few minutes: publish, refresh next time
-                log.warning("could not refresh the LinkedIn token yet: %s", exc.message)
-                return
-            raise
-        token = answer.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise Transient("LinkedIn refreshed the token but sent none back")
-        lifetime = answer.get("expires_in")
-        fresh = answer.get("refresh_token")
-        self.remember(
-            access_token=SecretStr(token),
-            # Never drop a working refresh token: an answer without one keeps ours.
-            refresh_token=SecretStr(fresh)
-            if isinstance(fresh, str) and fresh
-            else config.refresh_token,
-            token_expires_at=(
-                now + timedelta(seconds=lifetime) if isinstance(lifetime, int) else None
-            ),
-        )
-
-    def _refresh(self, refresh: SecretStr, client_id: str, secret: SecretStr) -> dict[str, Any]:
-        """``POST /oauth/v2/accessToken`` with ``grant_type=refresh_token``; a refusal is final."""
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": refresh.get_secret_value(),
-            "client_id": client_id,
-            "client_secret": secret.get_secret_value(),
-        }
-        url = f"{self.settings.oauth_url}/oauth/v2/accessToken"
-        response = self.http.request("POST", url, creates=False, check=False, data=form)
-        if response.status_code in (400, 401):
-            said = self.http.said(response)
-            raise AuthExpired(f"LinkedIn refused the refresh token; reconnect the account: {said}")
-        self._check(response, creates=False)
-        return self._json(response)
-
-    # --- HTTP ----------------------------------------------------------------------------------
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        creates: bool,
-        check: bool = True,
-        versioned: bool = True,
-        finder: bool = False,
-        **kwargs: Any,
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.settings.access_token.get_secret_value()}"}
-        if versioned:
-            headers["LinkedIn-Version"] = self.settings.api_version
-            headers["X-Restli-Protocol-Version"] = "2.0.0"
-        if finder:
-            headers["X-RestLi-Method"] = "FINDER"
-        if "content" in kwargs:
-            headers["Content-Type"] = "application/octet-stream"
-        response = self.http.request(
-            method, path, creates=creates, check=False, headers=headers, **kwargs
-        )
-        if check:
-            self._check(response, creates=creates)
-        return response
-
-    def _check(self, response: httpx.Response, *, creates: bool) -> None:
-        if response.status_code == 429:
-            has_header = "retry-after" in response.headers
-            wait = retry_after(response.headers) if has_header else until_midnight_utc()
-            raise RateLimited(
-                f"LinkedIn answered HTTP 429 (rate limited; retry in {wait:.0f}s): "
-                f"{self.http.said(response)}",
-                retry_after=wait,
-            )
-        self.http.check(response, creates=creates)
-
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise Transient("LinkedIn answered with something other than a JSON object")
-        return body
-
     def close(self) -> None:
-        self.http.close()
+        self.api.close()
 
 
 def _duplicate_of(response: httpx.Response) -> str | None:

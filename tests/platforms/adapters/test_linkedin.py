@@ -22,7 +22,8 @@ from platforms.adapters.base import (
     Transient,
     Unknown,
 )
-from platforms.adapters.linkedin import LinkedInAdapter, little_text, until_midnight_utc
+from platforms.adapters.linkedin import LinkedInAdapter, little_text
+from platforms.adapters.linkedin_api import until_midnight_utc
 from platforms.adapters.registry import build_adapter
 from sandbox.control import SandboxControl
 
