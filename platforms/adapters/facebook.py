@@ -31,15 +31,13 @@ from typing import ClassVar
 from pydantic import Field
 
 from platforms.adapters.base import Media, Permanent, PublishRequest, PublishResult
-from platforms.adapters.meta import (
-    LOOKUP_SKEW,
-    LOOKUP_WINDOW,
+from platforms.adapters.meta_adapter import (
     FacebookLoginAdapter,
     FacebookLoginSettings,
     created_id,
-    find_post,
     published_text,
 )
+from platforms.adapters.meta_lookup import LOOKUP_SKEW, LOOKUP_WINDOW, find_post
 from platforms.adapters.steps import Steps
 from platforms.text import RULES, TextRules, extract_urls
 

@@ -15,7 +15,9 @@ Platform quirks (TikTok's errors inside HTTP 200, LinkedIn's duplicate answer, Y
 403) are handled by the adapter before or after calling ``check``. Messages never include the
 credentials: every known secret is scrubbed from what a platform echoes back.
 
-``json_object`` and ``as_mapping`` read an answer that may not be the JSON object it should be.
+``BearerAPI`` is a ``PlatformHTTP`` with the OAuth bearer token in use now, for the API clients
+that are built the same way (TikTok, YouTube, Meta's Graph API); ``json_object`` and
+``as_mapping`` read an answer that may not be the JSON object it should be.
 """
 
 from __future__ import annotations
@@ -145,6 +147,40 @@ class PlatformHTTP:
             self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
             self._owns_client = True
         return self._client
+
+
+class BearerAPI:
+    """One account's API called with an OAuth bearer token: ``token`` gives the one in use now
+    (it changes when refreshed), and every answer is judged by ``http``."""
+
+    def __init__(
+        self,
+        *,
+        platform: str,
+        base_url: str,
+        token: Callable[[], str],
+        secrets: Callable[[], Iterable[str | None]],
+        client: httpx.Client | None,
+        timeout: float,
+        message_of: Callable[[httpx.Response], str | None],
+    ) -> None:
+        self.platform = platform
+        self._token = token
+        self.http = PlatformHTTP(
+            platform=platform,
+            base_url=base_url,
+            client=client,
+            timeout=timeout,
+            secrets=secrets,
+            message_of=message_of,
+        )
+
+    def bearer(self) -> dict[str, str]:
+        """The ``Authorization`` header with the token in use now."""
+        return {"Authorization": f"Bearer {self._token()}"}
+
+    def close(self) -> None:
+        self.http.close()
 
 
 def json_object(response: httpx.Response) -> dict[str, Any]:

@@ -45,16 +45,18 @@ from platforms.adapters.base import (
     Transient,
     Unknown,
 )
-from platforms.adapters.meta import (
-    LOOKUP_SKEW,
-    LOOKUP_WINDOW,
-    QUOTA_WAIT,
+from platforms.adapters.meta import QUOTA_WAIT
+from platforms.adapters.meta_adapter import (
     FacebookLoginAdapter,
     FacebookLoginSettings,
     created_id,
+    published_text,
+)
+from platforms.adapters.meta_lookup import (
+    LOOKUP_SKEW,
+    LOOKUP_WINDOW,
     find_post,
     parse_time,
-    published_text,
     quota_wait,
     usage_exhausted,
 )

@@ -47,14 +47,11 @@ from platforms.adapters.base import (
     Transient,
     Unknown,
 )
-from platforms.adapters.meta import (
+from platforms.adapters.meta import QUOTA_WAIT, THREADS_BASE_URL
+from platforms.adapters.meta_adapter import MetaAdapter, MetaSettings, created_id
+from platforms.adapters.meta_lookup import (
     LOOKUP_SKEW,
     LOOKUP_WINDOW,
-    QUOTA_WAIT,
-    THREADS_BASE_URL,
-    MetaAdapter,
-    MetaSettings,
-    created_id,
     find_post,
     parse_time,
     quota_wait,
