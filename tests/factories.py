@@ -14,7 +14,8 @@ from scheduler.core.models import Account, ContentPillar, MilestoneKind, Post, P
 from scheduler.people.members import create_person
 from scheduler.planning.productions import add_milestone, create_production
 from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
-from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.approval import approve_post, submit_post
+from scheduler.posts.lifecycle import create_post
 from scheduler.posts.schemas import AnchorIn, PostCreate
 
 ACTOR = "tester"

@@ -22,7 +22,8 @@ from scheduler.core.models import ContentPillar, MilestoneKind
 from scheduler.planning.productions import add_milestone, create_production
 from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
 from scheduler.planning.timeline import local_to_utc, zone
-from scheduler.posts.lifecycle import approve_post, create_post, deliveries_of, submit_post
+from scheduler.posts.approval import approve_post, submit_post
+from scheduler.posts.lifecycle import create_post, deliveries_of
 from scheduler.posts.schemas import AnchorIn, PostCreate
 
 

@@ -6,7 +6,7 @@ legal"), each approved by *any one of* or *all of* its named people. Without ste
 approval by any producer finishes the chain. Every approval is a ``Vote`` for the version the
 person saw; the last step's vote also needs the checklist confirmed and every featured person
 who must sign off to have approved this exact content. Only then is the approval bound to
-each delivery's rendered output (``scheduler.posts.lifecycle.approve_post``) and the post scheduled.
+each delivery's rendered output (``scheduler.posts.approval.approve_post``) and the post scheduled.
 
 Being allowed to approve at all needs the producer role (``scheduler.api.access``); a chain
 narrows who, at each step, among the production's producers and admins.
@@ -32,7 +32,8 @@ from scheduler.core.models import (
     Vote,
 )
 from scheduler.events.record import record_event, save_recorded
-from scheduler.posts.lifecycle import approve_post, get_post
+from scheduler.posts.approval import approve_post
+from scheduler.posts.lifecycle import get_post
 
 
 @dataclass(frozen=True)

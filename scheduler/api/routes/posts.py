@@ -9,6 +9,7 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Post
+from scheduler.posts import approval, preview
 from scheduler.posts import lifecycle as service
 from scheduler.posts.schemas import (
     DeliveryPublic,
@@ -68,14 +69,14 @@ def edit_post(post_id: int, data: PostEdit, session: SessionDep, actor: ActorDep
 @router.get("/{post_id}/preview")
 def preview_post(post_id: int, session: SessionDep) -> list[RenderedDelivery]:
     """Exactly what each delivery would publish, with the hash an approval binds."""
-    return service.preview_post(session=session, post_id=post_id)
+    return preview.preview_post(session=session, post_id=post_id)
 
 
 @router.post("/{post_id}/submit")
 def submit_post(
     post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
 ) -> PostPublic:
-    post = service.submit_post(session=session, post_id=post_id, version=data.version, actor=actor)
+    post = approval.submit_post(session=session, post_id=post_id, version=data.version, actor=actor)
     session.commit()
     return _public(session, post)
 
@@ -108,7 +109,7 @@ def approve_post(
 def reject_post(
     post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
 ) -> PostPublic:
-    post = service.reject_post(
+    post = approval.reject_post(
         session=session, post_id=post_id, version=data.version, actor=actor, note=data.note
     )
     session.commit()

@@ -16,7 +16,7 @@ from scheduler.core.errors import Invalid
 from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
 from scheduler.core.schemas import Input, Output
 from scheduler.planning.productions import get_production
-from scheduler.posts.lifecycle import preview_post
+from scheduler.posts.preview import preview_post
 from scheduler.posts.schemas import RenderedDelivery
 from scheduler.review import chain as service
 

@@ -27,7 +27,8 @@ from scheduler.planning.embargoes import add_rule
 from scheduler.planning.pauses import pause
 from scheduler.planning.productions import add_milestone
 from scheduler.planning.schemas import EmbargoCreate, MilestoneCreate, PauseCreate
-from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.approval import approve_post, submit_post
+from scheduler.posts.lifecycle import create_post
 from scheduler.posts.schemas import AnchorIn, PostCreate
 from tests import factories
 

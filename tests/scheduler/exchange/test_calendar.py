@@ -28,7 +28,8 @@ from scheduler.exchange.ical import production_calendar
 from scheduler.exchange.schedule import COLUMNS, export_schedule, guard_formula
 from scheduler.planning.productions import add_milestone, create_production
 from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
-from scheduler.posts.lifecycle import approve_post, create_post, edit_post, submit_post
+from scheduler.posts.approval import approve_post, submit_post
+from scheduler.posts.lifecycle import create_post, edit_post
 from scheduler.posts.schemas import AnchorIn, PostCreate, PostEdit
 from tests import factories
 

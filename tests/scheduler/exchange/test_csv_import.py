@@ -30,7 +30,8 @@ from scheduler.core.models import (
 from scheduler.exchange.csv_import import MAX_BYTES, MAX_ROWS, CsvInvalid, import_schedule
 from scheduler.planning.productions import add_milestone, create_production
 from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
-from scheduler.posts.lifecycle import approve_post, create_post, edit_post, submit_post
+from scheduler.posts.approval import approve_post, submit_post
+from scheduler.posts.lifecycle import create_post, edit_post
 from scheduler.posts.schemas import AnchorIn, PostCreate, PostEdit
 from tests import factories
 from tests.conftest import CLIENT_ACTOR

@@ -38,7 +38,7 @@ from scheduler.core.models import (
 )
 from scheduler.notify.hooks import create_hook
 from scheduler.notify.sending import SendReport, send_due
-from scheduler.posts.lifecycle import submit_post
+from scheduler.posts.approval import submit_post
 from scheduler.queue.claims import claim_due
 from scheduler.queue.publishing import Outcome, fence, finish
 from scheduler.queue.service import SchedulerService

@@ -14,7 +14,8 @@ from scheduler.core.models import ContentPillar, Delivery, MilestoneKind
 from scheduler.planning.embargoes import add_rule
 from scheduler.planning.productions import add_milestone
 from scheduler.planning.schemas import EmbargoCreate, MilestoneCreate
-from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.approval import approve_post, submit_post
+from scheduler.posts.lifecycle import create_post
 from scheduler.posts.reflow import move_milestone
 from scheduler.posts.schemas import AnchorIn, PostCreate
 from scheduler.queue.claims import claim_due, lease_deadline

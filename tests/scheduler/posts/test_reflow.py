@@ -14,7 +14,8 @@ from scheduler.accounts.connections import create_account
 from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.errors import NotFound
 from scheduler.core.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
-from scheduler.posts.lifecycle import approve_post, create_post, submit_post
+from scheduler.posts.approval import approve_post, submit_post
+from scheduler.posts.lifecycle import create_post
 from scheduler.posts.reflow import move_milestone
 from scheduler.posts.schemas import AnchorIn, PostCreate
 from scheduler.queue.claims import claim_due, lease_deadline
