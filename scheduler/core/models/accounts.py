@@ -1,8 +1,9 @@
 """Platform accounts: where deliveries go, with their adapter's settings, sealed secrets,
 reconnect state and quiet hours.
 
-Apart because an account belongs to no production and holds the only secrets in the schema
-(sealed by ``scheduler.core.vault``); ``scheduler.accounts`` is the one writer.
+Apart because an account belongs to no production (posts of any production may go to it) and
+is its adapter's side of the schema: settings the adapter validates, secrets sealed by
+``scheduler.core.vault``, credentials the worker refreshes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What a change leaves behind: the append-only audit record, and the notifications to hooks
 it calls for.
 
-Apart because every room's changes write them, in the change's own commit
-(``scheduler.events``), and no room's state depends on them: they report, they never gate.
+Apart because they are written beside every other room's changes, in the change's own commit
+(``scheduler.events``), and nothing scheduled depends on them: they report, they never gate.
 """
 
 from __future__ import annotations

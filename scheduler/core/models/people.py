@@ -1,7 +1,8 @@
 """People who sign in, their role in each production, and their API tokens and sessions.
 
-Apart because they are who may act, not what is scheduled: ``scheduler.people`` and the one
-access policy (``scheduler.api.access``) read them; the schedule's tables never point at them.
+Apart because they are who may act, not what is scheduled: posts and deliveries name people
+only as the actors of the audit trail, and ``scheduler.people`` and the one access policy
+(``scheduler.api.access``) are what read them.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The calendar's tables: productions and their milestones, and what stops a delivery by date
 or by hand (embargo rules, blackouts, pauses).
 
-Apart because they are the schedule a post is anchored to and gated by, kept by
-``scheduler.planning`` and read by the queue's claim gates; they change on their own, without a
-post being touched.
+Apart because they are the calendar a post is anchored to and the gates it must pass, kept
+by ``scheduler.planning`` and read by the claim gates (``scheduler.queue.gates``).
 """
 
 from __future__ import annotations

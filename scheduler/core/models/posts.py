@@ -1,7 +1,8 @@
 """Posts, the approvals bound to them, and their deliveries: the rows the queue is made of.
 
 Apart because ``Delivery`` is the queue itself (claimed, fenced, finished and reaped by
-``scheduler.queue``), and a post, its approval and its deliveries only ever change together.
+``scheduler.queue``), and an approval binds one version of a post to each delivery's exact
+output, so the three are read together.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 checklist, and the talent featured in posts with their sign-offs.
 
 Apart because they are what an approval must get through (``scheduler.review``) before
-``Approval`` binds a post's output; a production without a chain or talent never writes them.
+``Approval`` binds a post's output: the way to an approval, not the approval itself.
 """
 
 from __future__ import annotations
