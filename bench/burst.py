@@ -50,8 +50,8 @@ from scheduler.core.models import (
     Production,
 )
 from scheduler.queue.claims import lease_deadline
-from scheduler.queue.service import SchedulerService, celery_sender
-from workers.app import PUBLISH_TASK, create_celery
+from scheduler.queue.messages import PUBLISH_TASK, celery_sender, create_celery
+from scheduler.queue.service import SchedulerService
 
 PG_ADMIN = os.environ.get(
     "CALLSHEET_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"

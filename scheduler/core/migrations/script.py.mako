@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-${"import scheduler.models" if upgrades and "scheduler.models" in upgrades else ""}
+${"import scheduler.core.models" if upgrades and "scheduler.core.models" in upgrades else ""}
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
