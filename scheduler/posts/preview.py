@@ -1,40 +1,60 @@
 """Exactly what each delivery of a post would publish: the text, the hash an approval binds,
 and the platform's verdict.
 
-Apart because the API's preview and the approval share it: ``approval.approve_post`` binds the
-hashes computed here, so what a reviewer was shown is what gets approved; the verdict comes
-from the same platform rules ``targets`` applied when the post was made.
+Apart because the API's preview, the approval and talent sign-off share it:
+``approval.approve_post`` binds the hashes computed here and ``scheduler.review.signoffs``
+fingerprints them, so what a reviewer or a talent was shown is what gets approved; the verdict
+comes from the same platform rules ``targets`` applied when the post was made.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
 
 from scheduler.content.context import content_hash, render_delivery
-from scheduler.content.render import RenderError
+from scheduler.content.render import RenderedPost, RenderError
 from scheduler.core.errors import Invalid
-from scheduler.core.models import Account, DeliveryStatus, Milestone
+from scheduler.core.models import Account, Delivery, DeliveryStatus, Milestone, Post
 from scheduler.planning.productions import get_production
-from scheduler.posts.lifecycle import deliveries_of, get_post
+from scheduler.posts.lifecycle import get_post
 from scheduler.posts.schemas import DeliveryVerdict, RenderedDelivery
 from scheduler.posts.targets import platform_verdict
 
 
-def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
-    """Exactly what each unsent delivery would publish, with the hash an approval binds and the
-    platform's verdict (length, limit, problems, warnings such as a missing alt text, the
-    thread) from the same rules the API applied when the post was made."""
-    post = get_post(session=session, post_id=post_id)
+@dataclass(frozen=True)
+class Rendered:
+    """One delivery of a post as it would publish now."""
+
+    delivery: Delivery
+    account: Account
+    rendered: RenderedPost
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.rendered, self.account)
+
+
+def render_deliveries(*, session: Session, post: Post) -> list[Rendered]:
+    """Every delivery but the cancelled ones, in delivery order, rendered as it would go out.
+
+    The one place the preview, the approval and talent sign-off render a post: each binds or
+    shows the hash computed here, by the same ``render_delivery`` the worker checks against.
+    A template that no longer renders is a 422 naming its field.
+    """
     production = get_production(session=session, production_id=post.production_id)
     milestone = (
         session.get(Milestone, post.anchor_milestone_id) if post.anchor_milestone_id else None
     )
+    query = (
+        select(Delivery, Account)
+        .join(Account, col(Account.id) == col(Delivery.account_id))
+        .where(Delivery.post_id == post.id, Delivery.status != DeliveryStatus.cancelled)
+        .order_by(col(Delivery.id))
+    )
     shown = []
-    for delivery in deliveries_of(session=session, post_id=post_id):
-        if delivery.status == DeliveryStatus.cancelled:
-            continue
-        account = session.get(Account, delivery.account_id)
-        assert account is not None  # foreign key
+    for delivery, account in session.exec(query):
         try:
             rendered = render_delivery(
                 production=production,
@@ -45,18 +65,27 @@ def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
             )
         except RenderError as exc:
             raise Invalid(exc.field, exc.message) from None
-        shown.append(
-            RenderedDelivery(
-                delivery_id=delivery.id or 0,
-                account_id=account.id or 0,
-                platform=account.platform,
-                handle=account.handle,
-                text=rendered.text,
-                content_hash=content_hash(rendered, account),
-                due_at=delivery.due_at,
-                verdict=DeliveryVerdict.model_validate(
-                    platform_verdict(account, rendered), from_attributes=True
-                ),
-            )
-        )
+        shown.append(Rendered(delivery=delivery, account=account, rendered=rendered))
     return shown
+
+
+def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
+    """Exactly what each unsent delivery would publish, with the hash an approval binds and the
+    platform's verdict (length, limit, problems, warnings such as a missing alt text, the
+    thread) from the same rules the API applied when the post was made."""
+    post = get_post(session=session, post_id=post_id)
+    return [
+        RenderedDelivery(
+            delivery_id=item.delivery.id or 0,
+            account_id=item.account.id or 0,
+            platform=item.account.platform,
+            handle=item.account.handle,
+            text=item.rendered.text,
+            content_hash=item.content_hash,
+            due_at=item.delivery.due_at,
+            verdict=DeliveryVerdict.model_validate(
+                platform_verdict(item.account, item.rendered), from_attributes=True
+            ),
+        )
+        for item in render_deliveries(session=session, post=post)
+    ]

@@ -27,24 +27,18 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from scheduler.content.context import content_hash, render_delivery
-from scheduler.content.render import RenderedPost, RenderError
 from scheduler.core.clock import machine_now
 from scheduler.core.config import get_settings
 from scheduler.core.errors import Invalid
 from scheduler.core.models import (
-    Account,
-    Delivery,
-    DeliveryStatus,
-    Milestone,
     Post,
     SignoffDecision,
     Talent,
     TalentSignoff,
 )
 from scheduler.events.record import save_recorded
-from scheduler.planning.productions import get_production
 from scheduler.posts.lifecycle import get_post
+from scheduler.posts.preview import Rendered, render_deliveries
 from scheduler.review.links import link_path, make_token, new_link_id
 from scheduler.review.schemas import (
     PostSignoffs,
@@ -57,49 +51,17 @@ from scheduler.review.schemas import (
 # --- what a talent approves -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Shown:
-    """One delivery of a post as it would publish now."""
-
-    account: Account
-    rendered: RenderedPost
-
-    @property
-    def content_hash(self) -> str:
-        return content_hash(self.rendered, self.account)
+#: One delivery as it would publish now: what a talent is shown and what the fingerprint covers.
+Shown = Rendered
 
 
 def render_post(*, session: Session, post: Post) -> list[Shown]:
-    """Every delivery the preview shows (all but cancelled ones), rendered as it would go out.
+    """Every delivery the preview shows, rendered as it would go out (``render_deliveries``).
 
-    The same ``render_delivery`` the preview, the approval and the worker use, without the
-    platforms' verdicts (which build adapters and read media files): a talent approves words
-    and pictures, and the approval checks the rest.
+    Without the platforms' verdicts (which build adapters and read media files): a talent
+    approves words and pictures, and the approval checks the rest.
     """
-    production = get_production(session=session, production_id=post.production_id)
-    milestone = (
-        session.get(Milestone, post.anchor_milestone_id) if post.anchor_milestone_id else None
-    )
-    query = (
-        select(Delivery, Account)
-        .join(Account, col(Account.id) == col(Delivery.account_id))
-        .where(Delivery.post_id == post.id, Delivery.status != DeliveryStatus.cancelled)
-        .order_by(col(Delivery.id))
-    )
-    shown = []
-    for delivery, account in session.exec(query):
-        try:
-            rendered = render_delivery(
-                production=production,
-                milestone=milestone,
-                account=account,
-                post=post,
-                due_at=delivery.due_at,
-            )
-        except RenderError as exc:
-            raise Invalid(exc.field, exc.message) from None
-        shown.append(Shown(account=account, rendered=rendered))
-    return shown
+    return render_deliveries(session=session, post=post)
 
 
 def fingerprint(shown: Iterable[Shown]) -> str:
