@@ -27,19 +27,17 @@ was lost may well publish (TikTok fetches the video itself): ``Unknown``, see ``
 the video may be on its way (pulled, or its last chunk sent), a status TikTok does not give is
 ``Unknown`` too, so the delivery is looked up rather than retried until it is marked failed.
 
-Errors are mapped in ``tiktok_api`` (errors can arrive as HTTP 200). Tokens: access tokens
-live 24 hours; ``prepare`` refreshes within ``REFRESH_MARGIN`` of expiry, keeping the old
-refresh token if no new one comes back.
+Errors are mapped in ``tiktok_api`` (errors can arrive as HTTP 200); the ``FILE_UPLOAD`` chunks
+are cut and sent by ``tiktok_upload``; ``lookup`` is ``tiktok_lookup``. Tokens: access tokens
+live 24 hours; ``prepare`` refreshes within ``REFRESH_MARGIN`` of expiry (``oauth``), keeping
+the old refresh token if no new one comes back.
 """
 
 from __future__ import annotations
 
-import logging
 import time
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -54,41 +52,42 @@ from platforms.adapters.base import (
     Permanent,
     PublishRequest,
     PublishResult,
-    RateLimited,
     Transient,
     Unknown,
     UTCTime,
 )
 from platforms.adapters.media import MediaFile, load_media
+from platforms.adapters.oauth import refresh_ahead
 from platforms.adapters.steps import Steps
-from platforms.adapters.tiktok_api import API_HOST, Creator, TikTokAPI
+from platforms.adapters.tiktok_api import (
+    API_HOST,
+    COMPLETE,
+    FAILED,
+    Creator,
+    TikTokAPI,
+    int_or_zero,
+    result_of,
+)
+from platforms.adapters.tiktok_lookup import published
+from platforms.adapters.tiktok_upload import (
+    DEFAULT_CHUNK_BYTES,
+    MAX_CHUNK_BYTES,
+    MIN_CHUNK_BYTES,
+    Upload,
+    saved_upload,
+    send_chunks,
+    source_info,
+    upload_of,
+)
 from platforms.adapters.video import mp4_duration, the_video
 from platforms.text import RULES, CannotPublish, TextRules, shape
 
-log = logging.getLogger(__name__)
-
-#: Media Transfer Guide: a video under 5 MB goes whole; otherwise chunks of 5 to 64 MB, the last
-#: one absorbing the remainder (up to 128 MB); 1 to 1,000 chunks.
-MIN_CHUNK_BYTES = 5 * 1024 * 1024
-MAX_CHUNK_BYTES = 64 * 1024 * 1024
-#: Ours: 10 MB chunks, so a lost chunk costs little to send again.
-DEFAULT_CHUNK_BYTES = 10 * 1024 * 1024
 #: Ours: refresh an access token (24 h lifetime) when it expires within this margin.
 REFRESH_MARGIN = timedelta(minutes=5)
 #: Ours: Get Post Status says processing takes under half a minute for 512 MB; poll every 3 s
 #: (20 of the 30 status requests a minute allows) for up to two minutes per attempt.
 DEFAULT_POLL_SECONDS = 3.0
 DEFAULT_PUBLISH_WAIT_SECONDS = 120.0
-#: Display API video object: ``title`` and ``video_description`` are cut to 150 characters;
-#: ``/v2/video/list/`` pages hold at most 20 videos.
-LISTED_TEXT_LIMIT = 150
-LIST_PAGE_SIZE = 20
-#: Ours: a listed caption cut by TikTok matches only if at least this much of it is left.
-MATCH_MIN_PREFIX = 100
-#: Ours: TikTok's clock and ours differ; a video may carry a time this much before our send.
-CLOCK_SKEW = timedelta(minutes=5)
-#: Get Post Status: the two states that end a publish.
-COMPLETE, FAILED = "PUBLISH_COMPLETE", "FAILED"
 #: The progress of a publish that is over (failed, or its upload expired): a retry starts anew.
 _FORGET: dict[str, Any] = {"publish_id": None, "upload_url": None, "completing": None}
 
@@ -125,22 +124,6 @@ class TikTokSettings(AdapterSettings):
         if self.refresh_token is not None and not (self.client_key and self.client_secret):
             raise ValueError("a refresh_token needs the app's client_key and client_secret")
         return self
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A ``FILE_UPLOAD`` session: where the chunks go and how the video was cut."""
-
-    url: str
-    video_size: int
-    chunk_size: int
-    chunk_count: int
-
-    def chunk(self, index: int) -> tuple[int, int]:
-        """The first and last byte of chunk ``index``; the last chunk takes the remainder."""
-        first = index * self.chunk_size
-        last_chunk = index == self.chunk_count - 1
-        return first, self.video_size - 1 if last_chunk else first + self.chunk_size - 1
 
 
 class TikTokAdapter(Adapter[TikTokSettings]):
@@ -197,8 +180,8 @@ class TikTokAdapter(Adapter[TikTokSettings]):
         file = self._load(video) if source == "FILE_UPLOAD" else None
         if file is not None:
             _check_duration(file, creator)
-        source_info = _source_info(video, file, self.settings.chunk_bytes)
-        body = {"post_info": self._post_info(caption, creator), "source_info": source_info}
+        info = source_info(video, file, self.settings.chunk_bytes)
+        body = {"post_info": self._post_info(caption, creator), "source_info": info}
         # Recorded before sending: a lookup must know an init may have gone out, and how.
         steps.save(source=source, creator=creator.username, failed_publish_id=None, completing=None)
         steps.sending()
@@ -216,7 +199,7 @@ class TikTokAdapter(Adapter[TikTokSettings]):
         if file is None:
             steps.save(publish_id=publish_id)
             return self._await(steps, publish_id)
-        upload = _upload_of(data, source_info)
+        upload = upload_of(data, info)
         self._upload_url = upload.url
         steps.save(
             publish_id=publish_id,
@@ -231,8 +214,8 @@ class TikTokAdapter(Adapter[TikTokSettings]):
     def _resume(self, steps: Steps, publish_id: str, video: Media) -> PublishResult | None:
         """Carry on with a saved publish; ``None`` when it has to start over."""
         status = self._status(steps, publish_id)
-        upload = _saved_upload(steps)
-        uploaded = _int(status.get("uploaded_bytes"))
+        upload = saved_upload(steps)
+        uploaded = int_or_zero(status.get("uploaded_bytes"))
         unfinished = upload is not None and uploaded < upload.video_size
         if status.get("status") == FAILED and unfinished:
             # The upload never completed (it expired): nothing was published; start over.
@@ -250,33 +233,15 @@ class TikTokAdapter(Adapter[TikTokSettings]):
     def _send(
         self, steps: Steps, publish_id: str, upload: Upload, file: MediaFile, *, start: int
     ) -> None:
-        """PUT the chunks from byte ``start`` on (a chunk boundary, as TikTok counts).
-
-        ``completing`` is saved before the last chunk leaves: from then on the video may be
-        published, so a status TikTok does not give is ``Unknown``, never ``Transient``.
-        """
-        kind = file.content_type if file.content_type.startswith("video/") else "video/mp4"
-        for index in range(start // upload.chunk_size, upload.chunk_count):
-            first, last = upload.chunk(index)
-            headers = {
-                "Content-Type": kind,
-                "Content-Range": f"bytes {first}-{last}/{upload.video_size}",
-            }
-            chunk = file.data[first : last + 1]
-            if index == upload.chunk_count - 1:
-                steps.save(completing=True)
-            try:
-                self.api.http.request(
-                    "PUT", upload.url, creates=True, headers=headers, content=chunk
-                )
-            except (Unknown, Transient) as lost:
-                # Did the chunk arrive? TikTok's count of bytes says; a read cannot post twice.
-                have = _int(self._status(steps, publish_id).get("uploaded_bytes"))
-                if have <= last:
-                    raise Transient(
-                        f"{lost.message}; TikTok has {have} of {upload.video_size} bytes and "
-                        "the next attempt continues the upload from there"
-                    ) from None
+        """The chunks from byte ``start`` on (``tiktok_upload``); a lost answer asks the status."""
+        send_chunks(
+            self.api.http,
+            steps,
+            upload,
+            file,
+            start=start,
+            uploaded=lambda: int_or_zero(self._status(steps, publish_id).get("uploaded_bytes")),
+        )
 
     def _await(
         self, steps: Steps, publish_id: str, status: Mapping[str, Any] | None = None
@@ -288,7 +253,7 @@ class TikTokAdapter(Adapter[TikTokSettings]):
                 status = self._status(steps, publish_id)
             state = status.get("status")
             if state == COMPLETE:
-                return _result(steps, publish_id, status)
+                return result_of(status, publish_id, creator=steps.get("creator"))
             if state == FAILED:
                 steps.save(**_FORGET, failed_publish_id=publish_id)
                 reason = status.get("fail_reason") or "no reason given"
@@ -316,104 +281,33 @@ class TikTokAdapter(Adapter[TikTokSettings]):
                 ) from None
             raise
 
-    # --- lookup ----------------------------------------------------------------------------
+    # --- lookup and tokens ------------------------------------------------------------------
 
     def lookup(self, request: PublishRequest) -> PublishResult | None:
-        """Whether this delivery is on TikTok, as surely as TikTok lets us tell.
-
-        - A saved ``publish_id``: certain. Get Post Status says complete (the post), failed or
-          an upload still missing bytes (``None``: ``publish`` then resumes that upload rather
-          than starting another), or still processing (``Transient``: ask again later).
-        - No publish id and no ``PULL_FROM_URL`` init sent: certain ``None``. The bytes of a
-          ``FILE_UPLOAD`` only go to the ``upload_url`` the init answers with, so without that
-          answer nothing can have been posted.
-        - No publish id after a ``PULL_FROM_URL`` init whose answer was lost: not reliable.
-          ``/v2/video/list/`` lists only *public* videos, only after moderation (minutes to
-          hours), with captions cut to 150 characters. A video made since the first send whose
-          caption matches (equal after NFC and whitespace folding, or TikTok's cut of it a
-          prefix of ours) is returned; no match proves nothing, so that raises ``Permanent``
-          (TikTok cannot tell) for a person to check the account in the app.
-        """
-        steps = Steps(request)
-        publish_id = steps.get("publish_id")
-        if isinstance(publish_id, str):
-            status = self.api.status(publish_id)
-            if status.get("status") == COMPLETE:
-                return _result(steps, publish_id, status)
-            if status.get("status") == FAILED:
-                return None
-            upload = _saved_upload(steps)
-            if upload is not None and _int(status.get("uploaded_bytes")) < upload.video_size:
-                return None  # not all bytes are there: no post yet; publish resumes the upload
-            raise Transient(f"TikTok is still processing the video ({status.get('status')})")
-        if steps.get("source") != "PULL_FROM_URL":
-            return None
-        sent = steps.first_sent_at()
-        found = self._listed(request.text, since=sent - CLOCK_SKEW if sent else None)
-        if found is not None:
-            return found
-        raise Permanent(
-            "TikTok was asked to fetch the video but its answer was lost, and TikTok lists only "
-            "public, moderated videos: check the account in the TikTok app, then mark the "
-            "delivery published or send it again"
-        )
-
-    def _listed(self, caption: str, *, since: datetime | None) -> PublishResult | None:
-        """The newest public video with this caption made at or after ``since``."""
-        data = self.api.call(
-            "/v2/video/list/",
-            {"max_count": LIST_PAGE_SIZE},
-            creates=False,
-            params={"fields": "id,title,video_description,create_time,share_url"},
-        )
-        wanted = _comparable(caption)
-        for video in data.get("videos") or []:
-            if not isinstance(video, dict):
-                continue
-            if since is not None and _int(video.get("create_time")) < since.timestamp():
-                continue
-            for field in ("video_description", "title"):
-                listed = _comparable(str(video.get(field) or ""))
-                if listed and _same_caption(wanted, listed):
-                    url = video.get("share_url")
-                    return PublishResult(
-                        external_id=str(video.get("id")), url=url if isinstance(url, str) else None
-                    )
-        return None
-
-    # --- tokens ----------------------------------------------------------------------------
+        """Whether this delivery is on TikTok, as surely as TikTok lets us tell (see
+        ``tiktok_lookup``)."""
+        return published(self.api, request)
 
     def prepare(self, now: datetime) -> None:
         """Refresh the access token when it expires within ``REFRESH_MARGIN``."""
+        refresh_ahead(
+            self.settings,
+            now,
+            margin=REFRESH_MARGIN,
+            platform="TikTok",
+            grant=self._refresh,
+            remember=self.remember,
+        )
+
+    def _refresh(self) -> dict[str, Any]:
         config = self.settings
-        expires = config.token_expires_at
-        now = now if now.tzinfo else now.replace(tzinfo=UTC)
-        if expires is None or config.refresh_token is None or expires - now > REFRESH_MARGIN:
-            return
+        assert config.refresh_token is not None  # refresh_ahead only asks when there is one
         assert config.client_secret is not None  # the settings insist on it with a refresh token
-        try:
-            body = self.api.refresh(
-                client_key=config.client_key or "",
-                client_secret=config.client_secret.get_secret_value(),
-                refresh_token=config.refresh_token.get_secret_value(),
-            )
-        except (Transient, Unknown, RateLimited) as exc:
-            if expires > now:  # the old token still works for this publish
-                log.warning("could not refresh the TikTok token yet: %s", exc.message)
-                return
-            raise
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise Transient("TikTok refreshed the token but sent none back")
-        lifetime = _int(body.get("expires_in"))
-        changes: dict[str, Any] = {
-            "access_token": SecretStr(token),
-            "token_expires_at": now + timedelta(seconds=lifetime) if lifetime else None,
-        }
-        renewed = body.get("refresh_token")
-        if isinstance(renewed, str) and renewed:  # else the old one still works: keep it
-            changes["refresh_token"] = SecretStr(renewed)
-        self.remember(**changes)
+        return self.api.refresh(
+            client_key=config.client_key or "",
+            client_secret=config.client_secret.get_secret_value(),
+            refresh_token=config.refresh_token.get_secret_value(),
+        )
 
     # --- pieces ----------------------------------------------------------------------------
 
@@ -442,50 +336,6 @@ class TikTokAdapter(Adapter[TikTokSettings]):
         self.api.close()
 
 
-def _result(steps: Steps, publish_id: str, status: Mapping[str, Any]) -> PublishResult:
-    """The post's id once TikTok shows it (public posts, after moderation), else the publish id."""
-    ids = status.get("publicaly_available_post_id")  # sic: TikTok's spelling
-    if isinstance(ids, list) and ids:
-        post_id = str(ids[0])
-        creator = steps.get("creator")
-        url = f"https://www.tiktok.com/@{creator}/video/{post_id}" if creator else None
-        return PublishResult(external_id=post_id, url=url)
-    return PublishResult(external_id=publish_id)
-
-
-def _source_info(video: Media, file: MediaFile | None, chunk: int) -> dict[str, Any]:
-    if file is None:
-        return {"source": "PULL_FROM_URL", "video_url": video.url}
-    size = len(file.data)
-    chunk_size = size if size < MIN_CHUNK_BYTES else min(chunk, size)
-    return {
-        "source": "FILE_UPLOAD",
-        "video_size": size,
-        "chunk_size": chunk_size,
-        "total_chunk_count": size // chunk_size,
-    }
-
-
-def _upload_of(data: Mapping[str, Any], source_info: Mapping[str, Any]) -> Upload:
-    url = data.get("upload_url")
-    if not isinstance(url, str) or not url:
-        raise Transient("TikTok started the upload but sent no upload_url; nothing was uploaded")
-    return Upload(
-        url=url,
-        video_size=int(source_info["video_size"]),
-        chunk_size=int(source_info["chunk_size"]),
-        chunk_count=int(source_info["total_chunk_count"]),
-    )
-
-
-def _saved_upload(steps: Steps) -> Upload | None:
-    url = steps.get("upload_url")
-    size, chunk, count = (_int(steps.get(k)) for k in ("video_size", "chunk_size", "chunk_count"))
-    if not isinstance(url, str) or not (size and chunk and count):
-        return None
-    return Upload(url=url, video_size=size, chunk_size=chunk, chunk_count=count)
-
-
 def _check_duration(file: MediaFile, creator: Creator) -> None:
     duration = mp4_duration(file.data)
     limit = creator.max_duration
@@ -494,19 +344,3 @@ def _check_duration(file: MediaFile, creator: Creator) -> None:
             f"the video is {duration:.0f}s long; TikTok lets @{creator.username} post at most "
             f"{limit:.0f}s"
         )
-
-
-def _comparable(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def _same_caption(wanted: str, listed: str) -> bool:
-    """Equal, or ``listed`` is TikTok's cut of ``wanted`` (150 characters, long enough to trust)."""
-    if wanted == listed:
-        return True
-    cut = listed.rstrip("…").rstrip()
-    return MATCH_MIN_PREFIX <= len(cut) <= LISTED_TEXT_LIMIT and wanted.startswith(cut)
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -1,4 +1,5 @@
-"""TikTok's API v2 for one creator: requests, the answers' error codes, and the token refresh.
+"""TikTok's API v2 for one creator: requests, the answers' error codes, the token refresh, and
+what Get Post Status says.
 
 Every answer is ``{"data": {…}, "error": {"code": "ok"|…, "message", "log_id"}}`` and TikTok
 sometimes sends a refusal with HTTP 200, so the *code* decides, never the status alone
@@ -15,7 +16,11 @@ sometimes sends a refusal with HTTP 200, so the *code* decides, never the status
   support asks for).
 
 The token endpoint (Login Kit, ``POST /v2/oauth/token/``) answers OAuth-style instead:
-``{"access_token", "expires_in", "refresh_token", …}`` or ``{"error", "error_description"}``.
+``{"access_token", "expires_in", "refresh_token", …}`` or ``{"error", "error_description"}``,
+read as Google's is (``oauth.refresh_grant``).
+
+Get Post Status (``status``) is read both while publishing and by a lookup: ``COMPLETE`` and
+``FAILED`` end a publish, and ``result_of`` is the post it names.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ from platforms.adapters.base import (
     AuthExpired,
     Permanent,
     PlatformError,
+    PublishResult,
     RateLimited,
     Transient,
     Unknown,
 )
-from platforms.adapters.http import PlatformHTTP, retry_after
+from platforms.adapters.http import BearerAPI, json_object, retry_after
+from platforms.adapters.oauth import refresh_grant
 
 API_HOST = "https://open.tiktokapis.com"
 #: Content Posting API reference: init 6 and status fetch 30 requests per minute per token.
@@ -46,8 +53,8 @@ DAILY_CAP_RETRY = 3600.0
 AUTH_CODES = frozenset({"access_token_invalid", "scope_not_authorized"})
 RATE_CODES = frozenset({"rate_limit_exceeded"})
 DAILY_CAP_CODES = frozenset({"spam_risk_too_many_posts", "reached_active_user_cap"})
-#: OAuth errors that mean the server failed, not that the grant is bad (RFC 6749 §4.1.2.1).
-OAUTH_SERVER_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
+#: Get Post Status: the two states that end a publish.
+COMPLETE, FAILED = "PUBLISH_COMPLETE", "FAILED"
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ class Creator:
     max_duration: float | None
 
 
-class TikTokAPI:
+class TikTokAPI(BearerAPI):
     """One creator's connection: ``token`` gives the access token in use now."""
 
     def __init__(
@@ -74,13 +81,13 @@ class TikTokAPI:
         client: httpx.Client | None,
         timeout: float,
     ) -> None:
-        self._token = token
-        self.http = PlatformHTTP(
+        super().__init__(
             platform="TikTok",
             base_url=base_url,
+            token=token,
+            secrets=secrets,
             client=client,
             timeout=timeout,
-            secrets=secrets,
             message_of=tiktok_message,
         )
 
@@ -98,11 +105,11 @@ class TikTokAPI:
             path,
             creates=creates,
             check=False,
-            headers={"Authorization": f"Bearer {self._token()}"},
+            headers=self.bearer(),
             json=dict(body),
             params=dict(params or {}),
         )
-        answer = _json(response)
+        answer = json_object(response)
         error = answer.get("error")
         code = error.get("code") if isinstance(error, dict) else None
         if isinstance(code, str) and code != "ok":
@@ -165,26 +172,27 @@ class TikTokAPI:
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
         }
-        response = self.http.request(
-            "POST", "/v2/oauth/token/", creates=False, check=False, data=form
-        )
-        body = _json(response)
-        error = body.get("error")
-        if isinstance(error, str) and error:
-            said = self.http.said(response)
-            if response.status_code >= 500 or error in OAUTH_SERVER_ERRORS:
-                raise Transient(f"TikTok could not refresh the token: {said}")
-            raise AuthExpired(f"TikTok refused to refresh the token ({error}): {said}")
-        self.http.check(response, creates=False)
-        return body
+        return refresh_grant(self.http, "/v2/oauth/token/", form, provider="TikTok")
 
-    def close(self) -> None:
-        self.http.close()
+
+def result_of(status: Mapping[str, Any], publish_id: str, *, creator: str | None) -> PublishResult:
+    """The post's id once TikTok shows it (public posts, after moderation), else the publish id."""
+    ids = status.get("publicaly_available_post_id")  # sic: TikTok's spelling
+    if isinstance(ids, list) and ids:
+        post_id = str(ids[0])
+        url = f"https://www.tiktok.com/@{creator}/video/{post_id}" if creator else None
+        return PublishResult(external_id=post_id, url=url)
+    return PublishResult(external_id=publish_id)
+
+
+def int_or_zero(value: Any) -> int:
+    """A count in an answer (bytes uploaded, a time, a lifetime); 0 when it is not an int."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def tiktok_message(response: httpx.Response) -> str | None:
     """TikTok's words: ``code: message (log_id …)``, or an OAuth ``error: description``."""
-    body = _json(response)
+    body = json_object(response)
     error = body.get("error")
     if isinstance(error, dict):
         code, message, log_id = (str(error.get(k) or "") for k in ("code", "message", "log_id"))
@@ -194,11 +202,3 @@ def tiktok_message(response: httpx.Response) -> str | None:
         description = body.get("error_description")
         return f"{error}: {description}" if description else error
     return None
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
