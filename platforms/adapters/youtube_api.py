@@ -15,7 +15,8 @@ and the *reason* says what happened (developers.google.com/youtube/v3/docs/error
   ``Permanent`` quoting Google's message and reason).
 
 Google's token endpoint (``POST https://oauth2.googleapis.com/token``) answers a refresh with a
-new access token and, normally, no refresh token: the one we have stays valid.
+new access token and, normally, no refresh token: the one we have stays valid. Its refusals are
+read as TikTok's are (``oauth.refresh_grant``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from platforms.adapters.base import AuthExpired, Permanent, RateLimited, Transient
-from platforms.adapters.http import PlatformHTTP, platform_message, retry_after
+from platforms.adapters.base import AuthExpired, Permanent, RateLimited
+from platforms.adapters.http import BearerAPI, platform_message, retry_after
+from platforms.adapters.oauth import refresh_grant
 
 API_HOST = "https://www.googleapis.com"
 #: Google's OAuth 2.0 token endpoint (the account's ``token_url`` setting defaults to it).
@@ -41,8 +43,6 @@ RATE_RETRY_SECONDS = 60.0
 UPLOAD_LIMIT_RETRY = 6 * 3600.0
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
-#: OAuth errors that mean Google failed, not that the grant is bad (RFC 6749 §5.2).
-OAUTH_SERVER_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 
 
 def until_quota_reset(now: datetime) -> float:
@@ -76,7 +76,7 @@ def google_message(response: httpx.Response) -> str | None:
     return said
 
 
-class YouTubeAPI:
+class YouTubeAPI(BearerAPI):
     """One channel's connection: ``token`` gives the access token in use now."""
 
     def __init__(
@@ -89,16 +89,16 @@ class YouTubeAPI:
         timeout: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._token = token
-        self._clock = clock
-        self.http = PlatformHTTP(
+        super().__init__(
             platform="YouTube",
             base_url=base_url,
+            token=token,
+            secrets=secrets,
             client=client,
             timeout=timeout,
-            secrets=secrets,
             message_of=google_message,
         )
+        self._clock = clock
 
     def request(
         self,
@@ -111,7 +111,7 @@ class YouTubeAPI:
         **kwargs: Any,
     ) -> httpx.Response:
         """An authorised request; raises what an error answer means (statuses in ``ok`` aside)."""
-        sent = {"Authorization": f"Bearer {self._token()}", **(headers or {})}
+        sent = {**self.bearer(), **(headers or {})}
         response = self.http.request(
             method, path, creates=creates, check=False, headers=sent, **kwargs
         )
@@ -163,22 +163,7 @@ class YouTubeAPI:
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
         }
-        response = self.http.request("POST", token_url, creates=False, check=False, data=form)
-        try:
-            answer: Any = response.json()
-        except ValueError:
-            answer = None
-        body: dict[str, Any] = answer if isinstance(answer, dict) else {}
-        error = body.get("error")
-        if isinstance(error, str) and error:
-            said = self.http.said(response)
-            if response.status_code >= 500 or error in OAUTH_SERVER_ERRORS:
-                raise Transient(f"Google could not refresh the token: {said}")
-            raise AuthExpired(f"Google refused to refresh the token ({error}): {said}")
-        self.http.check(response, creates=False)
+        body = refresh_grant(self.http, token_url, form, provider="Google")
         if not isinstance(body.get("access_token"), str):
             raise Permanent("Google answered the refresh without an access token")
         return body
-
-    def close(self) -> None:
-        self.http.close()
