@@ -30,7 +30,6 @@ caption, or a window too long to read, cannot be judged: ``Permanent``, for a pe
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -38,14 +37,12 @@ from pydantic import Field
 from platforms.adapters.base import (
     Media,
     Permanent,
-    PlatformError,
     PublishRequest,
     PublishResult,
     RateLimited,
     Transient,
     Unknown,
 )
-from platforms.adapters.meta import QUOTA_WAIT
 from platforms.adapters.meta_adapter import (
     FacebookLoginAdapter,
     FacebookLoginSettings,
@@ -56,8 +53,7 @@ from platforms.adapters.meta_lookup import (
     LOOKUP_SKEW,
     LOOKUP_WINDOW,
     find_post,
-    parse_time,
-    quota_wait,
+    quota_wait_at,
     usage_exhausted,
 )
 from platforms.adapters.steps import Steps
@@ -165,26 +161,13 @@ class InstagramAdapter(FacebookLoginAdapter[InstagramSettings]):
         entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
         exhausted, duration = usage_exhausted(entry, "quota_usage", "config")
         if exhausted:
-            wait = self._quota_wait(duration)
+            media = f"/{self.settings.ig_user_id}/media"
+            wait = quota_wait_at(self.graph, media, duration=duration)
             raise RateLimited(
                 f"the Instagram account has used its {entry.get('quota_usage')} posts for the "
                 f"last {duration / 3600:.0f} h; retry in {wait:.0f}s",
                 retry_after=wait,
             )
-
-    def _quota_wait(self, duration: float) -> float:
-        """Until the oldest post of the rolling window leaves it (or ``QUOTA_WAIT``)."""
-        now = datetime.now(UTC)
-        try:
-            listed = self.graph.listing(
-                f"/{self.settings.ig_user_id}/media",
-                fields="timestamp",
-                since=now - timedelta(seconds=duration),
-            )
-            times = [when for item in listed if (when := parse_time(item.get("timestamp")))]
-        except PlatformError:
-            return QUOTA_WAIT
-        return quota_wait(times, duration=duration, now=now)
 
     def _make_container(self, caption: str, media: list[Media], steps: Steps) -> str:
         path = f"/{self.settings.ig_user_id}/media"

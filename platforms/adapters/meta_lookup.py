@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from platforms.adapters.base import PlatformError
 from platforms.adapters.meta import QUOTA_WAIT, GraphAPI, number
 
 #: Ours: the widest a lookup searches when no first send was recorded.
@@ -81,6 +82,18 @@ def quota_wait(timestamps: Iterable[datetime], *, duration: float, now: datetime
         return QUOTA_WAIT
     frees = min(inside) + timedelta(seconds=duration)
     return max(60.0, (frees - now).total_seconds())
+
+
+def quota_wait_at(graph: GraphAPI, path: str, *, duration: float) -> float:
+    """``quota_wait`` for the posts (or replies) listed at ``path`` in the last ``duration``
+    seconds; ``QUOTA_WAIT`` when the listing cannot be read."""
+    now = datetime.now(UTC)
+    try:
+        listed = graph.listing(path, fields="timestamp", since=now - timedelta(seconds=duration))
+        times = [when for item in listed if (when := parse_time(item.get("timestamp")))]
+    except PlatformError:
+        return QUOTA_WAIT
+    return quota_wait(times, duration=duration, now=now)
 
 
 def usage_exhausted(

@@ -32,7 +32,6 @@ missing parts. A post without text, or a window too long to read, cannot be judg
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -40,21 +39,19 @@ from pydantic import Field
 from platforms.adapters.base import (
     Media,
     Permanent,
-    PlatformError,
     PublishRequest,
     PublishResult,
     RateLimited,
     Transient,
     Unknown,
 )
-from platforms.adapters.meta import QUOTA_WAIT, THREADS_BASE_URL
+from platforms.adapters.meta import THREADS_BASE_URL
 from platforms.adapters.meta_adapter import MetaAdapter, MetaSettings, created_id
 from platforms.adapters.meta_lookup import (
     LOOKUP_SKEW,
     LOOKUP_WINDOW,
     find_post,
-    parse_time,
-    quota_wait,
+    quota_wait_at,
     usage_exhausted,
 )
 from platforms.adapters.steps import Steps
@@ -263,27 +260,14 @@ class ThreadsAdapter(MetaAdapter[ThreadsSettings]):
         for usage, config, edge, needed in checks:
             exhausted, duration = usage_exhausted(entry, usage, config, needed=needed)
             if exhausted:
-                wait = self._quota_wait(edge, duration)
+                listed = f"/{self.settings.user_id}/{edge}"
+                wait = quota_wait_at(self.graph, listed, duration=duration)
                 raise RateLimited(
                     f"the Threads account has no room for {needed} more {edge.rstrip('s')}"
                     f"{'s' if needed > 1 else ''} in its {duration / 3600:.0f} h quota "
                     f"({entry.get(usage)} used); retry in {wait:.0f}s",
                     retry_after=wait,
                 )
-
-    def _quota_wait(self, edge: str, duration: float) -> float:
-        """Until the oldest post (or reply) of the rolling window leaves it."""
-        now = datetime.now(UTC)
-        try:
-            listed = self.graph.listing(
-                f"/{self.settings.user_id}/{edge}",
-                fields="timestamp",
-                since=now - timedelta(seconds=duration),
-            )
-            times = [when for item in listed if (when := parse_time(item.get("timestamp")))]
-        except PlatformError:
-            return QUOTA_WAIT
-        return quota_wait(times, duration=duration, now=now)
 
 
 def _item(medium: Media) -> dict[str, Any]:
