@@ -186,7 +186,7 @@ def result_of(status: Mapping[str, Any], publish_id: str, *, creator: str | None
 
 
 def int_or_zero(value: Any) -> int:
-    """A count in an answer (bytes uploaded, a time, a lifetime); 0 when it is not an int."""
+    """A count in an answer (bytes uploaded, a creation time); 0 when it is not an int."""
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
