@@ -413,8 +413,11 @@ def test_still_processing_after_the_wait_is_unknown_and_the_lookup_finds_it(
     sandbox: SandboxControl, adapter: Build, video: Path
 ) -> None:
     progress = NoProgress()
+    # The first status answer (still processing) comes after the wait is over, however fast
+    # this machine is: the adapter must stop there, not poll again.
+    sandbox.fault("tiktok", "slow", path="status/fetch", delay=0.3)
     with pytest.raises(Unknown, match="still processing"):
-        adapter(publish_wait_seconds=0.001).publish(_request(video, progress=progress))
+        adapter(publish_wait_seconds=0.1).publish(_request(video, progress=progress))
 
     found = adapter().lookup(_request(video, progress=progress))
     assert found is not None
