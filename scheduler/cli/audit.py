@@ -11,15 +11,11 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from scheduler.audit.trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
-from scheduler.core.db import session_scope
-from scheduler.core.errors import CallsheetError
-
-console = Console()
+from scheduler.cli.output import console, session_or_exit
 
 #: How much of a before/after the table shows; the API has the whole of it.
 CHANGE_LIMIT = 120
@@ -46,21 +42,17 @@ def audit(
         production_id=production, entity=entity, entity_id=entity_id, actor=actor, limit=limit
     )
     table = Table("id", "at (UTC)", "actor", "action", "entity", "change", "reason")
-    try:
-        with session_scope() as session:
-            for event in find_events(session, wanted):
-                table.add_row(
-                    str(event.id),
-                    f"{event.at:%Y-%m-%d %H:%M:%S}",
-                    escape(event.actor),
-                    escape(event.action),
-                    escape(f"{event.entity} {event.entity_id if event.entity_id else ''}".strip()),
-                    escape(_change(event.before, event.after)),
-                    escape(event.reason or ""),
-                )
-    except CallsheetError as exc:
-        console.print(f"[red]{escape(exc.message)}[/red]")
-        raise typer.Exit(1) from None
+    with session_or_exit() as session:
+        for event in find_events(session, wanted):
+            table.add_row(
+                str(event.id),
+                f"{event.at:%Y-%m-%d %H:%M:%S}",
+                escape(event.actor),
+                escape(event.action),
+                escape(f"{event.entity} {event.entity_id if event.entity_id else ''}".strip()),
+                escape(_change(event.before, event.after)),
+                escape(event.reason or ""),
+            )
     if not table.row_count:
         console.print("no audit events match")
         return

@@ -7,21 +7,19 @@ how the first site admin (and their first token) comes to exist on a fresh insta
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session, col, select
 
+from scheduler.cli.output import console, session_or_exit
 from scheduler.core.clock import machine_now
-from scheduler.core.db import session_scope
-from scheduler.core.errors import CallsheetError, NotFound
+from scheduler.core.errors import NotFound
 from scheduler.core.models import Person, Role
 
 app = typer.Typer(help="People, their roles and their API tokens.", no_args_is_help=True)
-console = Console()
 OPERATOR = "callsheet people (operator)"
 
 
@@ -30,11 +28,6 @@ def _person(session: Session, email: str) -> Person:
     if person is None:
         raise NotFound("person", email)
     return person
-
-
-def _refuse(message: str) -> NoReturn:
-    console.print(f"[red]{escape(message)}[/red]")
-    raise typer.Exit(1)
 
 
 @app.command("add")
@@ -52,19 +45,16 @@ def add(
     secret = (
         typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     )
-    try:
-        with session_scope() as session:
-            person = create_person(
-                session=session,
-                name=name,
-                email=email,
-                password=secret,
-                site_admin=site_admin,
-                actor=OPERATOR,
-            )
-            shown = f"{person.id}: {person.actor}"
-    except CallsheetError as exc:
-        _refuse(exc.message)
+    with session_or_exit() as session:
+        person = create_person(
+            session=session,
+            name=name,
+            email=email,
+            password=secret,
+            site_admin=site_admin,
+            actor=OPERATOR,
+        )
+        shown = f"{person.id}: {person.actor}"
     console.print(f"[green]added {escape(shown)}[/green]")
 
 
@@ -79,18 +69,15 @@ def role(
     """Give a person a role in a production (or change it)."""
     from scheduler.people.members import set_role
 
-    try:
-        with session_scope() as session:
-            person = _person(session, email)
-            set_role(
-                session=session,
-                production_id=production,
-                person_id=person.id or 0,
-                role=role_name,
-                actor=OPERATOR,
-            )
-    except CallsheetError as exc:
-        _refuse(exc.message)
+    with session_or_exit() as session:
+        person = _person(session, email)
+        set_role(
+            session=session,
+            production_id=production,
+            person_id=person.id or 0,
+            role=role_name,
+            actor=OPERATOR,
+        )
     console.print(f"[green]{escape(email)} is {role_name.value} in production {production}[/green]")
 
 
@@ -104,18 +91,15 @@ def token(
     from scheduler.people.members import issue_token
 
     now = machine_now()
-    try:
-        with session_scope() as session:
-            issued = issue_token(
-                session=session,
-                person=_person(session, email),
-                name=name,
-                expires_at=now + timedelta(days=days),
-                actor=OPERATOR,
-                now=now,
-            )
-    except CallsheetError as exc:
-        _refuse(exc.message)
+    with session_or_exit() as session:
+        issued = issue_token(
+            session=session,
+            person=_person(session, email),
+            name=name,
+            expires_at=now + timedelta(days=days),
+            actor=OPERATOR,
+            now=now,
+        )
     # Printed bare, so `export CALLSHEET_TOKEN=$(callsheet people token …)` works.
     print(issued.secret)
 
@@ -126,7 +110,7 @@ def list_people() -> None:
     from scheduler.people.members import roles_of
 
     table = Table("id", "name", "email", "site admin", "roles")
-    with session_scope() as session:
+    with session_or_exit() as session:
         for person in session.exec(select(Person).order_by(col(Person.id))):
             roles = roles_of(session, person.id or 0)
             shown = ", ".join(f"{pid}: {r.value}" for pid, r in sorted(roles.items()))

@@ -24,14 +24,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Literal
+from typing import Annotated, Literal
 
+import typer
 from rich.box import Box
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
+from scheduler.cli.output import console, session_or_exit
+from scheduler.core.clock import Clock
 from scheduler.core.models import DeliveryStatus, Milestone, Pause, PauseScope, Production
 from scheduler.exchange.schedule import ScheduleEntry, schedule_entries
 from scheduler.planning.embargoes import Embargo, embargoes_of
@@ -297,3 +300,13 @@ def _style(marks: Iterable[str]) -> str:
         if any(mark.startswith(prefix) for mark in given):
             return style
     return ""
+
+
+def timeline_command(
+    production: Annotated[int, typer.Argument(help="The production (id)")],
+) -> None:
+    """Show a production's milestones and posts in time; held and embargoed posts marked."""
+    with session_or_exit() as session:
+        shown = get_production(session=session, production_id=production)
+        rows = timeline_rows(session=session, production_id=production)
+    console.print(render_timeline(rows, production=shown, today=Clock.from_settings().now()))

@@ -1,0 +1,143 @@
+"""Commands that run Callsheet's processes: the schema, the API, the scheduler, a worker, all three
+together (``up``), and the platform sandbox.
+
+The worker command is the one place the scheduler's package starts the worker (by importing its
+Celery app); everything else hands work to workers by task name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scheduler.cli.output import console
+from scheduler.cli.processes import stop_process, worker_process
+from scheduler.core.config import get_settings
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the tables (Alembic) on CALLSHEET_DATABASE_URL."""
+    from scheduler.core.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+def api(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from scheduler.api import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(), host=host or settings.api_host, port=port or settings.api_port)
+
+
+def scheduler_command() -> None:
+    """Run the scheduler service: claim due deliveries each tick, reap expired leases."""
+    from scheduler.core.clock import Clock
+    from scheduler.core.db import get_engine
+    from scheduler.queue.messages import celery_sender, create_celery
+    from scheduler.queue.service import SchedulerService
+
+    _logging()
+    settings = get_settings()
+    service = SchedulerService(
+        engine=get_engine(),
+        settings=settings,
+        clock=Clock.from_settings(settings),
+        send=celery_sender(create_celery(settings), settings.queue_name),
+    )
+    service.run_forever()
+
+
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Parallel publishes")] = None,
+    pool: Annotated[str | None, typer.Option(help="threads, prefork or solo")] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+) -> None:
+    """Run a Celery worker that renders and publishes claimed deliveries."""
+    from workers.app import celery_app
+
+    settings = get_settings()
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--pool={pool or settings.worker_pool}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={settings.queue_name}",
+            f"--hostname=callsheet-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def up() -> None:
+    """Run API, scheduler and a worker together on this machine (local use)."""
+    import uvicorn
+
+    from scheduler.api import create_app
+    from scheduler.core.clock import Clock
+    from scheduler.core.db import get_engine
+    from scheduler.core.migrate import upgrade
+    from scheduler.queue.messages import celery_sender, create_celery
+    from scheduler.queue.service import SchedulerService
+
+    _logging()
+    settings = get_settings()
+    upgrade(settings.database_url)
+    child = worker_process(settings)
+    service = SchedulerService(
+        engine=get_engine(),
+        settings=settings,
+        clock=Clock.from_settings(settings),
+        send=celery_sender(create_celery(settings), settings.queue_name),
+    )
+    ticking = service.start_background()
+    # uvicorn re-raises the signal that stopped it once it has shut down; turn that into a
+    # normal exit so the scheduler and the worker child are stopped too, never orphaned.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    try:
+        uvicorn.run(create_app(), host=settings.api_host, port=settings.api_port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ticking.shutdown(wait=False)
+        stop_process(child)
+
+
+def _exit_quietly(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8700,
+    keep: Annotated[
+        Path | None, typer.Option(help="Also append every post received to this JSON-lines file")
+    ] = None,
+) -> None:
+    """Serve imitations of the platforms' APIs on localhost, for rehearsals and tests."""
+    import uvicorn
+
+    from sandbox.app import create_app
+
+    console.print(f"sandbox at http://{host}:{port}/ (what went out) - control API under /_sandbox")
+    uvicorn.run(create_app(keep=keep), host=host, port=port, log_level="warning")
