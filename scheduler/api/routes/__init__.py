@@ -1,0 +1,1 @@
+"""One router module per resource; each route is thin and has its rule in ``api.access``."""
