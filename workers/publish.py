@@ -2,7 +2,9 @@
 
 Plain functions, tested without Celery. The order matters:
 
-1. **Fence** first, so a duplicate or stale message stops before anything is rendered or sent.
+1. **Fence** each delivery just before its platform call (not the whole batch up front), so a
+   duplicate or stale message, or a worker whose lease ran out, sends nothing; and progress
+   saves re-check the hold, so a worker taken over mid-publish stops (``NotOwned``).
 2. **Re-render and compare** with the approved hash, so an edit that slipped past review (or a
    template file changed on disk) holds the delivery instead of publishing unapproved words.
 3. **Publish** with a deterministic idempotency key (same delivery and content, same key), so
@@ -20,7 +22,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
 
 from platforms.adapters.base import (
@@ -56,8 +58,7 @@ from scheduler.core.models import (
 )
 from scheduler.core.vault import VaultError
 from scheduler.queue.claims import release
-from scheduler.queue.gates import is_paused
-from scheduler.queue.publishing import Outcome, fence, finish, give_back
+from scheduler.queue.publishing import NotOwned, Outcome, fence_one, finish, save_progress
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Post, Account, Production, Milestone, Approval)
@@ -76,7 +77,7 @@ class Job:
 
 
 def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
-    """Read the fenced deliveries and what they refer to, a query per table."""
+    """Read the batch's deliveries and what they refer to, a query per table."""
     with Session(engine, expire_on_commit=False) as session:
         deliveries = list(session.exec(select(Delivery).where(col(Delivery.id).in_(ids))))
 
@@ -119,36 +120,34 @@ def publish_batch(
     clock: Clock,
     actor: str,
 ) -> dict[int, DeliveryStatus]:
-    """Publish what this owner still holds of ``delivery_ids``; return each outcome."""
-    lease_until = machine_now() + timedelta(seconds=settings.lease_seconds)
-    fenced = fence(engine, ids=delivery_ids, owner=owner, lease_until=lease_until)
-    if len(fenced) < len(delivery_ids):
-        # Paused since the claim: hand those back now rather than when the lease runs out.
-        # Stale or duplicate ones are not this owner's to release, so nothing happens to them.
-        unfenced = [i for i in delivery_ids if i not in set(fenced)]
-        released = release(engine, owner=owner, ids=unfenced)
-        log.info(
-            "%s: %d paused and given back, %d stale or duplicate dropped",
-            owner,
-            released,
-            len(unfenced) - released,
-        )
+    """Publish what this owner still holds of ``delivery_ids``, one at a time; each outcome.
+
+    Each delivery is fenced on its own just before its platform call, with a lease of its own.
+    The rest of the batch stays ``claimed`` meanwhile: if this worker is slower than the claim's
+    lease, the reaper gives them back and another claim takes them, and the fence here then
+    finds them gone and sends nothing; if this worker dies, they go back untried instead of
+    becoming ``unknown`` (only the delivery in hand can be). A pause that came in since the
+    claim fails the fence too: such a delivery is given back at once.
+    """
+    jobs = [job for job in load_jobs(engine, delivery_ids) if _holds(job.delivery, owner)]
+    given_back, dropped = 0, len(delivery_ids) - len(jobs)
     adapters: dict[int, Adapter | Outcome] = {}
     outcomes: dict[int, DeliveryStatus] = {}
     try:
         with engine.connect() as conn:
-            for job in load_jobs(engine, fenced):
+            for job in jobs:
                 delivery_id = job.delivery.id or 0
-                with conn.begin():
-                    paused = is_paused(conn, delivery_id)
-                if paused:  # the kill switch works mid-batch too
-                    give_back(
-                        conn,
-                        delivery_id=delivery_id,
-                        owner=owner,
-                        reason="paused before it was published",
-                    )
-                    outcomes[delivery_id] = DeliveryStatus.scheduled
+                lease_until = machine_now() + timedelta(seconds=settings.lease_seconds)
+                if not fence_one(
+                    conn, delivery_id=delivery_id, owner=owner, lease_until=lease_until
+                ):
+                    # Paused since the claim: give it back now rather than when the lease ends.
+                    # Taken back (or by a duplicate message): not this owner's, left alone.
+                    if release(engine, owner=owner, ids=[delivery_id]):
+                        given_back += 1
+                        outcomes[delivery_id] = DeliveryStatus.scheduled
+                    else:
+                        dropped += 1
                     continue
                 account_id = job.account.id or 0
                 if account_id not in adapters:
@@ -157,11 +156,20 @@ def publish_batch(
                 if isinstance(adapter, Outcome):  # the account cannot publish: why, as an outcome
                     outcome = replace(adapter, needs_lookup=job.delivery.needs_lookup)
                 else:
-                    progress = DeliveryProgress(conn, job.delivery, owner)
-                    outcome = publish_one(
-                        job, adapter, settings=settings, clock=clock, progress=progress
+                    progress = DeliveryProgress(
+                        conn, job.delivery, owner, lease_seconds=settings.lease_seconds
                     )
-                    _store_credentials(conn, adapter, account_id, settings)
+                    try:
+                        outcome = publish_one(
+                            job, adapter, settings=settings, clock=clock, progress=progress
+                        )
+                    except NotOwned as exc:
+                        # Its lease ran out mid-publish: whoever holds it now settles it.
+                        log.warning("%s: %s; stopped without recording an outcome", owner, exc)
+                        dropped += 1
+                        continue
+                    finally:  # a refreshed token is the account's, whoever holds the delivery
+                        _store_credentials(conn, adapter, account_id, settings)
                 if finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
                     outcomes[delivery_id] = outcome.status
                 if outcome.held_for is HoldReason.account:
@@ -174,18 +182,38 @@ def publish_batch(
         for adapter in adapters.values():
             if isinstance(adapter, Adapter):
                 adapter.close()
+        if given_back or dropped:
+            log.info(
+                "%s: %d paused and given back, %d stale, duplicate or taken back: dropped",
+                owner,
+                given_back,
+                dropped,
+            )
     return outcomes
+
+
+def _holds(delivery: Delivery, owner: str) -> bool:
+    """Still claimed by ``owner`` when read: a duplicate or stale message stops here, cheaply.
+
+    Only a first sieve; the fence decides, since the row can change after this read.
+    """
+    return delivery.status == DeliveryStatus.claimed and delivery.lease_owner == owner
 
 
 class DeliveryProgress:
     """``Progress`` kept on the delivery row, written as each platform step succeeds.
 
-    Written only while this owner still holds the delivery, so a worker that lost its lease
-    cannot overwrite what the new holder did.
+    Written only while this owner still holds the delivery, and each write extends the lease
+    (a long upload keeps its hold step by step). A write that finds the delivery taken back
+    raises ``NotOwned``: the adapter stops at once instead of sending the next part of what
+    may now be another worker's publish, and overwriting what the new holder did.
     """
 
-    def __init__(self, conn: Connection, delivery: Delivery, owner: str) -> None:
-        self._conn, self._id, self._owner = conn, delivery.id, owner
+    def __init__(
+        self, conn: Connection, delivery: Delivery, owner: str, *, lease_seconds: float
+    ) -> None:
+        self._conn, self._id, self._owner = conn, delivery.id or 0, owner
+        self._lease = timedelta(seconds=lease_seconds)
         self._state: dict[str, Any] = dict(delivery.platform_state or {})
 
     @property
@@ -194,12 +222,13 @@ class DeliveryProgress:
 
     def save(self, **changes: Any) -> None:
         self._state.update(changes)
-        with self._conn.begin():
-            self._conn.execute(
-                update(Delivery)
-                .where(col(Delivery.id) == self._id, col(Delivery.lease_owner) == self._owner)
-                .values(platform_state=dict(self._state))
-            )
+        save_progress(
+            self._conn,
+            delivery_id=self._id,
+            owner=self._owner,
+            state=dict(self._state),
+            lease_until=machine_now() + self._lease,
+        )
 
 
 def _adapter_for(account: Account, settings: Settings) -> Adapter | Outcome:
@@ -329,6 +358,8 @@ def publish_one(
         return Outcome(status=DeliveryStatus.failed, error=exc.message)
     except Unknown as exc:
         return _lost(exc.message, adapter, settings=settings, clock=clock)
+    except NotOwned:  # not an adapter's error: the caller stops, recording nothing
+        raise
     except Exception as exc:  # an adapter bug: it may have sent something, so never retry
         log.exception("adapter %s raised unexpectedly", adapter.name)
         return Outcome(

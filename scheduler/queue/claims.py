@@ -9,7 +9,8 @@ transaction. ``release`` gives claims back when nothing was sent.
 
 Apart from ``publishing`` and ``reaper`` because this is the scheduler's side of the queue,
 deciding what goes out now; what a worker does with a claim, and what becomes of one nobody
-took, are theirs. ``UNTRIED``, the undoing of a claim, is shared with both.
+took, are theirs. ``UNTRIED``, the undoing of a claim, is shared with the reaper; a worker whose
+fence finds a delivery paused hands it back with ``release``.
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ def hold_disconnected(
 def release(engine: Engine, *, owner: str, ids: Sequence[int] | None = None) -> int:
     """Give back claimed deliveries (all of ``owner``'s, or just ``ids``); nothing was sent.
 
-    Used when a claim's message could not be sent, and by a worker that found a delivery
-    paused at the fence. The attempt is handed back too: nothing was tried.
+    Used when a claim's message could not be sent, and by a worker whose fence found a
+    delivery paused (each delivery is fenced just before its platform call). The attempt is
+    handed back too: nothing was tried.
     """
     held_by_owner = and_(_c.lease_owner == owner, _c.status == DeliveryStatus.claimed.value)
     if ids is not None:

@@ -2,9 +2,8 @@
 
 Not paused, not anchored to a tentative milestone, not inside a blackout; ``claimable_now``
 adds approved, due and claimable. Apart from the statements that move deliveries because a gate
-changes nothing: the claim, the fence and the worker's last look before publishing
-(``is_paused``) put the same conditions in their ``WHERE``, so a gate means the same wherever it
-is checked.
+changes nothing: the claim and each delivery's fence, just before its platform call, put the
+same conditions in their ``WHERE``, so a gate means the same wherever it is checked.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlmodel import SQLModel
 
 from scheduler.core.models import CLAIMABLE, DeliveryStatus, PauseScope
@@ -90,9 +89,3 @@ def claimable_now(now: datetime) -> Any:
         not_tentative(),
         not_blacked_out(now),
     )
-
-
-def is_paused(conn: Connection, delivery_id: int) -> bool:
-    """Whether a pause now covers this delivery (the worker asks just before publishing)."""
-    paused = select(_c.id).where(_c.id == delivery_id, ~not_paused())
-    return conn.execute(paused).first() is not None

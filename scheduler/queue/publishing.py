@@ -1,11 +1,15 @@
-"""A claim in a worker's hands: fence it, then record what the platform answered, or give it
-back.
+"""A claim in a worker's hands: fence each delivery, keep its progress, record the answer.
 
-- ``fence``: ``claimed`` by *this* owner → ``publishing``. A duplicate or stale message finds
-  nothing to fence and does nothing.
+- ``fence_one``: ``claimed`` by *this* owner → ``publishing``, one delivery, just before its
+  platform call, with a fresh lease. A batch is fenced one delivery at a time, so a worker
+  that outlives its lease (a slow platform) sends nothing for what it no longer holds, and one
+  that dies leaves its untried deliveries ``claimed``, for the reaper to give back untried. A
+  duplicate or stale message finds nothing to fence and does nothing. (``fence`` moves many at
+  once, for callers that hold a whole claim.)
+- ``save_progress``: a platform step done, written to the row, and the lease extended, only
+  while this owner still holds the delivery; otherwise ``NotOwned`` stops the work.
 - ``finish``: ``publishing`` by this owner → the outcome. The reaper may have marked a slow
   publish ``unknown`` meanwhile; the owner's real answer still lands.
-- ``give_back``: a pause came in after the fence; back to ``scheduled``, untried.
 
 Apart because these are the worker's statements (``workers.publish``): each holds only while
 the lease owner still matches, and the outcomes are prebuilt with bind parameters for the
@@ -24,11 +28,79 @@ from sqlmodel import SQLModel
 
 from scheduler.core.models import DeliveryStatus, HoldReason, utcnow
 from scheduler.events.record import record_event
-from scheduler.queue.claims import UNTRIED
 from scheduler.queue.gates import not_paused
 
 DELIVERY = SQLModel.metadata.tables["delivery"]
 _c = DELIVERY.c
+
+
+class NotOwned(Exception):
+    """The delivery is no longer this worker's: its lease ran out and it was taken back.
+
+    Raised by a progress save that finds another owner (or the reaper's ``unknown``) on the
+    row. The worker sends nothing more for the delivery and records no outcome: the reaper
+    asked for a lookup, or a new claim holds it, and either settles it without this worker.
+    """
+
+
+_FENCE_ONE = (
+    update(DELIVERY)
+    .where(
+        _c.id == bindparam("b_id"),
+        _c.status == DeliveryStatus.claimed.value,
+        _c.lease_owner == bindparam("b_owner"),
+        not_paused(),
+    )
+    .values(
+        status=DeliveryStatus.publishing.value,
+        lease_until=bindparam("b_lease_until"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+
+
+def fence_one(conn: Connection, *, delivery_id: int, owner: str, lease_until: datetime) -> bool:
+    """Move one claimed, unpaused delivery of this owner to ``publishing``, leased anew.
+
+    One conditional ``UPDATE``, committed before the platform is called: the lease then covers
+    this delivery's publish alone, not the wait behind the rest of its batch.
+    """
+    params = {
+        "b_id": delivery_id,
+        "b_owner": owner,
+        "b_lease_until": lease_until,
+        "b_updated_at": utcnow(),
+    }
+    with conn.begin():
+        return bool(conn.execute(_FENCE_ONE, params).rowcount)
+
+
+_SAVE_PROGRESS = (
+    update(DELIVERY)
+    .where(
+        _c.id == bindparam("b_id"),
+        _c.status == DeliveryStatus.publishing.value,
+        _c.lease_owner == bindparam("b_owner"),
+    )
+    .values(
+        platform_state=bindparam("b_state", type_=_c.platform_state.type),
+        lease_until=bindparam("b_lease_until"),
+    )
+)
+
+
+def save_progress(
+    conn: Connection, *, delivery_id: int, owner: str, state: Any, lease_until: datetime
+) -> None:
+    """Write a platform step to the row and extend the lease, if this owner still holds it.
+
+    Raises ``NotOwned`` otherwise: the step is not written over the new holder's, and the
+    caller must stop, since the delivery may be published by someone else right now.
+    """
+    params = {"b_id": delivery_id, "b_owner": owner, "b_state": state, "b_lease_until": lease_until}
+    with conn.begin():
+        if not conn.execute(_SAVE_PROGRESS, params).rowcount:
+            raise NotOwned(f"delivery {delivery_id} is no longer held by {owner}")
 
 
 def fence(engine: Engine, *, ids: Sequence[int], owner: str, lease_until: datetime) -> list[int]:
@@ -88,29 +160,6 @@ def _finish_statement(*columns: str) -> Any:
         )
         .values(lease_until=None, updated_at=bindparam("b_updated_at"), **values)
     )
-
-
-_GIVE_BACK = (
-    update(DELIVERY)
-    .where(
-        _c.id == bindparam("b_id"),
-        _c.lease_owner == bindparam("b_owner"),
-        _c.status == DeliveryStatus.publishing.value,
-    )
-    .values(**UNTRIED, last_error=bindparam("b_reason"), updated_at=bindparam("b_updated_at"))
-)
-
-
-def give_back(conn: Connection, *, delivery_id: int, owner: str, reason: str) -> bool:
-    """Return a fenced delivery, untried, to ``scheduled`` (a pause came in just before)."""
-    with conn.begin():
-        params = {
-            "b_id": delivery_id,
-            "b_owner": owner,
-            "b_reason": reason,
-            "b_updated_at": utcnow(),
-        }
-        return bool(conn.execute(_GIVE_BACK, params).rowcount)
 
 
 _FINISH_PUBLISHED = _finish_statement("external_id", "external_url", "published_at")

@@ -2,8 +2,10 @@
 
 A claim nobody fenced in time goes back to be claimed again (nothing was sent); a publish whose
 worker vanished becomes ``unknown`` (something may have been sent), to be looked up on the
-platform. Apart because it acts on claims that are nobody's any more: the scheduler's *reap*
-job runs it on machine time, on its own schedule, never inside a claim or a publish.
+platform, but not before ``lookup_at``: the worker may only be slow, and a lookup that runs
+before its answer lands finds nothing and sends again. Apart because it acts on claims that are
+nobody's any more: the scheduler's *reap* job runs it on machine time, on its own schedule,
+never inside a claim or a publish.
 """
 
 from __future__ import annotations
@@ -30,8 +32,14 @@ class Reaped:
     unknown: list[int]
 
 
-def reap_expired(engine: Engine, *, now: datetime, actor: str = "reaper") -> Reaped:
-    """Take back expired claims and mark vanished publishes ``unknown``."""
+def reap_expired(
+    engine: Engine, *, now: datetime, lookup_at: datetime, actor: str = "reaper"
+) -> Reaped:
+    """Take back expired claims and mark vanished publishes ``unknown``, due at ``lookup_at``.
+
+    ``now`` is machine time (leases measure whether a process is alive); ``lookup_at`` is
+    schedule time, like every due time (the service's clock plus ``lookup_delay_seconds``).
+    """
     expired = _c.lease_until < now
     with engine.begin() as conn:
         reclaimed = sorted(
@@ -50,6 +58,7 @@ def reap_expired(engine: Engine, *, now: datetime, actor: str = "reaper") -> Rea
                 .values(
                     status=DeliveryStatus.unknown.value,
                     needs_lookup=True,
+                    due_at=lookup_at,
                     last_error=lost,
                     updated_at=utcnow(),
                 )

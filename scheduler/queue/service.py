@@ -19,6 +19,7 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from itertools import count, islice
 
 import httpx
@@ -85,8 +86,14 @@ class SchedulerService:
         return len(ids)
 
     def reap(self) -> None:
-        """Take back leases that ran out."""
-        reaped = reap_expired(self.engine, now=machine_now())
+        """Take back leases that ran out.
+
+        A publish that ran out becomes ``unknown``, to be looked up ``lookup_delay_seconds``
+        from now (schedule time, like every due time): its worker may only be slow, and its
+        answer (or its next progress step) should land before anyone asks the platform.
+        """
+        lookup_at = self.clock.now() + timedelta(seconds=self.settings.lookup_delay_seconds)
+        reaped = reap_expired(self.engine, now=machine_now(), lookup_at=lookup_at)
         if reaped.reclaimed or reaped.unknown:
             log.warning(
                 "reaper: %d claims taken back, %d publishes now unknown",

@@ -153,7 +153,7 @@ def test_a_worker_that_died_after_publishing_is_found_out_not_repeated(
     adapter = build_account_adapter(job.account)
     sent = publish_one(job, adapter, settings=worker.settings, clock=Clock())  # then it "died"
     assert sent.status == "published"
-    reaped = reap_expired(engine, now=now + timedelta(seconds=5))
+    reaped = reap_expired(engine, now=now + timedelta(seconds=5), lookup_at=now)
     assert reaped.unknown == [delivery_id]
 
     final = run_until(engine, service_for(engine, worker), worker, all_final)

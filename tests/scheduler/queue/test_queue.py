@@ -6,17 +6,19 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler.core.clock import Clock
 from scheduler.core.models import AuditEvent, Delivery, DeliveryStatus
 from scheduler.queue.claims import claim_due
-from scheduler.queue.publishing import Outcome, fence, finish
+from scheduler.queue.publishing import NotOwned, Outcome, fence, fence_one, finish
 from scheduler.queue.reaper import reap_expired
 from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import test_settings
+from workers.publish import DeliveryProgress, load_jobs
 
 
 def _seed(session: Session, tmp_path: Path, *, posts: int, accounts: int = 2) -> list[int]:
@@ -114,7 +116,7 @@ def test_reaper_takes_back_unfenced_claims_and_marks_lost_publishes_unknown(
     claim_due(engine, now=datetime.now(UTC), owner="gone", limit=10, lease_until=past)
     fence(engine, ids=[second], owner="gone", lease_until=past)
 
-    reaped = reap_expired(engine, now=datetime.now(UTC))
+    reaped = reap_expired(engine, now=datetime.now(UTC), lookup_at=datetime.now(UTC))
 
     assert (reaped.reclaimed, reaped.unknown) == ([first], [second])
     rows = {d.id: d for d in session.exec(select(Delivery))}
@@ -158,3 +160,51 @@ def test_a_claim_whose_message_cannot_be_sent_is_given_back(
     rows = session.exec(select(Delivery)).all()
     assert sorted(d.id for d in rows) == ids
     assert {(d.status, d.attempt, d.lease_owner) for d in rows} == {("scheduled", 0, None)}
+
+
+def test_a_reaped_publish_waits_the_lookup_delay_before_it_is_claimed_again(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    """Its worker may only be slow: the lookup must not run before the answer could land."""
+    [delivery_id] = _seed(session, tmp_path, posts=1, accounts=1)
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    claim_due(engine, now=datetime.now(UTC), owner="slow", limit=10, lease_until=past)
+    fence(engine, ids=[delivery_id], owner="slow", lease_until=past)
+    lookup_at = _later(1)
+
+    reaped = reap_expired(engine, now=datetime.now(UTC), lookup_at=lookup_at)
+
+    assert reaped.unknown == [delivery_id]
+    assert (
+        claim_due(engine, now=datetime.now(UTC), owner="next", limit=10, lease_until=_later()) == []
+    )
+    assert claim_due(engine, now=_later(2), owner="next", limit=10, lease_until=_later()) == [
+        delivery_id
+    ]
+
+
+def test_progress_of_a_delivery_no_longer_held_is_refused_and_stops_the_work(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    """A late worker's step must not overwrite the new holder's, nor carry on publishing."""
+    [delivery_id] = _seed(session, tmp_path, posts=1, accounts=1)
+    claim_due(engine, now=datetime.now(UTC), owner="old", limit=10, lease_until=_later())
+    [job] = load_jobs(engine, [delivery_id])
+    with engine.connect() as conn:
+        assert fence_one(conn, delivery_id=delivery_id, owner="old", lease_until=_later())
+        progress = DeliveryProgress(conn, job.delivery, "old", lease_seconds=60)
+        progress.save(rkeys=["first"])
+        reap_expired(engine, now=_later(10), lookup_at=datetime.now(UTC))  # the lease ran out
+        claim_due(engine, now=datetime.now(UTC), owner="new", limit=10, lease_until=_later())
+
+        with pytest.raises(NotOwned):
+            progress.save(rkeys=["second"])
+        assert not fence_one(conn, delivery_id=delivery_id, owner="old", lease_until=_later())
+    session.expire_all()
+    row = session.get(Delivery, delivery_id)
+    assert row is not None
+    assert (row.status, row.lease_owner, row.platform_state) == (
+        "claimed",
+        "new",
+        {"rkeys": ["first"]},
+    )
