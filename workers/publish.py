@@ -49,6 +49,7 @@ from scheduler.core.config import Settings
 from scheduler.core.models import (
     Account,
     Approval,
+    AuditEvent,
     Delivery,
     DeliveryStatus,
     HoldReason,
@@ -129,6 +130,7 @@ def publish_batch(
     becoming ``unknown`` (only the delivery in hand can be). A pause that came in since the
     claim fails the fence too: such a delivery is given back at once.
     """
+    actor = bounded_actor(actor)
     jobs = [job for job in load_jobs(engine, delivery_ids) if _holds(job.delivery, owner)]
     given_back, dropped = 0, len(delivery_ids) - len(jobs)
     adapters: dict[int, Adapter | Outcome] = {}
@@ -190,6 +192,22 @@ def publish_batch(
                 dropped,
             )
     return outcomes
+
+
+#: The audit trail's ``actor`` column holds this many characters.
+ACTOR_CHARS: int = AuditEvent.__table__.c.actor.type.length  # type: ignore[attr-defined]
+
+
+def bounded_actor(actor: str) -> str:
+    """``actor`` cut to fit the audit trail, keeping its start and its end (the pid).
+
+    A worker names itself after its host, and a container's hostname can be 200 characters:
+    too long an actor makes the outcome's commit fail on PostgreSQL after the post went out.
+    """
+    if len(actor) <= ACTOR_CHARS:
+        return actor
+    tail = actor[-20:]
+    return f"{actor[: ACTOR_CHARS - len(tail) - 1]}~{tail}"
 
 
 def _holds(delivery: Delivery, owner: str) -> bool:

@@ -40,6 +40,19 @@ log = logging.getLogger(__name__)
 
 #: Claim statements per tick at most, so a huge backlog cannot starve the reaper.
 MAX_CLAIMS_PER_TICK = 50
+#: Characters of the hostname kept in a lease owner: with the pid, a random part and the claim
+#: number it stays well inside ``Delivery.lease_owner`` (80), however long the host's name.
+HOSTNAME_CHARS = 40
+
+
+def service_name() -> str:
+    """This scheduler's name, the prefix of its lease owners: host, pid, a random part.
+
+    The hostname is only there for people reading the table, so it is cut short: containers
+    can have names of 200 characters or more, and an owner longer than the column makes every
+    claim fail on PostgreSQL. Uniqueness comes from the random part (and the pid), not the host.
+    """
+    return f"{socket.gethostname()[:HOSTNAME_CHARS]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class SchedulerService:
@@ -50,7 +63,7 @@ class SchedulerService:
         self.settings = settings
         self.clock = clock
         self.send = send
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.name = service_name()
         self._claims = count(1)
         self._http: httpx.Client | None = None
 

@@ -11,6 +11,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -19,11 +21,14 @@ from sqlmodel import Session
 from sandbox.control import SandboxControl
 from scheduler.accounts.connections import create_account
 from scheduler.accounts.schemas import AccountCreate
+from scheduler.core.clock import Clock
 from scheduler.core.models import Account
+from scheduler.queue.claims import claim_due, lease_deadline
 from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import WorkerProcess, test_settings
 from tests.running import all_final, service_for, statuses
+from workers.publish import publish_batch
 
 #: Seconds a claim or a publish is held: far shorter than the slow platform answers below.
 LEASE = 2.0
@@ -147,3 +152,29 @@ def test_deliveries_a_killed_worker_never_tried_go_out_later_not_unknown(
     assert sorted(final.values()) == ["published", "published", "published", "unknown"]
     made = Counter(p["body"]["text"] for p in sandbox.posts("discord"))
     assert made == {_text(take): 1 for take in TAKES}
+
+
+def test_a_worker_on_a_long_hostname_records_its_outcomes(
+    session: Session, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """The worker names itself after its host in the audit trail; a container's long name must
+    not make the outcome's commit fail on PostgreSQL after the post went out."""
+    outbox = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    production = factories.production(session)
+    factories.approved_post(session, production.id or 0, [outbox])
+    session.commit()
+    now = datetime.now(UTC)
+    owner = "scheduler:1:abc:1"
+    ids = claim_due(engine, now=now, owner=owner, limit=5, lease_until=lease_deadline(now, 60))
+
+    outcomes = publish_batch(
+        engine=engine,
+        delivery_ids=ids,
+        owner=owner,
+        settings=test_settings(database_url, "memory://"),
+        clock=Clock(),
+        actor=f"worker:pod-{'x' * 196}:4242",
+    )
+
+    assert list(outcomes.values()) == ["published"]
+    assert set(statuses(engine).values()) == {"published"}

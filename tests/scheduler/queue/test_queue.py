@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -160,6 +161,30 @@ def test_a_claim_whose_message_cannot_be_sent_is_given_back(
     rows = session.exec(select(Delivery)).all()
     assert sorted(d.id for d in rows) == ids
     assert {(d.status, d.attempt, d.lease_owner) for d in rows} == {("scheduled", 0, None)}
+
+
+def test_a_long_hostname_still_makes_claims_that_fit_the_lease_owner_column(
+    session: Session,
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Container hostnames can be long; PostgreSQL refuses an owner longer than the column."""
+    ids = _seed(session, tmp_path, posts=2, accounts=1)
+    monkeypatch.setattr(socket, "gethostname", lambda: "pod-" + "x" * 196)
+    sent: list[str] = []
+    settings = test_settings(database_url, "memory://")
+    service = SchedulerService(
+        engine=engine, settings=settings, clock=Clock(), send=lambda _ids, owner: sent.append(owner)
+    )
+
+    assert service.tick() == len(ids)
+
+    [owner] = sent
+    rows = session.exec(select(Delivery)).all()
+    assert {(d.status, d.lease_owner) for d in rows} == {("claimed", owner)}
+    assert len(owner) <= 80
 
 
 def test_a_reaped_publish_waits_the_lookup_delay_before_it_is_claimed_again(
