@@ -1,4 +1,10 @@
-"""The HTTP API (FastAPI): thin routes over the service functions."""
+"""The HTTP API (FastAPI): thin routes over the service functions.
+
+Routes and the dependencies that touch the database are plain ``def`` functions, which FastAPI
+runs in its thread pool; the event loop only moves bytes. Two app-wide dependencies run before
+every route, in this order: ``reads_by_method`` (a GET's transaction only reads, so on SQLite it
+never takes the write lock) and ``authorize`` (the access policy).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from scheduler.api.access import authorize, check_policy_covers
+from scheduler.api.deps import reads_by_method
 from scheduler.api.routes import (
     accounts,
     audit,
@@ -33,7 +40,7 @@ def create_app() -> FastAPI:
         title="Callsheet",
         version="0.1.0",
         description="Behind-the-scenes posts anchored to production milestones.",
-        dependencies=[Depends(authorize)],
+        dependencies=[Depends(reads_by_method), Depends(authorize)],
     )
     for module in (
         people,

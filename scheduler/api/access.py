@@ -8,6 +8,10 @@ unless the caller's role there is high enough. A site admin may do everything.
 ``create_app`` refuses to start if a route has no rule, so a new route cannot be left open by
 forgetting it.
 
+``authorize`` is a plain ``def``: its queries block, and FastAPI runs plain dependencies in its
+thread pool, off the event loop. Only reading the JSON body needs ``await``; ``request_body``
+does that, on the loop and without touching the database, for the rules that need it.
+
 docs/access.md is generated from this table (``access_table``), and tests walk every route by
 every role against it.
 """
@@ -172,7 +176,21 @@ def rule_for(request: Request) -> Rule:
     return rule
 
 
-async def authorize(request: Request, session: SessionDep) -> Access:
+#: Rules that find the production in the JSON body (a pause's, only when it names none).
+BODY_SCOPES = frozenset({Scope.body, Scope.pause, Scope.blackout})
+
+
+async def request_body(request: Request) -> dict[str, Any]:
+    """The JSON body when the route's rule looks in it; ``{}`` otherwise (not read at all)."""
+    if rule_for(request).scope not in BODY_SCOPES:
+        return {}
+    return await _body(request)
+
+
+BodyDep = Annotated[dict[str, Any], Depends(request_body)]
+
+
+def authorize(request: Request, session: SessionDep, body: BodyDep) -> Access:
     """Sign the caller in and apply the route's rule; the result is cached per request."""
     rule = rule_for(request)
     if rule.scope is Scope.public:
@@ -185,7 +203,7 @@ async def authorize(request: Request, session: SessionDep) -> Access:
         access.require(None, Role.admin)
         return access
     assert rule.role is not None
-    production_id = await _production_of(rule.scope, request, session)
+    production_id = _production_of(rule.scope, request, session, body)
     access.require(production_id, rule.role)
     return access
 
@@ -214,7 +232,9 @@ def _signed_in(request: Request, session: Session) -> Person:
     raise NotSignedIn()
 
 
-async def _production_of(scope: Scope, request: Request, session: Session) -> int | None:
+def _production_of(
+    scope: Scope, request: Request, session: Session, body: dict[str, Any]
+) -> int | None:
     """The production a request acts on (``None``: no one production, site admins only)."""
     params = request.path_params
     if scope is Scope.production:
@@ -228,7 +248,6 @@ async def _production_of(scope: Scope, request: Request, session: Session) -> in
         delivery = session.get(Delivery, _int(params.get("delivery_id")))
         post = session.get(Post, delivery.post_id) if delivery else None
         return post.production_id if post else None
-    body = await _body(request)
     if scope is Scope.pause and "pause_id" in params:
         pause = session.get(Pause, _int(params.get("pause_id")))
         if pause is None:

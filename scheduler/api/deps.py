@@ -1,8 +1,13 @@
-"""Request-scoped dependencies: a database session.
+"""Request-scoped dependencies: a database session, and whether its transaction may write.
 
 Routes commit explicitly after the service call succeeds; any exception rolls the session back
 when it closes, so a refused request leaves nothing half-written. Who is calling, and whether
 they may, is ``scheduler.api.access``.
+
+Every dependency and route that touches the database is a plain ``def``: FastAPI runs those in
+its thread pool, so a request waiting for the database (SQLite's write lock, a PostgreSQL
+round trip) never holds up the event loop, and with it every other request, including the one
+that would release the lock.
 """
 
 from __future__ import annotations
@@ -10,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlmodel import Session
 
-from scheduler.core.db import get_engine
+from scheduler.core.db import get_engine, only_reads
+
+#: Methods that never change anything (HTTP's safe methods); every GET route only reads.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session() -> Iterator[Session]:
@@ -22,3 +30,15 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def reads_by_method(request: Request, session: SessionDep) -> None:
+    """A GET's session only reads; any other method's may write (an app-wide dependency).
+
+    Known before the first statement, so on SQLite a GET begins a deferred transaction that
+    never takes the write lock, and a POST, PUT, PATCH or DELETE begins ``BEGIN IMMEDIATE`` as
+    before (``scheduler.core.db``). It runs before ``authorize``, whose queries begin the
+    transaction. A session a test provides instead of ``get_session`` is treated the same.
+    """
+    if request.method in READ_METHODS:
+        only_reads(session)

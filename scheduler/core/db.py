@@ -1,11 +1,23 @@
 """Engines and sessions, with the SQLite settings that make it a safe queue.
 
 SQLite ignores ``FOR UPDATE SKIP LOCKED``, so two claimers must be serialised another way: every
-transaction starts with ``BEGIN IMMEDIATE``, which takes the write lock up front (the pysqlite
-recipe from SQLAlchemy's documentation). WAL lets readers go on meanwhile and ``busy_timeout``
-makes a second writer wait instead of failing. The price: on SQLite even a reading transaction
-holds the write lock until it ends, so sessions there must stay short. PostgreSQL needs none of
-this: row locks with ``SKIP LOCKED`` do the job there.
+transaction that may write starts with ``BEGIN IMMEDIATE``, which takes the write lock up front
+(the pysqlite recipe from SQLAlchemy's documentation). WAL lets readers go on meanwhile and
+``busy_timeout`` makes a second writer wait instead of failing. That is the default for every
+engine and session, so the claim, the reaper, the worker and every write path keep it without
+asking.
+
+A transaction that only reads must not pay for it: holding the write lock for a read would
+serialise every reader behind every writer. ``reading(engine)`` marks an engine's connections so
+their transactions begin deferred (plain ``BEGIN``): under WAL they read a snapshot and never
+take, or wait for, the write lock. Such a transaction must not write: upgrading a deferred
+transaction that has read to a writing one can fail with ``SQLITE_BUSY`` at once under WAL (the
+busy timeout does not help). So a write there is refused every time, not only under load:
+SQLite's ``query_only`` is on for it, and ``only_reads(session)`` makes the session refuse to
+flush or run an ORM insert, update or delete (on PostgreSQL too).
+Whether a transaction writes is decided up front by the caller (the API by HTTP method), never
+discovered halfway. PostgreSQL needs none of this: row locks with ``SKIP LOCKED`` do the job
+there, and the option is ignored.
 """
 
 from __future__ import annotations
@@ -18,9 +30,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from scheduler.core.config import get_settings
+
+#: An execution option: on SQLite, transactions of connections carrying it begin deferred.
+READS_ONLY = "callsheet_reads_only"
 
 _engines: dict[tuple[str, int], Engine] = {}
 
@@ -44,7 +61,68 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # query_only makes SQLite itself refuse a write in a reading transaction, whatever
+        # issued it (a Core statement too); a connection is reset before each transaction.
+        if connection.get_execution_options().get(READS_ONLY, False):
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> Engine:
+    """``engine`` for transactions that only read: deferred on SQLite, so no write lock.
+
+    The returned engine shares the pool and the listeners of ``engine``; only the option on its
+    connections differs.
+    """
+    return engine.execution_options(**{READS_ONLY: True})
+
+
+def writing(engine: Engine) -> Engine:
+    """``engine`` for transactions that may write (``BEGIN IMMEDIATE`` on SQLite), whatever
+    ``engine`` was made for: a read-only request that must record something after all (a
+    refused sign-off link is audited) writes through this, in a session of its own."""
+    return engine.execution_options(**{READS_ONLY: False})
+
+
+class ReadOnlySession(RuntimeError):
+    """A session made for reading tried to write: a bug in the code path, never user error."""
+
+
+def only_reads(session: Session) -> None:
+    """Make ``session``'s transactions read-only, before it has begun one.
+
+    On SQLite they begin deferred, so many readers and one writer run side by side. A flush or
+    an ORM ``insert``/``update``/``delete`` is refused (``ReadOnlySession``): a write would have
+    to upgrade the deferred transaction, which fails with "database is locked" at once when
+    another connection wrote meanwhile, so it is refused every time instead of failing only
+    under load.
+    """
+    if session.in_transaction():
+        raise RuntimeError("only_reads must be called before the session's first statement")
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    session.bind = reading(bind)
+    event.listen(session, "before_flush", _refuse_flush)
+    event.listen(session, "do_orm_execute", _refuse_writes)
+
+
+_REFUSED = (
+    "this session only reads (on SQLite its transaction does not hold the write lock) but "
+    "tried to write; write in a session of its own (scheduler.core.db.writing)"
+)
+
+
+def _refuse_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySession(_REFUSED)
+
+
+def _refuse_writes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySession(_REFUSED)
 
 
 def create_db_engine(url: str) -> Engine:

@@ -118,7 +118,12 @@ async def import_schedule_csv(
 
     A file with problems is a 422 listing every one of them as ``["body", "line N", column]``.
     The body is raw CSV, so the route reads it itself and runs the service in a thread.
+
+    ``authorize``'s queries began this request's transaction, which on SQLite holds the write
+    lock (``BEGIN IMMEDIATE``). It is ended (nothing was written) before the upload streams in,
+    so a slow upload does not keep every other writer waiting; the import begins its own.
     """
+    await run_in_threadpool(session.commit)
     text = await _read_upload(request)
     try:
         created = await run_in_threadpool(_import, session, production_id, text, actor)

@@ -2,7 +2,8 @@
 
 ``/signoff/{token}`` needs no sign-in (``Scope.public``): the token is the credential. A link
 that may not be used answers 403 and leaves exactly one trace, its ``talent.link_refused``
-AuditEvent; whatever the request had read is rolled back first.
+AuditEvent; whatever the request had read is rolled back first. The refusal is written in a
+session of its own that may write: a ``GET``'s session only reads (``scheduler.api.deps``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request, status
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
+from scheduler.core.db import writing
 from scheduler.core.errors import Forbidden
 from scheduler.review import link_pages, signoffs
 from scheduler.review import talent as roster
@@ -86,11 +89,18 @@ def answer_signoff(
 def _refuse(
     session: Session, request: Request, refused: LinkRefused, attempt: Literal["view", "decide"]
 ) -> Forbidden:
-    """Roll back, audit the refusal on its own, and give the 403 to raise."""
+    """Roll back, audit the refusal on its own, and give the 403 to raise.
+
+    The event is written in a writing session (``BEGIN IMMEDIATE`` on SQLite) of its own, so a
+    refused ``GET`` records it without upgrading its read-only transaction.
+    """
     session.rollback()
     origin = request.client.host if request.client else "unknown address"
-    link_pages.record_refusal(
-        session=session, refused=refused, actor=f"sign-off link from {origin}", attempt=attempt
-    )
-    session.commit()
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    with Session(writing(bind), expire_on_commit=False) as audit:
+        link_pages.record_refusal(
+            session=audit, refused=refused, actor=f"sign-off link from {origin}", attempt=attempt
+        )
+        audit.commit()
     return Forbidden(refused.message)
