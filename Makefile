@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/burst.py
 	$(BIN)/python bench/reflow.py
+	$(BIN)/python bench/api_concurrency.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

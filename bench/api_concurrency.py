@@ -1,0 +1,263 @@
+"""API concurrency: requests per second with 1 and with 4 clients, on SQLite and PostgreSQL.
+
+A real ``callsheet api`` process (uvicorn, as ``callsheet api`` serves it) on a fresh database:
+a SQLite file in a temporary directory, or a PostgreSQL database of its own. A site admin's
+token and one production with an account and ``--posts`` posts are seeded; then each workload
+runs for ``--seconds`` with 1 client and with 4 (threads, one HTTP connection each):
+
+- **reads**: ``GET /me``, ``GET /posts?production_id=…``, ``GET /deliveries``, in turn.
+- **mixed**: the same reads, and every fourth request a ``POST /posts`` (a draft, one delivery)
+  into a second production, so what the reads return stays the same size run after run.
+
+Prints requests/s, p50 / p99 latency and how many answers were not 2xx. A server that does its
+database work on the event loop answers 4 clients no faster than 1; on SQLite, reads that take
+the write lock make concurrent clients wait on each other (or fail with "database is locked").
+With ``--repeat N`` every run is made N times, 1 and 4 clients alternating, and the median
+requests/s is shown (a shared machine is noisy). Usage::
+
+    python bench/api_concurrency.py [--seconds 5] [--repeat 3] [--posts 50]
+        [--backends sqlite,postgres] [--workloads reads,mixed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from scheduler.cli.processes import stop_process
+from scheduler.core.db import create_db_engine
+from scheduler.core.migrate import upgrade
+from scheduler.people.members import create_person, issue_token
+
+PG_ADMIN = os.environ.get(
+    "CALLSHEET_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+CLIENT_COUNTS = (1, 4)
+
+
+@contextmanager
+def database(backend: str, workdir: Path) -> Iterator[str]:
+    """A migrated, empty database for ``backend``; a PostgreSQL one is dropped afterwards."""
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"callsheet_bench_api_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def admin_token(url: str) -> str:
+    engine = create_db_engine(url)
+    with Session(engine) as session:
+        person = create_person(
+            session=session,
+            name="Bench",
+            email="bench@nightshift.test",
+            password=None,
+            site_admin=True,
+            actor="bench",
+        )
+        now = datetime.now(UTC)
+        issued = issue_token(
+            session=session,
+            person=person,
+            name="bench",
+            expires_at=now + timedelta(days=1),
+            actor="bench",
+            now=now,
+        )
+        session.commit()
+    engine.dispose()
+    return issued.secret
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def api_process(url: str, workdir: Path) -> Iterator[str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSHEET_")}
+    env |= {"CALLSHEET_DATABASE_URL": url, "CALLSHEET_ENVIRONMENT": "test"}
+    with (workdir / "api.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scheduler.cli", "api", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz")
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((workdir / "api.log").read_text()) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        stop_process(process)
+
+
+def seed(api: httpx.Client, posts: int, workdir: Path) -> tuple[int, int, int]:
+    """The production the reads list (``posts`` posts), the one writes go to, the account."""
+    production, scratch = (
+        api.post("/productions", json={"title": title, "kind": "film", "timezone": "Europe/London"})
+        .raise_for_status()
+        .json()["id"]
+        for title in ("Night Shift", "Day Shift")
+    )
+    account = api.post(
+        "/accounts",
+        json={
+            "platform": "outbox",
+            "handle": "@nightshiftfilm",
+            "settings": {"path": str(workdir / "feed.jsonl")},
+        },
+    ).json()["id"]
+    for n in range(posts):
+        create(api, production, account, n).raise_for_status()
+    return production, scratch, account
+
+
+def create(api: httpx.Client, production: int, account: int, n: int) -> httpx.Response:
+    return api.post(
+        "/posts",
+        json={
+            "production_id": production,
+            "pillar": "on_set",
+            "body": f"Day {n} on set.",
+            "anchor": {"at": "2027-02-21T18:00:00+00:00"},
+            "account_ids": [account],
+        },
+    )
+
+
+def run(
+    base: str, token: str, plan: tuple[int, int, int], workload: str, clients: int, s: float
+) -> dict[str, float]:
+    """``clients`` threads for ``s`` seconds; requests/s, p50 and p99 in ms, failures, count."""
+    production, scratch, account = plan
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    failures = [0] * clients
+    start = threading.Barrier(clients + 1)
+    stop = threading.Event()
+
+    def client(who: int) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as api:
+            start.wait()
+            n = 0
+            while not stop.is_set():
+                kind = n % 4
+                if workload == "mixed" and kind == 3:
+                    answer = create(api, scratch, account, who * 1_000_000 + n)
+                elif kind in (0, 3):
+                    answer = api.get("/me")
+                elif kind == 1:
+                    answer = api.get("/posts", params={"production_id": production})
+                else:
+                    answer = api.get("/deliveries", params={"limit": 50})
+                latencies[who].append(answer.elapsed.total_seconds())
+                failures[who] += not answer.is_success
+                n += 1
+
+    threads = [threading.Thread(target=client, args=(who,)) for who in range(clients)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.monotonic()
+    time.sleep(s)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    took = time.monotonic() - began
+    every = sorted(t for mine in latencies for t in mine)
+    return {
+        "rps": len(every) / took,
+        "p50": statistics.median(every) * 1000,
+        "p99": every[min(len(every) - 1, int(len(every) * 0.99))] * 1000,
+        "failed": sum(failures),
+        "count": len(every),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--posts", type=int, default=50)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--workloads", default="reads,mixed")
+    args = parser.parse_args()
+    title = (
+        f"callsheet api: {args.seconds:g} s per run, median of {args.repeat}, {args.posts} posts"
+    )
+    table = Table(title=title)
+    for column in ("backend", "workload", "clients", "requests/s", "p50 ms", "p99 ms", "not 2xx"):
+        table.add_column(column, justify="right" if column != "backend" else "left")
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp)) as url:
+            token = admin_token(url)
+            with api_process(url, Path(tmp)) as base:
+                headers = {"Authorization": f"Bearer {token}"}
+                with httpx.Client(base_url=base, headers=headers, timeout=60) as api:
+                    plan = seed(api, args.posts, Path(tmp))
+                for workload in args.workloads.split(","):
+                    runs: dict[int, list[dict[str, float]]] = {c: [] for c in CLIENT_COUNTS}
+                    for _ in range(args.repeat):
+                        for clients in CLIENT_COUNTS:
+                            runs[clients].append(
+                                run(base, token, plan, workload, clients, args.seconds)
+                            )
+                    for clients, results in runs.items():
+                        r = sorted(results, key=lambda x: x["rps"])[len(results) // 2]
+                        table.add_row(
+                            backend,
+                            workload,
+                            str(clients),
+                            f"{r['rps']:.0f}",
+                            f"{r['p50']:.1f}",
+                            f"{r['p99']:.1f}",
+                            f"{sum(x['failed'] for x in results):.0f} of "
+                            f"{sum(x['count'] for x in results):.0f}",
+                        )
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
