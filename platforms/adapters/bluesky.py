@@ -21,8 +21,12 @@ sent and saved to the delivery's progress. A repeat with the same key is refused
 Bluesky's app view ignores posts under other keys (bluesky-social/social-app#8654) and some
 readers order a repository by its keys, so the key's time is the first attempt's (not a hash,
 which would date the post anywhere between 1970 and 2255) and its clock id comes from the
-idempotency key. The record's ``createdAt`` is the time of the attempt that creates it: feeds
-show and sort posts by it, and a post that waited out a rate limit must not appear hours back.
+idempotency key. The keys are the delivery's, not an attempt's: they are saved before the first
+create, every later attempt (a retry, a lookup, a new worker after a lease ran out) reads them
+back, and a save refused because the delivery is no longer this worker's stops the publish
+before anything is sent, so no two attempts can post under keys of their own. The record's
+``createdAt`` is the time of the attempt that creates it: feeds show and sort posts by it, and a
+post that waited out a rate limit must not appear hours back.
 """
 
 from __future__ import annotations

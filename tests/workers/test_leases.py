@@ -87,9 +87,10 @@ def test_a_platform_slower_than_the_lease_gets_each_post_exactly_once(
     short_lease_worker: WorkerProcess,
     sandbox: SandboxControl,
 ) -> None:
-    """Every Bluesky create answers after the lease ran out. The reaper takes the delivery in
-    hand for a lookup, the late worker stops at its next step, and the lookup finds the post:
-    one record per delivery, all published (nothing ``unknown`` or ``failed``)."""
+    """Every Bluesky create answers after the lease ran out. The reaper takes the delivery back
+    for a lookup, the late worker stops at its next step, and the lookup finds the post: one
+    record per delivery (Bluesky keeps every record it is sent), all published, none
+    ``failed`` or left ``unknown``."""
     account = create_account(
         session=session,
         actor=factories.ACTOR,

@@ -308,6 +308,29 @@ def test_a_repeat_after_a_dropped_answer_finds_the_record_instead_of_posting_aga
     assert result.external_id == post["id"]
 
 
+class _TakenBack(Exception):
+    """What the worker's progress raises when its delivery was taken back (``NotOwned``)."""
+
+
+class _LostHold(NoProgress):
+    """Progress of a worker whose lease ran out before it chose the keys: every save fails."""
+
+    def save(self, **changes: Any) -> None:
+        raise _TakenBack
+
+
+def test_keys_are_kept_before_anything_is_sent_so_an_attempt_that_cannot_keep_them_sends_nothing(
+    sandbox: SandboxControl, adapter: Build
+) -> None:
+    """Every attempt of a delivery creates under the keys saved with it. An attempt whose save
+    is refused (another worker holds the delivery now) stops before the first create, so two
+    attempts can never post under keys of their own."""
+    with pytest.raises(_TakenBack):
+        adapter().publish(_request(progress=_LostHold()))
+
+    assert sandbox.posts("bluesky") == []
+
+
 def test_lookup_finds_the_post_after_a_dropped_create(
     sandbox: SandboxControl, adapter: Build
 ) -> None:
