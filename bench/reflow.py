@@ -257,7 +257,7 @@ def run(design: str, mover: Mover, repeat: int) -> Result:
     return result
 
 
-# --- naive: the first version of scheduler/posts/reflow.py (4b0a693), kept as it was ---------
+# --- naive: the first version of scheduler/reflow.py (4b0a693), kept as it was ---------
 
 
 @dataclass

@@ -96,6 +96,25 @@ def test_the_scheduler_never_imports_the_worker(tree: Path) -> None:
     assert "never imports the worker" in done.stdout
 
 
+def test_the_platforms_never_import_the_scheduler(tree: Path) -> None:
+    add_import(tree, "platforms.text.rules", "import scheduler.core.errors")
+
+    done = lint_imports(tree)
+
+    assert done.returncode != 0
+    assert "The platforms know nothing of the scheduler BROKEN" in done.stdout
+
+
+def test_the_sandbox_never_imports_the_scheduler(tree: Path) -> None:
+    add_import(tree, "sandbox.common", "import scheduler.queue.claims")
+
+    done = lint_imports(tree)
+
+    assert done.returncode != 0
+    assert "sandbox is not allowed to import scheduler" in done.stdout
+    assert "sandbox.common -> scheduler.queue.claims" in done.stdout
+
+
 def test_no_module_is_over_400_lines() -> None:
     """Small modules, split by concept; migrations are history and stay as written."""
     too_long = {

@@ -171,7 +171,7 @@ class Adapter(ABC, Generic[SettingsT]):
     checks the settings are the ``settings_model`` the adapter declares, once for all.
 
     Credentials change under an adapter's feet: an OAuth access token is refreshed, a session
-    is opened. The adapter adopts the new values at once (``remember``) and the dispatcher
+    is opened. The adapter adopts the new values at once (``remember``) and the publish flow
     stores them, encrypted, after each publish (``take_changes``), so the next worker starts
     from the fresh token instead of spending a refresh (or a rate-limited login) of its own.
     """
@@ -268,7 +268,7 @@ class Adapter(ABC, Generic[SettingsT]):
         self._changes.update(fields)
 
     def take_changes(self) -> dict[str, Any]:
-        """The settings fields changed since last asked (for the dispatcher to store)."""
+        """The settings fields changed since last asked (for the publish flow to store)."""
         changes, self._changes = self._changes, {}
         return changes
 

@@ -13,7 +13,7 @@ How sure: certain within the window, since the account's own timeline lists ever
 made (direct messages aside, which we never post), and a status of this delivery cannot be older
 than its first send. Without a recorded send, a status older than ``LOOKUP_DEFAULT_WINDOW`` would
 be missed. A window holding more than ``LOOKUP_MAX_PAGES`` pages is not judged: that raises
-``Permanent`` (asking again cannot help; the dispatcher leaves the delivery to a person).
+``Permanent`` (asking again cannot help; the publish flow leaves the delivery to a person).
 
 Apart from ``mastodon`` because turning rendered statuses back into comparable text, and paging
 an account's timeline, have nothing to do with posting one.

@@ -232,7 +232,7 @@ class GraphAPI(BearerAPI):
         """The items of an edge (newest first) created since ``since``, page after page.
 
         Raises ``Permanent`` past ``MAX_PAGES``: a lookup that could not read back far enough
-        must not answer "absent", and asking again cannot help (the dispatcher leaves the
+        must not answer "absent", and asking again cannot help (the publish flow leaves the
         delivery to a person).
         """
         target: str = path

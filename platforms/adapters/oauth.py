@@ -89,7 +89,9 @@ def refresh_ahead(
     if not isinstance(token, str) or not token:
         raise Transient(f"{platform} refreshed the token but sent none back")
     lifetime = body.get("expires_in")
-    seconds = lifetime if isinstance(lifetime, int) and not isinstance(lifetime, bool) else None
+    # A lifetime that is not a positive whole number of seconds says nothing: no expiry kept.
+    positive = isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0
+    seconds = lifetime if positive else None
     changes: dict[str, Any] = {
         "access_token": SecretStr(token),
         "token_expires_at": now + timedelta(seconds=seconds) if seconds is not None else None,

@@ -6,7 +6,7 @@ platforms for a form must not pay for (or be broken by) importing every SDK a pl
 
 A plugin that fails to import, or does not point at an ``Adapter`` subclass, is logged once and
 then treated as an unknown platform. One broken third-party package must never take down the
-API or the dispatcher for every other platform.
+API or the publish flow for every other platform.
 """
 
 from __future__ import annotations

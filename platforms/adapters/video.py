@@ -4,7 +4,7 @@ A video post carries exactly one video. Media made without a declared kind (a re
 media list holds bare URLs) are recognised as video by their file name. The duration is read
 from the MP4/MOV movie header, so a video longer than the creator may post is refused before
 hundreds of megabytes are uploaded for the platform to refuse afterwards. Reading the movie
-header (``mp4_duration``) lives with the media rules in ``platforms.text.probe``, which the API
+header (``mp4_duration``) lives with the media rules in ``platforms.media.probe``, which the API
 uses at submit time too; it is re-exported here for the adapters.
 """
 

@@ -6,7 +6,8 @@ suite, but its one release is from 2023: it imports ``pkg_resources`` (gone from
 setuptools), freezes emoji at Unicode 12 (2019), ships no type hints, has no mention or hashtag
 extraction, and installs a module named ``twitter_text`` that clashes with the older ports. The
 algorithm is small; owning it costs less than pinning that. The conformance cases of
-twitter/twitter-text (``conformance/validate.yml``) are ported in ``tests/test_text.py``.
+twitter/twitter-text (``conformance/validate.yml``) are ported in
+``tests/platforms/text/test_text.py``.
 
 The algorithm, on the NFC form of the text:
 

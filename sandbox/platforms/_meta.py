@@ -1,6 +1,6 @@
 """What the imitated Graph API platforms (Facebook, Instagram, Threads) share.
 
-Not a platform itself (the leading underscore keeps it out of ``platforms.modules()``). The
+Not a platform itself (the leading underscore keeps it out of ``sandbox.platforms.modules()``). The
 Graph API takes parameters in the query string or a form body alike, answers errors as
 ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`` (mostly HTTP 400,
 whatever the cause), accepts the token as ``access_token`` or in ``Authorization``, answers only

@@ -27,19 +27,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+# Registered in the order `callsheet --help` has always listed them.
 app.add_typer(serve.db_app, name="db")
 app.add_typer(people_app, name="people")
+app.command("lint")(lint)
+app.command("audit")(audit)
 app.command("api")(serve.api)
 app.command("scheduler")(serve.scheduler_command)
 app.command("worker")(serve.worker)
 app.command("up")(serve.up)
-app.command("sandbox")(serve.sandbox)
 app.command("pause")(pauses.pause_command)
 app.command("resume")(pauses.resume_command)
 app.command("pauses")(pauses.pauses_command)
 app.command("timeline")(timeline_command)
-app.command("lint")(lint)
-app.command("audit")(audit)
+app.command("sandbox")(serve.sandbox)
 
 
 @app.callback()

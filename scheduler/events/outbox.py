@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 from sqlmodel import SQLModel
 
 from scheduler.core.models import UNSENT, DeliveryStatus, NotificationStatus
-from scheduler.events.messages import Subject, message
+from scheduler.events.wording import Subject, message
 
 
 class NotifyEvent(StrEnum):

@@ -32,8 +32,10 @@ from scheduler.core.models import (
     Vote,
 )
 from scheduler.events.record import record_event, save_recorded
+from scheduler.people.members import roles_of
 from scheduler.posts.approval import approve_post
 from scheduler.posts.lifecycle import get_post
+from scheduler.review.signoffs import talent_blockers
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,6 @@ def set_chain(
     *, session: Session, production_id: int, steps: list[dict[str, Any]], actor: str
 ) -> list[ApprovalStep]:
     """Replace the production's chain; each step names people who are members of it."""
-    from scheduler.people.members import (
-        roles_of,  # people → audit; imported here to keep it leaf-ward
-    )
-
     old_steps = chain_of(session, production_id)
     before = [_describe(s) for s in old_steps]
     # A new chain starts reviews in progress over: their votes were for steps that are gone
@@ -268,8 +266,6 @@ def _checked(
 
 
 def _require_talent(session: Session, post: Post) -> None:
-    from scheduler.review.signoffs import talent_blockers
-
     blockers = talent_blockers(session=session, post=post)
     if blockers:
         raise Conflict("talent: waiting for sign-off: " + "; ".join(blockers))

@@ -7,7 +7,7 @@ mentions, mentions_with_indices, hashtags, hashtags_from_astral and hashtags_wit
 
 Copied as data, not read at test time, so the suite runs offline. One case is left out on purpose:
 ``@username email me @test@example.com`` (twitter-text sees no mention in ``@test@example.com``;
-we read it as a fediverse mention, see ``workers/text/entities.py``).
+we read it as a fediverse mention, see ``platforms/text/entities.py``).
 """
 
 # ruff: noqa: RUF001

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 from sqlmodel import Session, select
 
-from scheduler.cli.timeline import TimelineRow, render_timeline, timeline_rows
+from scheduler.cli.timeline import render_timeline
 from scheduler.core.errors import NotFound
 from scheduler.core.models import (
     Account,
@@ -23,6 +23,7 @@ from scheduler.core.models import (
     Post,
     Production,
 )
+from scheduler.exchange.agenda import TimelineRow, timeline_rows
 from scheduler.planning.embargoes import add_rule
 from scheduler.planning.pauses import pause
 from scheduler.planning.productions import add_milestone
