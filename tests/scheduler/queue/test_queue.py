@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,6 +70,9 @@ def test_two_schedulers_racing_claim_each_delivery_once(
     def record(batch: list[int], owner: str) -> None:
         with lock:
             sent.setdefault(owner, []).extend(batch)
+        # Sending takes a moment, as a broker does: a busy machine cannot let one scheduler
+        # claim the whole backlog before the other is even running.
+        time.sleep(0.005)
 
     services = [
         SchedulerService(engine=engine, settings=settings, clock=Clock(), send=record)
