@@ -90,7 +90,9 @@ def approve_post(
     post = _reviewable(session, post_id, version, PostStatus.in_review)
     previews = preview_post(session=session, post_id=post_id)
     unsent = {
-        d.id: d for d in deliveries_of(session=session, post_id=post_id) if d.status in UNSENT
+        d.id: d
+        for d in deliveries_of(session=session, post_id=post_id, lock=True)
+        if d.status in UNSENT
     }
     hashes = {str(p.delivery_id): p.content_hash for p in previews if p.delivery_id in unsent}
     check_approval(session=session, post=post, deliveries=list(unsent.values()))

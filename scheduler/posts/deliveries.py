@@ -1,5 +1,11 @@
 """What a person does with one delivery: release a hold, cancel it before it goes out, or say
-what became of one whose outcome is unknown."""
+what became of one whose outcome is unknown.
+
+Each reads the delivery locked (``_locked``) and decides from what it reads there, never from
+a copy read earlier in the request: a worker may publish it, or another person cancel it, in
+between, and a decision taken on the old state would put a published delivery back on the
+schedule (sending it twice) or a cancelled one back out.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +25,15 @@ _NOT_BY_HAND = {
 
 
 def _locked(session: Session, delivery_id: int) -> Delivery:
-    delivery = session.exec(
-        select(Delivery).where(Delivery.id == delivery_id).with_for_update()
-    ).first()
+    """The delivery as it is now, locked until the transaction ends.
+
+    ``populate_existing``: the route's access rule (or anything else in the request) may have
+    read the delivery already; without it the session would hand back that earlier, possibly
+    stale object even though the locking read saw the row's current state. On PostgreSQL the
+    row lock keeps it so until commit; on SQLite ``BEGIN IMMEDIATE`` keeps every writer out.
+    """
+    query = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    delivery = session.exec(query.execution_options(populate_existing=True)).first()
     if delivery is None:
         raise NotFound("delivery", delivery_id)
     return delivery

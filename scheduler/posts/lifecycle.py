@@ -93,8 +93,19 @@ def get_post(*, session: Session, post_id: int, lock: bool = False) -> Post:
     return post
 
 
-def deliveries_of(*, session: Session, post_id: int) -> list[Delivery]:
+def deliveries_of(*, session: Session, post_id: int, lock: bool = False) -> list[Delivery]:
+    """A post's deliveries; ``lock``: as they are now, locked until the transaction ends.
+
+    Whoever changes deliveries from what it read (an edit retargets them, an approval binds
+    them) locks them: a worker may claim and publish one, or a person cancel one, meanwhile,
+    and an update by id from the earlier read would turn a published delivery back into a
+    pending one, or a cancelled one into a scheduled one. Locked, a claim skips them and a
+    fence waits, then finds them changed. ``populate_existing`` because the session may hold
+    copies read before the lock.
+    """
     query = select(Delivery).where(Delivery.post_id == post_id).order_by(col(Delivery.id))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
     return list(session.exec(query))
 
 
@@ -110,7 +121,7 @@ def edit_post(*, session: Session, post_id: int, data: PostEdit, actor: str) -> 
     """Change a post; content changes send it back to review and unbind its approval."""
     post = get_post(session=session, post_id=post_id, lock=True)
     expect_version(post, data.version)
-    deliveries = deliveries_of(session=session, post_id=post_id)
+    deliveries = deliveries_of(session=session, post_id=post_id, lock=True)
     if any(d.status in IN_FLIGHT for d in deliveries):
         raise Conflict("post: a delivery of this post is going out right now; edit it after")
     before = _snapshot(post)

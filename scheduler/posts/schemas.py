@@ -35,6 +35,8 @@ class MovedDelivery(BaseModel):
     new_due_at: datetime
     status: str
     note: str | None
+    #: It changed (claimed, published, edited) while the move was planned: left as it is.
+    skipped: bool = False
 
 
 class AnchorIn(Input):

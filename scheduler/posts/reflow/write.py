@@ -1,17 +1,30 @@
 """Writing a move's plans: every delivery in one statement, and posts back to review.
 
 On PostgreSQL one ``UPDATE … FROM unnest(…)`` (ids and approvals as arrays, the few distinct
-outcomes as JSON); on SQLite an executemany. Apart from the planner because this is the only
-part that differs between the two databases, and the only one that writes.
+changes, each an outcome and the state it was planned from, as JSON); on SQLite an
+executemany. Apart from the planner because this is the only part that differs between the
+two databases, and the only one that writes.
+
+Every write is conditional on the row still being as the planner read it (status, hold, due
+time, approval). The planner reads without locks, so on PostgreSQL a worker may claim and
+publish a delivery between the read and the write; an update by id alone would put that
+published delivery back on the schedule a week later, ``published_at`` still set, and bind it
+to an approval again. A row that changed meanwhile is left as it is and reported as skipped
+(``apply_plans`` answers which). Locking the rows ``FOR UPDATE`` while reading would do too,
+but would make every claim skip, and every fence wait for, a whole premiere while it is
+planned; the condition costs a few comparisons per row. On SQLite the move's
+``BEGIN IMMEDIATE`` already keeps other writers out, so the condition never fails there; it is
+kept for the same meaning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, text, update
+from sqlalchemy import JSON, bindparam, select, text, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
 from scheduler.core.models import PostStatus, UTCDateTime, utcnow
@@ -21,23 +34,30 @@ _DELIVERY, _POST = SQLModel.metadata.tables["delivery"], SQLModel.metadata.table
 _d, _p = _DELIVERY.c, _POST.c
 
 
-def apply_plans(session: Session, plans: list[Plan]) -> None:
-    """Write every planned change; posts that lost approval go back to review.
+def apply_plans(session: Session, plans: list[Plan]) -> set[int]:
+    """Write every planned change still valid; posts that lost approval go back to review.
+
+    Answers the ids of the deliveries skipped because they changed since they were read.
 
     On PostgreSQL the deliveries are one ``UPDATE … FROM unnest(…)``: one statement and one
     round trip instead of 10,000 in an executemany, which took most of a move. Each delivery
-    sends its id, its approval and the number of its outcome; the few distinct outcomes go
-    once, as JSON. SQLite has neither function, and no network between it and us, so it keeps
-    the executemany.
+    sends its id, its approval and the number of its change (its outcome and the state it was
+    read in); the few distinct changes go once, as JSON. SQLite has neither
+    function, and no network between it and us, so it keeps the executemany.
     """
     if not plans:
-        return
+        return set()
     stamp, conn = utcnow(), session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(_UPDATE_FROM_ARRAYS, {"stamp": stamp, **_arrays(plans)})
+        ids = conn.execute(_UPDATE_FROM_ARRAYS, {"stamp": stamp, **_arrays(plans)}).scalars().all()
+        written = None if len(ids) == len(plans) else set(ids)
     else:
-        conn.execute(_UPDATE_EACH.values(updated_at=stamp), _bound_rows(plans))
-    back = sorted({row.post_id for row, outcome in plans if outcome.unbind})
+        result = conn.execute(_UPDATE_EACH.values(updated_at=stamp), _bound_rows(plans))
+        written = None if result.rowcount == len(plans) else _written(conn, plans, stamp)
+    skipped = set() if written is None else {row.id for row, _ in plans} - written
+    back = sorted(
+        {row.post_id for row, outcome in plans if outcome.unbind and row.id not in skipped}
+    )
     for start in range(0, len(back), CHUNK):
         to_review = (
             update(_POST)
@@ -46,11 +66,31 @@ def apply_plans(session: Session, plans: list[Plan]) -> None:
         )
         conn.execute(to_review)
     session.expire_all()  # deliveries and posts changed under the ORM's feet
+    return skipped
+
+
+def _written(conn: Connection, plans: list[Plan], stamp: datetime) -> set[int]:
+    """Which planned deliveries this move wrote, when some were skipped (rare: SQLite's
+    executemany says only how many). Rows this transaction wrote stay as written until it
+    ends, stamped with its own ``updated_at``."""
+    ids = [row.id for row, _ in plans]
+    written: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        query = select(_d.id).where(_d.id.in_(ids[start : start + CHUNK]), _d.updated_at == stamp)
+        written.update(conn.execute(query).scalars())
+    return written
 
 
 _UPDATE_EACH = (
     update(_DELIVERY)
-    .where(_d.id == bindparam("b_id"))
+    .where(
+        _d.id == bindparam("b_id"),
+        # as it was read; see the module's docstring
+        _d.status == bindparam("b_old_status"),
+        _d.held_for.is_not_distinct_from(bindparam("b_old_held_for")),
+        _d.due_at == bindparam("b_old_due_at"),
+        _d.approval_id.is_not_distinct_from(bindparam("b_old_approval_id")),
+    )
     .values(
         {
             c: bindparam(f"b_{c}")
@@ -60,16 +100,21 @@ _UPDATE_EACH = (
 )
 _UPDATE_FROM_ARRAYS = text(
     """
-    UPDATE delivery SET due_at = o.due_at, status = o.status, held_for = o.held_for,
-        approval_id = m.approval_id, last_error = o.last_error, schedule_note = o.schedule_note,
-        updated_at = :stamp
-    FROM unnest(CAST(:ids AS int[]), CAST(:outcome_of AS int[]), CAST(:approval_ids AS int[]))
-        AS m(id, outcome, approval_id)
-    JOIN json_to_recordset(:outcomes) AS o(outcome int, due_at timestamp, status text,
-        held_for text, last_error text, schedule_note text) USING (outcome)
-    WHERE delivery.id = m.id
+    UPDATE delivery SET due_at = c.due_at, status = c.status, held_for = c.held_for,
+        approval_id = CASE WHEN c.unbind THEN NULL ELSE m.approval_id END,
+        last_error = c.last_error, schedule_note = c.schedule_note, updated_at = :stamp
+    FROM unnest(CAST(:ids AS int[]), CAST(:change_of AS int[]), CAST(:approval_ids AS int[]))
+        AS m(id, change, approval_id)
+    JOIN json_to_recordset(:changes) AS c(change int, due_at timestamp, status text,
+        held_for text, unbind boolean, last_error text, schedule_note text, was_status text,
+        was_held_for text, was_due_at timestamp) USING (change)
+    WHERE delivery.id = m.id AND delivery.status = c.was_status
+        AND delivery.held_for IS NOT DISTINCT FROM c.was_held_for
+        AND delivery.due_at = c.was_due_at
+        AND delivery.approval_id IS NOT DISTINCT FROM m.approval_id
+    RETURNING delivery.id
     """
-).bindparams(bindparam("stamp", type_=UTCDateTime()), bindparam("outcomes", type_=JSON))
+).bindparams(bindparam("stamp", type_=UTCDateTime()), bindparam("changes", type_=JSON))
 
 
 def _bound_rows(plans: list[Plan]) -> list[dict[str, Any]]:
@@ -83,33 +128,51 @@ def _bound_rows(plans: list[Plan]) -> list[dict[str, Any]]:
             "b_approval_id": None if outcome.unbind else row.approval_id,
             "b_last_error": outcome.last_error,
             "b_schedule_note": outcome.schedule_note,
+            "b_old_status": row.status,
+            "b_old_held_for": row.held_for,
+            "b_old_due_at": row.due_at,
+            "b_old_approval_id": row.approval_id,
         }
         for row, outcome in plans
     ]
 
 
 def _arrays(plans: list[Plan]) -> dict[str, Any]:
-    """The parameters of ``_UPDATE_FROM_ARRAYS``; times as naive UTC, as the column keeps them."""
-    number = {outcome: n for n, outcome in enumerate(dict.fromkeys(o for _, o in plans))}
-    outcomes = [
+    """The parameters of ``_UPDATE_FROM_ARRAYS``; times as naive UTC, as the column keeps them.
+
+    A delivery sends the number of its change: its outcome and the state it was read in
+    (status, hold, due time). Both are few and distinct (the same anchors give the same due
+    times), so each change goes once, as JSON.
+    """
+    change_of: dict[tuple[Any, ...], int] = {}
+    numbers = [
+        change_of.setdefault((o, r.status, r.held_for, r.due_at), len(change_of)) for r, o in plans
+    ]
+    changes = [
         {
-            "outcome": n,
-            "due_at": outcome.new_due.astimezone(UTC).replace(tzinfo=None).isoformat(),
+            "change": n,
+            "due_at": _naive(outcome.new_due),
             "status": outcome.status,
             "held_for": outcome.held_for,
+            "unbind": outcome.unbind,
             "last_error": outcome.last_error,
             "schedule_note": outcome.schedule_note,
+            "was_status": status,
+            "was_held_for": held_for,
+            "was_due_at": _naive(due),
         }
-        for outcome, n in number.items()
+        for (outcome, status, held_for, due), n in change_of.items()
     ]
     return {
         "ids": _int_array(row.id for row, _ in plans),
-        "outcome_of": _int_array(number[outcome] for _, outcome in plans),
-        "approval_ids": _int_array(
-            None if outcome.unbind else row.approval_id for row, outcome in plans
-        ),
-        "outcomes": outcomes,
+        "change_of": _int_array(numbers),
+        "approval_ids": _int_array(row.approval_id for row, _ in plans),
+        "changes": changes,
     }
+
+
+def _naive(when: datetime) -> str:
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
 def _int_array(values: Iterable[int | None]) -> str:
