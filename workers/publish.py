@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
@@ -49,7 +49,6 @@ from scheduler.core.config import Settings
 from scheduler.core.models import (
     Account,
     Approval,
-    AuditEvent,
     Delivery,
     DeliveryStatus,
     HoldReason,
@@ -59,7 +58,14 @@ from scheduler.core.models import (
 )
 from scheduler.core.vault import VaultError
 from scheduler.queue.claims import release
-from scheduler.queue.publishing import NotOwned, Outcome, fence_one, finish, save_progress
+from scheduler.queue.publishing import (
+    DeliveryProgress,
+    NotOwned,
+    Outcome,
+    bounded_actor,
+    fence_one,
+    finish,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Post, Account, Production, Milestone, Approval)
@@ -194,59 +200,12 @@ def publish_batch(
     return outcomes
 
 
-#: The audit trail's ``actor`` column holds this many characters.
-ACTOR_CHARS: int = AuditEvent.__table__.c.actor.type.length  # type: ignore[attr-defined]
-
-
-def bounded_actor(actor: str) -> str:
-    """``actor`` cut to fit the audit trail, keeping its start and its end (the pid).
-
-    A worker names itself after its host, and a container's hostname can be 200 characters:
-    too long an actor makes the outcome's commit fail on PostgreSQL after the post went out.
-    """
-    if len(actor) <= ACTOR_CHARS:
-        return actor
-    tail = actor[-20:]
-    return f"{actor[: ACTOR_CHARS - len(tail) - 1]}~{tail}"
-
-
 def _holds(delivery: Delivery, owner: str) -> bool:
     """Still claimed by ``owner`` when read: a duplicate or stale message stops here, cheaply.
 
     Only a first sieve; the fence decides, since the row can change after this read.
     """
     return delivery.status == DeliveryStatus.claimed and delivery.lease_owner == owner
-
-
-class DeliveryProgress:
-    """``Progress`` kept on the delivery row, written as each platform step succeeds.
-
-    Written only while this owner still holds the delivery, and each write extends the lease
-    (a long upload keeps its hold step by step). A write that finds the delivery taken back
-    raises ``NotOwned``: the adapter stops at once instead of sending the next part of what
-    may now be another worker's publish, and overwriting what the new holder did.
-    """
-
-    def __init__(
-        self, conn: Connection, delivery: Delivery, owner: str, *, lease_seconds: float
-    ) -> None:
-        self._conn, self._id, self._owner = conn, delivery.id or 0, owner
-        self._lease = timedelta(seconds=lease_seconds)
-        self._state: dict[str, Any] = dict(delivery.platform_state or {})
-
-    @property
-    def state(self) -> Mapping[str, Any]:
-        return self._state
-
-    def save(self, **changes: Any) -> None:
-        self._state.update(changes)
-        save_progress(
-            self._conn,
-            delivery_id=self._id,
-            owner=self._owner,
-            state=dict(self._state),
-            lease_until=machine_now() + self._lease,
-        )
 
 
 def _adapter_for(account: Account, settings: Settings) -> Adapter | Outcome:

@@ -6,8 +6,9 @@
   that dies leaves its untried deliveries ``claimed``, for the reaper to give back untried. A
   duplicate or stale message finds nothing to fence and does nothing. (``fence`` moves many at
   once, for callers that hold a whole claim.)
-- ``save_progress``: a platform step done, written to the row, and the lease extended, only
-  while this owner still holds the delivery; otherwise ``NotOwned`` stops the work.
+- ``save_progress`` (``DeliveryProgress``, the adapters' ``Progress`` on the row): a platform
+  step done, written to the row, and the lease extended, only while this owner still holds
+  the delivery; otherwise ``NotOwned`` stops the work.
 - ``finish``: ``publishing`` by this owner → the outcome. The reaper may have marked a slow
   publish ``unknown`` meanwhile; the owner's real answer still lands.
 
@@ -18,15 +19,16 @@ publish path's speed (``docs/performance.md``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlmodel import SQLModel
 
-from scheduler.core.models import DeliveryStatus, HoldReason, utcnow
+from scheduler.core.clock import machine_now
+from scheduler.core.models import AuditEvent, Delivery, DeliveryStatus, HoldReason, utcnow
 from scheduler.events.record import record_event
 from scheduler.queue.gates import not_paused
 
@@ -101,6 +103,53 @@ def save_progress(
     with conn.begin():
         if not conn.execute(_SAVE_PROGRESS, params).rowcount:
             raise NotOwned(f"delivery {delivery_id} is no longer held by {owner}")
+
+
+class DeliveryProgress:
+    """``Progress`` kept on the delivery row, written as each platform step succeeds.
+
+    Written only while this owner still holds the delivery, and each write extends the lease
+    (a long upload keeps its hold step by step). A write that finds the delivery taken back
+    raises ``NotOwned``: the adapter stops at once instead of sending the next part of what
+    may now be another worker's publish, and overwriting what the new holder did.
+    """
+
+    def __init__(
+        self, conn: Connection, delivery: Delivery, owner: str, *, lease_seconds: float
+    ) -> None:
+        self._conn, self._id, self._owner = conn, delivery.id or 0, owner
+        self._lease = timedelta(seconds=lease_seconds)
+        self._state: dict[str, Any] = dict(delivery.platform_state or {})
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    def save(self, **changes: Any) -> None:
+        self._state.update(changes)
+        save_progress(
+            self._conn,
+            delivery_id=self._id,
+            owner=self._owner,
+            state=dict(self._state),
+            lease_until=machine_now() + self._lease,
+        )
+
+
+#: The audit trail's ``actor`` column holds this many characters.
+ACTOR_CHARS: int = AuditEvent.__table__.c.actor.type.length  # type: ignore[attr-defined]
+
+
+def bounded_actor(actor: str) -> str:
+    """``actor`` cut to fit the audit trail, keeping its start and its end (the pid).
+
+    A worker names itself after its host, and a container's hostname can be 200 characters:
+    too long an actor makes the outcome's commit fail on PostgreSQL after the post went out.
+    """
+    if len(actor) <= ACTOR_CHARS:
+        return actor
+    tail = actor[-20:]
+    return f"{actor[: ACTOR_CHARS - len(tail) - 1]}~{tail}"
 
 
 def fence(engine: Engine, *, ids: Sequence[int], owner: str, lease_until: datetime) -> list[int]:

@@ -15,12 +15,12 @@ from sqlmodel import Session, select
 from scheduler.core.clock import Clock
 from scheduler.core.models import AuditEvent, Delivery, DeliveryStatus
 from scheduler.queue.claims import claim_due
-from scheduler.queue.publishing import NotOwned, Outcome, fence, fence_one, finish
+from scheduler.queue.publishing import DeliveryProgress, NotOwned, Outcome, fence, fence_one, finish
 from scheduler.queue.reaper import reap_expired
 from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import test_settings
-from workers.publish import DeliveryProgress, load_jobs
+from workers.publish import load_jobs
 
 
 def _seed(session: Session, tmp_path: Path, *, posts: int, accounts: int = 2) -> list[int]:
