@@ -141,6 +141,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/deliveries/{delivery_id}/release"): Rule(Scope.delivery, P),
     ("POST", "/deliveries/{delivery_id}/cancel"): Rule(Scope.delivery, P),
     ("POST", "/deliveries/{delivery_id}/resolve"): Rule(Scope.delivery, P),
+    ("POST", "/deliveries/{delivery_id}/retry"): Rule(Scope.delivery, P),
     ("POST", "/pauses"): Rule(Scope.pause, P),
     ("GET", "/pauses"): Rule(Scope.signed_in),
     ("POST", "/pauses/{pause_id}/resume"): Rule(Scope.pause, P),

@@ -1,5 +1,5 @@
-"""What a person does with one delivery: release a hold, cancel it before it goes out, or say
-what became of one whose outcome is unknown.
+"""What a person does with one delivery: release a hold, cancel it before it goes out, say
+what became of one whose outcome is unknown, or retry one that failed.
 
 Each reads the delivery locked (``_locked``) and decides from what it reads there, never from
 a copy read earlier in the request: a worker may publish it, or another person cancel it, in
@@ -13,8 +13,22 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from scheduler.content.context import content_hash, render_delivery
+from scheduler.content.render import RenderError
 from scheduler.core.errors import Conflict, NotFound
-from scheduler.core.models import UNSENT, Delivery, DeliveryStatus, HoldReason, utcnow
+from scheduler.core.models import (
+    UNSENT,
+    Account,
+    Approval,
+    Delivery,
+    DeliveryStatus,
+    HoldReason,
+    Milestone,
+    Post,
+    PostStatus,
+    Production,
+    utcnow,
+)
 from scheduler.events.record import save_recorded
 
 #: Holds a person cannot simply release, and what to do instead.
@@ -137,3 +151,85 @@ def cancel(*, session: Session, delivery_id: int, actor: str, reason: str) -> De
         reason=reason,
     )
     return delivery
+
+
+def retry_failed(
+    *, session: Session, delivery_id: int, now: datetime, actor: str, reason: str | None
+) -> Delivery:
+    """Put a failed delivery back on the schedule, due ``now``, under the same approval.
+
+    A platform's refusal is often fixed outside the post (an account setting, a permission),
+    so the delivery itself goes again rather than a copy: the same id and content give the
+    worker the same idempotency key (``callsheet-{delivery}-{hash}``), and the platforms that
+    honour one never show the post twice. It goes only if its approval still binds what would
+    go out now (``_still_approved``); otherwise 409, and the post needs approving again.
+
+    Its attempts start again from zero: a failure after the last transient retry would
+    otherwise fail again at the first hiccup, and a person has just decided it deserves the
+    full budget. The attempts it had, and its last error, are kept in the audit event.
+    Progress the platform confirmed (``platform_state``) is kept, so a half-posted thread
+    resumes instead of starting over.
+    """
+    delivery = _locked(session, delivery_id)
+    if delivery.status != DeliveryStatus.failed:
+        raise Conflict(f"status: delivery {delivery_id} is {delivery.status}, not failed")
+    _still_approved(session, delivery, now)
+    before = {
+        "status": delivery.status,
+        "attempt": delivery.attempt,
+        "error": delivery.last_error,
+        "due_at": delivery.due_at.isoformat(),
+    }
+    delivery.status = DeliveryStatus.scheduled.value
+    delivery.due_at = now
+    delivery.attempt = 0
+    delivery.lease_owner = delivery.lease_until = None
+    delivery.held_for = None
+    delivery.needs_lookup = False
+    delivery.last_error = None
+    delivery.updated_at = utcnow()
+    save_recorded(
+        session,
+        delivery,
+        actor=actor,
+        action="delivery.retried",
+        before=before,
+        after={"status": delivery.status, "due_at": now.isoformat(), "attempt": 0},
+        reason=reason,
+    )
+    return delivery
+
+
+def _still_approved(session: Session, delivery: Delivery, due_at: datetime) -> None:
+    """Refuse (409, naming ``approval``) unless the delivery's approval binds what would go out.
+
+    An edit unbinds only unsent deliveries, so a failed one keeps the approval of the version
+    it failed with; that approval must still be the post's (same version, post approved), and
+    the text rendered now, for its new due time, must hash as approved. The worker checks the
+    hash again before it publishes.
+    """
+    approval = session.get(Approval, delivery.approval_id or 0)
+    post = session.get(Post, delivery.post_id)
+    if approval is None or post is None:
+        raise Conflict("approval: the delivery is not approved; approve the post again")
+    if post.status != PostStatus.approved or approval.post_version != post.version:
+        raise Conflict(
+            f"approval: post {post.id} changed since this delivery was approved "
+            f"(version {approval.post_version}, now {post.version}, {post.status}); "
+            "approve the post again"
+        )
+    production = session.get(Production, post.production_id)
+    account = session.get(Account, delivery.account_id)
+    milestone = session.get(Milestone, post.anchor_milestone_id or 0)
+    assert production is not None  # foreign key
+    assert account is not None  # foreign key
+    try:
+        rendered = render_delivery(
+            production=production, milestone=milestone, account=account, post=post, due_at=due_at
+        )
+    except RenderError as exc:
+        raise Conflict(f"approval: the post no longer renders ({exc.message})") from None
+    if approval.delivery_hashes.get(str(delivery.id)) != content_hash(rendered, account):
+        raise Conflict(
+            "approval: what would go out now differs from what was approved; approve the post again"
+        )

@@ -219,3 +219,11 @@ class ResolveUnknown(Input):
     published: bool = Field(description="True: it is there. False: it is not; send it now")
     url: str | None = Field(default=None, max_length=500, description="The post, if found")
     reason: str = Field(min_length=1, max_length=500, examples=["checked the account's feed"])
+
+
+class RetryFailed(Input):
+    """Why a failed delivery goes again (what was fixed); kept in the audit trail."""
+
+    reason: str | None = Field(
+        default=None, min_length=1, max_length=500, examples=["account permission fixed"]
+    )

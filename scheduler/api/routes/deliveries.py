@@ -13,7 +13,13 @@ from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, DeliveryStatus, Post
 from scheduler.posts import deliveries as service
-from scheduler.posts.schemas import CancelDelivery, DeliveryPublic, ReleaseHold, ResolveUnknown
+from scheduler.posts.schemas import (
+    CancelDelivery,
+    DeliveryPublic,
+    ReleaseHold,
+    ResolveUnknown,
+    RetryFailed,
+)
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 
@@ -87,6 +93,23 @@ def resolve_unknown(
         now=Clock.from_settings().now(),
         actor=actor,
         reason=data.reason,
+    )
+    session.commit()
+    return DeliveryPublic.model_validate(delivery)
+
+
+@router.post("/{delivery_id}/retry")
+def retry_failed(
+    delivery_id: int, session: SessionDep, actor: ActorDep, data: RetryFailed | None = None
+) -> DeliveryPublic:
+    """Send a failed delivery again, due now, under its approval (409 if that no longer binds
+    what would go out); its attempts start again. The body, with a ``reason``, is optional."""
+    delivery = service.retry_failed(
+        session=session,
+        delivery_id=delivery_id,
+        now=Clock.from_settings().now(),
+        actor=actor,
+        reason=data.reason if data else None,
     )
     session.commit()
     return DeliveryPublic.model_validate(delivery)
