@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +41,8 @@ from scheduler.core.config import get_settings
 READS_ONLY = "callsheet_reads_only"
 
 _engines: dict[tuple[str, int], Engine] = {}
+#: Each engine's reading twin, made once: the API asks for it on every GET.
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def is_sqlite(url: str) -> bool:
@@ -75,9 +78,12 @@ def reading(engine: Engine) -> Engine:
     """``engine`` for transactions that only read: deferred on SQLite, so no write lock.
 
     The returned engine shares the pool and the listeners of ``engine``; only the option on its
-    connections differs.
+    connections differs. It is made once per engine.
     """
-    return engine.execution_options(**{READS_ONLY: True})
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = engine.execution_options(**{READS_ONLY: True})
+    return reader
 
 
 def writing(engine: Engine) -> Engine:
@@ -105,8 +111,7 @@ def only_reads(session: Session) -> None:
     bind = session.get_bind()
     assert isinstance(bind, Engine)
     session.bind = reading(bind)
-    event.listen(session, "before_flush", _refuse_flush)
-    event.listen(session, "do_orm_execute", _refuse_writes)
+    session.info[READS_ONLY] = True
 
 
 _REFUSED = (
@@ -115,13 +120,19 @@ _REFUSED = (
 )
 
 
+# Listened to on the Session class, once: a dictionary lookup per flush or ORM statement is all
+# any other session pays, where listening on each reading session would cost every GET more.
+@event.listens_for(OrmSession, "before_flush")
 def _refuse_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
-    if session.new or session.dirty or session.deleted:
+    if session.info.get(READS_ONLY) and (session.new or session.dirty or session.deleted):
         raise ReadOnlySession(_REFUSED)
 
 
+@event.listens_for(OrmSession, "do_orm_execute")
 def _refuse_writes(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    if state.session.info.get(READS_ONLY) and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
         raise ReadOnlySession(_REFUSED)
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.cli.processes import stop_process
@@ -183,9 +182,7 @@ def _client(api: Api, who: int, step: Step, start: threading.Barrier, out: Answe
 
 
 @pytest.mark.timeout(600)
-def test_eight_concurrent_clients_get_their_answers_without_waiting_on_locks(
-    api: Api, engine: Engine
-) -> None:
+def test_eight_concurrent_clients_get_their_answers_without_waiting_on_locks(api: Api) -> None:
     start = threading.Barrier(CLIENTS)
     results = [Answers() for _ in range(CLIENTS)]
     threads = [
