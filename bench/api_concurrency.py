@@ -5,6 +5,7 @@ a SQLite file in a temporary directory, or a PostgreSQL database of its own. A s
 token and one production with an account and ``--posts`` posts are seeded; then each workload
 runs for ``--seconds`` with 1 client and with 4 (threads, one HTTP connection each):
 
+- **me**: ``GET /me`` only: signing in and the caller's roles, the lightest request there is.
 - **reads**: ``GET /me``, ``GET /posts?production_id=…``, ``GET /deliveries``, in turn.
 - **mixed**: the same reads, and every fourth request a ``POST /posts`` (a draft, one delivery)
   into a second production, so what the reads return stays the same size run after run.
@@ -16,7 +17,7 @@ With ``--repeat N`` every run is made N times, 1 and 4 clients alternating, and 
 requests/s is shown (a shared machine is noisy). Usage::
 
     python bench/api_concurrency.py [--seconds 5] [--repeat 3] [--posts 50]
-        [--backends sqlite,postgres] [--workloads reads,mixed]
+        [--backends sqlite,postgres] [--workloads me,reads,mixed] [--clients 1,4]
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ from scheduler.people.members import create_person, issue_token
 PG_ADMIN = os.environ.get(
     "CALLSHEET_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-CLIENT_COUNTS = (1, 4)
 
 
 @contextmanager
@@ -184,7 +184,9 @@ def run(
             n = 0
             while not stop.is_set():
                 kind = n % 4
-                if workload == "mixed" and kind == 3:
+                if workload == "me":
+                    answer = api.get("/me")
+                elif workload == "mixed" and kind == 3:
                     answer = create(api, scratch, account, who * 1_000_000 + n)
                 elif kind in (0, 3):
                     answer = api.get("/me")
@@ -222,8 +224,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--posts", type=int, default=50)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--workloads", default="reads,mixed")
+    parser.add_argument("--workloads", default="me,reads,mixed")
+    parser.add_argument("--clients", default="1,4")
     args = parser.parse_args()
+    client_counts = [int(c) for c in args.clients.split(",")]
     title = (
         f"callsheet api: {args.seconds:g} s per run, median of {args.repeat}, {args.posts} posts"
     )
@@ -238,9 +242,9 @@ def main() -> None:
                 with httpx.Client(base_url=base, headers=headers, timeout=60) as api:
                     plan = seed(api, args.posts, Path(tmp))
                 for workload in args.workloads.split(","):
-                    runs: dict[int, list[dict[str, float]]] = {c: [] for c in CLIENT_COUNTS}
+                    runs: dict[int, list[dict[str, float]]] = {c: [] for c in client_counts}
                     for _ in range(args.repeat):
-                        for clients in CLIENT_COUNTS:
+                        for clients in client_counts:
                             runs[clients].append(
                                 run(base, token, plan, workload, clients, args.seconds)
                             )
