@@ -9,6 +9,15 @@ Two kinds, both checked inside the claim's own transaction (so nothing stale is 
 
 The post returns to ``in_review`` with a note saying why, and every unsent delivery bound to
 that approval goes back to ``pending``: a producer looks again and picks a time.
+
+Going back to review starts a new review round, so the post's ``version`` moves though nothing
+was edited. Votes (``Vote``, one per person per step per version) count only for the version
+they name; without the bump the producer who gave the stale approval could never approve again
+("you approved step 'producer' of this version already"). The bump keeps the earlier votes
+for the record and needs no new column (a round counter on votes would need a migration and a
+second notion of "what the reviewer saw"). It has the meaning of an edit for everything that
+names a version: an approve form showing the old version answers 409, and a talent sign-off,
+bound to a version, must be asked again, as after an edit.
 """
 
 from __future__ import annotations
@@ -74,7 +83,12 @@ def return_stale(
         conn.execute(
             update(_post)
             .where(p.id == post_id, p.status == PostStatus.approved.value)
-            .values(status=PostStatus.in_review.value, review_note=why, updated_at=utcnow())
+            .values(
+                status=PostStatus.in_review.value,
+                version=p.version + 1,  # a new review round: see the module's docstring
+                review_note=why,
+                updated_at=utcnow(),
+            )
         )
         record_event(
             conn,

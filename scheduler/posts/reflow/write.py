@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, select, text, update
+from sqlalchemy import JSON, Update, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
@@ -55,18 +55,37 @@ def apply_plans(session: Session, plans: list[Plan]) -> set[int]:
         result = conn.execute(_UPDATE_EACH.values(updated_at=stamp), _bound_rows(plans))
         written = None if result.rowcount == len(plans) else _written(conn, plans, stamp)
     skipped = set() if written is None else {row.id for row, _ in plans} - written
-    back = sorted(
-        {row.post_id for row, outcome in plans if outcome.unbind and row.id not in skipped}
-    )
-    for start in range(0, len(back), CHUNK):
-        to_review = (
-            update(_POST)
-            .where(_p.id.in_(back[start : start + CHUNK]), _p.status == PostStatus.approved.value)
-            .values(status=PostStatus.in_review.value, updated_at=stamp)
-        )
-        conn.execute(to_review)
+    why: dict[int, str] = {}  # post -> why it goes back (its first unbound delivery's note)
+    for row, outcome in plans:
+        if outcome.unbind and row.id not in skipped:
+            why.setdefault(row.post_id, outcome.note or "its milestone moved")
+    for note in sorted(set(why.values())):
+        back = sorted(post_id for post_id, said in why.items() if said == note)
+        for start in range(0, len(back), CHUNK):
+            conn.execute(_back_to_review(back[start : start + CHUNK], note, stamp))
     session.expire_all()  # deliveries and posts changed under the ORM's feet
     return skipped
+
+
+def _back_to_review(post_ids: list[int], note: str, stamp: datetime) -> Update:
+    """Approved posts back to review, in a new round: the version moves and the note says why.
+
+    Nothing in the post was edited, but what its reviewers saw is no longer what it says, so
+    the move counts as a new version (as ``review.expiry`` does): the votes of the earlier
+    round were for the old version and no longer count (they stay, for the record), and the
+    people who cast them can approve it again. A version already shown elsewhere (an approve
+    form open) is now 409 "changed since it was shown", which is true.
+    """
+    return (
+        update(_POST)
+        .where(_p.id.in_(post_ids), _p.status == PostStatus.approved.value)
+        .values(
+            status=PostStatus.in_review.value,
+            version=_p.version + 1,
+            review_note=f"back to review after a milestone move: {note}",
+            updated_at=stamp,
+        )
+    )
 
 
 def _written(conn: Connection, plans: list[Plan], stamp: datetime) -> set[int]:
