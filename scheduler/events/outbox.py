@@ -1,7 +1,8 @@
 """The outbox: the notifications an audited change calls for, queued in its own transaction.
 
 Six events are told: a post ``submitted``, ``approved`` or ``rejected``; a delivery ``held``,
-``failed`` or ``unknown`` (an account that needs reconnecting counts as ``held``).
+``failed`` or ``unknown`` (an account that needs reconnecting counts as ``held``; a post whose
+approval expired and went back to review counts as ``submitted``, "needs review").
 ``scheduler.events.record.record_event`` calls ``enqueue`` for those actions, and ``enqueue``
 writes one ``Notification`` row per hook that wants the event. So a change that rolls back
 leaves no notification, and a change that commits always has its notifications: nothing is sent
@@ -41,6 +42,9 @@ EVENT_OF_ACTION: Mapping[str, NotifyEvent] = {
     "post.submitted": NotifyEvent.submitted,
     "post.approved": NotifyEvent.approved,
     "post.rejected": NotifyEvent.rejected,
+    # a stale approval sent back to review (``scheduler.review.expiry``) needs review again:
+    # every hook that hears review requests is told, with the reason; ``action`` tells them apart
+    "post.approval_expired": NotifyEvent.submitted,
     "delivery.held": NotifyEvent.held,
     "delivery.failed": NotifyEvent.failed,
     "delivery.unknown": NotifyEvent.unknown,

@@ -40,7 +40,7 @@ def message(
     """The JSON a hook receives for one event (signed and sent as is)."""
     reason = reason[:REASON_LIMIT] if reason else None
     return {
-        "text": sentence(event=event, subject=subject, actor=actor, reason=reason),
+        "text": sentence(event=event, subject=subject, actor=actor, reason=reason, action=action),
         "callsheet": {
             "event": event,
             "action": action,
@@ -60,7 +60,9 @@ def message(
     }
 
 
-def sentence(*, event: str, subject: Subject, actor: str, reason: str | None) -> str:
+def sentence(
+    *, event: str, subject: Subject, actor: str, reason: str | None, action: str | None = None
+) -> str:
     """One sentence a person reads in a channel, user text escaped for Slack's markup."""
     where = f"{_slack(subject.production_title)}: " if subject.production_title else ""
     post = f"post {subject.post_id}"
@@ -75,6 +77,8 @@ def sentence(*, event: str, subject: Subject, actor: str, reason: str | None) ->
             f"{where}{the} {_slack(subject.account)} account needs reconnecting{why}. "
             "Its posts are held until someone reconnects it."
         )
+    if action == "post.approval_expired":
+        return f"{where}{post} went back to review{why}."
     if event == "submitted":
         return f"{where}{post} was submitted for review by {who}."
     if event == "approved":

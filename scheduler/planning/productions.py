@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import Milestone, Production
 from scheduler.events.record import save_recorded
-from scheduler.planning.schemas import MilestoneCreate, ProductionCreate
+from scheduler.planning.schemas import MilestoneCreate, ProductionCreate, ProductionUpdate
 from scheduler.planning.timeline import zone
 
 
@@ -37,6 +37,40 @@ def get_production(*, session: Session, production_id: int) -> Production:
     if production is None:
         raise NotFound("production", production_id)
     return production
+
+
+def update_production(
+    *, session: Session, production_id: int, data: ProductionUpdate, actor: str
+) -> Production:
+    """Change the fields given (title, past-due policy, approvals kept on reflow, approval age
+    limit), recorded with their values before and after. The claim reads the age limit in its
+    own transaction, so a new limit counts from the next claim on: raising it lets an approval
+    that has not yet expired go out; an approval already sent back to review stays there."""
+    given = data.model_dump(mode="json", exclude_unset=True)
+    for field, value in given.items():
+        if value is None:
+            raise Invalid(field, "may not be null; leave it out to keep the current value")
+    production = get_production(session=session, production_id=production_id)
+    before = {field: _plain(getattr(production, field)) for field in given}
+    changed = {field: value for field, value in given.items() if before[field] != value}
+    if not changed:
+        return production
+    for field, value in changed.items():
+        setattr(production, field, value)
+    save_recorded(
+        session,
+        production,
+        actor=actor,
+        action="production.updated",
+        before={field: before[field] for field in changed},
+        after=changed,
+    )
+    return production
+
+
+def _plain(value: object) -> object:
+    """A column's value as the JSON of the request has it (an enum as its string)."""
+    return getattr(value, "value", value)
 
 
 def list_productions(*, session: Session) -> list[Production]:

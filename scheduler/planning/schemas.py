@@ -34,6 +34,23 @@ class ProductionCreate(Input):
     )
 
 
+class ProductionUpdate(Input):
+    """A change to a production's title or its review and reflow policy; only the fields given
+    change (none may be null). Unknown fields, ``kind`` and ``timezone`` among them, are 422."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    past_due_policy: PastDuePolicy | None = Field(
+        default=None,
+        description="What a milestone move does with a delivery it pushes into the past",
+    )
+    keep_approvals_on_reflow: bool | None = Field(
+        default=None, description="Keep approvals across a move when the text is unchanged"
+    )
+    approval_max_age_days: int | None = Field(
+        default=None, ge=1, le=3650, description="An older approval goes back to review"
+    )
+
+
 class ProductionPublic(Output):
     id: int
     title: str

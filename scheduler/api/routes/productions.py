@@ -19,6 +19,7 @@ from scheduler.planning.schemas import (
     MilestonePublic,
     ProductionCreate,
     ProductionPublic,
+    ProductionUpdate,
 )
 from scheduler.posts import reflow
 from scheduler.posts.schemas import MilestoneMoved, MovedDelivery
@@ -49,6 +50,19 @@ def list_productions(session: SessionDep, access: AccessDep) -> list[ProductionP
 @router.get("/{production_id}")
 def get_production(production_id: int, session: SessionDep) -> ProductionPublic:
     production = service.get_production(session=session, production_id=production_id)
+    return ProductionPublic.model_validate(production)
+
+
+@router.patch("/{production_id}")
+def update_production(
+    production_id: int, data: ProductionUpdate, session: SessionDep, actor: ActorDep
+) -> ProductionPublic:
+    """Change the title or the review and reflow policy (``approval_max_age_days``,
+    ``keep_approvals_on_reflow``, ``past_due_policy``); only the fields given change."""
+    production = service.update_production(
+        session=session, production_id=production_id, data=data, actor=actor
+    )
+    session.commit()
     return ProductionPublic.model_validate(production)
 
 
