@@ -153,26 +153,15 @@ def bounded_actor(actor: str) -> str:
 
 
 def fence(engine: Engine, *, ids: Sequence[int], owner: str, lease_until: datetime) -> list[int]:
-    """Move this owner's claimed, unpaused deliveries to ``publishing``; return those moved."""
-    if not ids:
-        return []
-    with engine.begin() as conn:
-        rows = conn.execute(
-            update(DELIVERY)
-            .where(
-                _c.id.in_(list(ids)),
-                _c.status == DeliveryStatus.claimed.value,
-                _c.lease_owner == owner,
-                not_paused(),
-            )
-            .values(
-                status=DeliveryStatus.publishing.value,
-                lease_until=lease_until,
-                updated_at=utcnow(),
-            )
-            .returning(_c.id)
+    """``fence_one`` for each of ``ids``; those moved to ``publishing``, sorted.
+
+    The worker fences one delivery at a time, just before its platform call; this batch form
+    is for setting rows up (tests, tools) and shares the one conditional statement.
+    """
+    with engine.connect() as conn:
+        return sorted(
+            i for i in ids if fence_one(conn, delivery_id=i, owner=owner, lease_until=lease_until)
         )
-        return sorted(rows.scalars())
 
 
 @dataclass(frozen=True, kw_only=True)
