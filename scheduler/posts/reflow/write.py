@@ -48,6 +48,7 @@ def apply_plans(session: Session, plans: list[Plan]) -> set[int]:
     if not plans:
         return set()
     stamp, conn = utcnow(), session.connection()
+    _lock_posts_going_back(conn, plans)
     if conn.dialect.name == "postgresql":
         ids = conn.execute(_UPDATE_FROM_ARRAYS, {"stamp": stamp, **_arrays(plans)}).scalars().all()
         written = None if len(ids) == len(plans) else set(ids)
@@ -65,6 +66,23 @@ def apply_plans(session: Session, plans: list[Plan]) -> set[int]:
             conn.execute(_back_to_review(back[start : start + CHUNK], note, stamp))
     session.expire_all()  # deliveries and posts changed under the ORM's feet
     return skipped
+
+
+def _lock_posts_going_back(conn: Connection, plans: list[Plan]) -> None:
+    """Lock, in id order, the posts this move may send back to review, before any delivery.
+
+    Everything else that changes a post and its deliveries (an edit, an approval) locks the
+    post first, then its deliveries. A move that updated the deliveries first and the post
+    last would take the same two locks the other way round: on PostgreSQL an edit of a post
+    during a move of its milestone could then deadlock, and the database would abort one of
+    them. Taking the posts first keeps one order everywhere, so the later one waits instead.
+    On SQLite the move's ``BEGIN IMMEDIATE`` keeps everyone else out and ``FOR UPDATE`` is
+    not sent.
+    """
+    post_ids = sorted({row.post_id for row, outcome in plans if outcome.unbind})
+    for start in range(0, len(post_ids), CHUNK):
+        chunk = post_ids[start : start + CHUNK]
+        conn.execute(select(_p.id).where(_p.id.in_(chunk)).order_by(_p.id).with_for_update())
 
 
 def _back_to_review(post_ids: list[int], note: str, stamp: datetime) -> Update:

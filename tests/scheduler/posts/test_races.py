@@ -12,6 +12,7 @@ set, never sent again after it was published.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlmodel import Session, col, select
 
 import scheduler.posts.lifecycle as lifecycle
 from scheduler.core.errors import Conflict
-from scheduler.core.models import ContentPillar, Delivery, Milestone, Production
+from scheduler.core.models import ContentPillar, Delivery, Milestone, Post, Production
 from scheduler.posts import deliveries as service
 from scheduler.posts.approval import approve_post, submit_post
 from scheduler.posts.lifecycle import create_post, edit_post
@@ -396,3 +397,79 @@ def test_a_move_skips_every_delivery_that_changed_between_its_read_and_its_write
         unbound: ("pending", False),  # an edit unbound it: the move must not bind it again
         untouched: ("scheduled", True),
     }
+
+
+def test_an_edit_during_a_move_of_its_milestone_waits_instead_of_deadlocking(
+    session: Session, engine: Engine, backend: str, tmp_path: Path
+) -> None:
+    """An edit locks the post, then its deliveries; a move must take them in the same order.
+
+    The edit's first half (the post, locked) runs on a second connection, the move starts on
+    a thread and is let run until it waits for a lock, then the edit asks for the deliveries.
+    Before the move locked its posts first, it had already updated the deliveries and waited
+    for the post: PostgreSQL found the deadlock and aborted one of the two.
+    """
+    if backend != "postgres":
+        pytest.skip("SQLite lets one writer in at a time: there is no lock order to get wrong")
+    made = factories.production(session, approval_max_age_days=3650)
+    premiere = factories.premiere(session, made.id or 0, PREMIERE)
+    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    draft = create_post(
+        session=session,
+        actor="maya",
+        data=PostCreate(
+            production_id=made.id or 0,
+            pillar=ContentPillar.countdown,
+            body="{{ milestone.date }}: night shift, behind the scenes.",  # changes with the move
+            anchor=AnchorIn(milestone_id=premiere, offset="-P7D"),
+            account_ids=[account.id or 0],
+        ),
+    )
+    submit_post(session=session, post_id=draft.id or 0, version=1, actor="maya")
+    approve_post(session=session, post_id=draft.id or 0, version=1, actor="dev")
+    session.commit()
+    post_id = draft.id or 0
+    failures: list[BaseException] = []
+
+    def move() -> None:
+        try:
+            with Session(engine) as mover:
+                move_milestone(
+                    session=mover,
+                    production_id=made.id or 0,
+                    milestone_id=premiere,
+                    at=PREMIERE + timedelta(weeks=1),
+                    tentative=None,
+                    actor="dev",
+                    now=NOW,
+                )
+                mover.commit()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    with engine.connect() as editor, editor.begin():
+        editor.execute(text("SELECT id FROM post WHERE id = :id FOR UPDATE"), {"id": post_id})
+        mover = threading.Thread(target=move, daemon=True)
+        mover.start()
+        deadline = time.monotonic() + 20
+        with engine.connect() as watch:  # until the move waits for a lock the edit holds
+            while not watch.execute(text(WAITING_FOR_A_LOCK)).scalar():
+                assert time.monotonic() < deadline, "the move never waited for the edit"
+                assert mover.is_alive(), f"the move ended without waiting: {failures}"
+                time.sleep(0.05)
+        try:
+            editor.execute(
+                text("SELECT id FROM delivery WHERE post_id = :id FOR UPDATE"), {"id": post_id}
+            )
+        except Exception as exc:  # a deadlock, aborted by PostgreSQL
+            failures.append(exc)
+    mover.join(30)
+    assert not mover.is_alive(), "the move never finished"
+    assert failures == []
+    session.expire_all()
+    moved = session.exec(select(Post).where(Post.id == post_id)).one()
+    assert moved.status == "in_review", "the move sends the post back to review"
+
+
+#: Whether any backend of this database waits for a lock right now.
+WAITING_FOR_A_LOCK = "SELECT count(*) FROM pg_locks WHERE NOT granted"
