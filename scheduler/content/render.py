@@ -4,8 +4,8 @@ Templates and bodies are user input: a marketer types them into the API, and the
 running inside the API process and every worker. So they are rendered with Jinja2's
 ``SandboxedEnvironment`` (no access to ``__class__``, ``__globals__`` and friends),
 ``StrictUndefined`` (a misspelt variable is an error, never a silent blank in a public post),
-and caps on what a hostile template can make the process do: the output length, the total
-length of ``range`` loops, and string/list repetition and powers.
+and the allow-list and budget of ``scheduler.content.sandbox`` (steps, characters built and
+time per render), with the output capped as it streams and the variables capped in size.
 
 Callers render at create and edit time, not only at dispatch, so every mistake here surfaces as
 a ``RenderError`` naming the input at fault (a 422 for the person typing) instead of a held
@@ -23,7 +23,6 @@ import json
 import pathlib
 import re
 from collections.abc import Iterable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,10 +35,9 @@ from jinja2 import (
     UndefinedError,
 )
 from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
-from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment, safe_range
 
 from platforms.adapters.base import Media
+from scheduler.content.sandbox import PostSandbox, budgeted
 
 #: Names the system context provides; a post's own variables may not shadow them.
 RESERVED_NAMES: frozenset[str] = frozenset({"production", "milestone", "account", "post", "due"})
@@ -48,9 +46,9 @@ RESERVED_NAMES: frozenset[str] = frozenset({"production", "milestone", "account"
 #: below anything that could hurt the process.
 MAX_RENDERED_CHARS = 20_000
 
-#: Total items all ``range()`` calls of one render may produce. One sandbox range is already
-#: capped at ``MAX_RANGE``; this stops nested loops that multiply the work without output.
-MAX_LOOP_ITEMS = MAX_RANGE
+#: Characters of JSON a post's variables may take: loops and filters work on them, so their
+#: size is part of what bounds a render.
+MAX_VARIABLES_CHARS = 50_000
 
 TEMPLATE_SUFFIX = ".j2"
 
@@ -61,9 +59,6 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _BODY_CACHE_SIZE = 256
-_MAX_POWER_BITS = 4096
-
-_loop_budget: ContextVar[int] = ContextVar("callsheet_render_loop_budget", default=MAX_LOOP_ITEMS)
 
 
 class RenderError(Exception):
@@ -122,46 +117,6 @@ class TemplateInfo:
     variables: list[str] = field(default_factory=list)
 
 
-class _PostSandbox(SandboxedEnvironment):
-    """The sandbox, plus limits on the operators that turn a short template into a huge value."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        """Refuse repetitions longer than the output cap and powers with enormous results."""
-        if operator == "*":
-            _check_repetition(left, right)
-        elif operator == "**":
-            _check_power(left, right)
-        return super().call_binop(context, operator, left, right)
-
-
-def _check_repetition(left: Any, right: Any) -> None:
-    """``'x' * 10**9`` would allocate before the output cap could see it."""
-    for seq, times in ((left, right), (right, left)):
-        sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
-        if sized and len(seq) * times > MAX_RENDERED_CHARS:
-            raise SecurityError(f"repeating a value to more than {MAX_RENDERED_CHARS} items")
-
-
-def _check_power(base: Any, exponent: Any) -> None:
-    """``2 ** 10**9`` would hold the CPU for minutes; no post needs numbers past 4096 bits."""
-    if not (isinstance(base, int) and isinstance(exponent, int)) or abs(base) < 2:
-        return
-    if abs(base).bit_length() * exponent > _MAX_POWER_BITS:
-        raise SecurityError("a power this large")
-
-
-def _budgeted_range(*args: int) -> range:
-    """The sandbox's ``range`` (at most ``MAX_RANGE`` items), charged to this render's budget."""
-    rng = safe_range(*args)
-    left = _loop_budget.get() - len(rng)
-    if left < 0:
-        raise SecurityError(f"loops over more than {MAX_LOOP_ITEMS} items in one post")
-    _loop_budget.set(left)
-    return rng
-
-
 class Renderer:
     """Renders named templates from one directory, or free-text bodies, in one sandbox.
 
@@ -171,7 +126,7 @@ class Renderer:
 
     def __init__(self, templates_dir: pathlib.Path) -> None:
         self._dir = pathlib.Path(templates_dir)
-        self._env = _PostSandbox(
+        self._env = PostSandbox(
             loader=FileSystemLoader(self._dir),
             undefined=StrictUndefined,
             autoescape=False,
@@ -179,7 +134,6 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.globals["range"] = _budgeted_range
         self._bodies: dict[str, Template] = {}
 
     def template_names(self) -> list[str]:
@@ -259,7 +213,8 @@ class Renderer:
 
 
 def _check_variables(variables: Mapping[str, Any]) -> None:
-    """Names must be identifiers that do not shadow the system context; values plain JSON."""
+    """Names must be identifiers that do not shadow the system context; values plain JSON,
+    ``MAX_VARIABLES_CHARS`` at most."""
     for name, value in variables.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise RenderError(
@@ -274,6 +229,11 @@ def _check_variables(variables: Mapping[str, Any]) -> None:
                 f"{', '.join(sorted(RESERVED_NAMES))}",
             )
         _check_json(name, value)
+    size = len(json.dumps(dict(variables), ensure_ascii=False))
+    if size > MAX_VARIABLES_CHARS:
+        raise RenderError(
+            "variables", f"the variables take {size} characters; at most {MAX_VARIABLES_CHARS}"
+        )
 
 
 def _check_json(path: str, value: Any) -> None:
@@ -299,9 +259,9 @@ def _check_json(path: str, value: Any) -> None:
 
 def _run(where: str, compiled: Template, namespace: dict[str, Any]) -> str:
     """Render with a fresh loop budget and turn every failure into a ``RenderError``."""
-    token = _loop_budget.set(MAX_LOOP_ITEMS)
     try:
-        raw = _collect(where, compiled.generate(namespace))
+        with budgeted():
+            raw = _collect(where, compiled.generate(namespace))
     except RenderError:
         raise
     except SecurityError as exc:
@@ -312,8 +272,6 @@ def _run(where: str, compiled: Template, namespace: dict[str, Any]) -> str:
         raise RenderError(where, f"line {exc.lineno}: {exc.message}") from None
     except Exception as exc:  # anything a hostile or broken template can raise
         raise RenderError(where, f"rendering failed: {type(exc).__name__}: {exc}") from None
-    finally:
-        _loop_budget.reset(token)
     return _tidy(where, raw)
 
 
