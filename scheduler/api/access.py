@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
@@ -31,7 +31,10 @@ from scheduler.api.deps import SessionDep
 from scheduler.core.clock import machine_now
 from scheduler.core.errors import Forbidden
 from scheduler.core.models import Delivery, Pause, PauseScope, Person, Post, Role
+from scheduler.core.schemas import MAX_ID
 from scheduler.people.members import NotSignedIn, roles_of, signed_in
+
+Row = TypeVar("Row", Post, Delivery, Pause)
 
 SESSION_COOKIE = "callsheet_session"
 
@@ -244,14 +247,14 @@ def _production_of(
     if scope is Scope.query:
         return _int(request.query_params.get("production_id"))
     if scope is Scope.post:
-        post = session.get(Post, _int(params.get("post_id")))
+        post = _row(session, Post, params.get("post_id"))
         return post.production_id if post else None
     if scope is Scope.delivery:
-        delivery = session.get(Delivery, _int(params.get("delivery_id")))
+        delivery = _row(session, Delivery, params.get("delivery_id"))
         post = session.get(Post, delivery.post_id) if delivery else None
         return post.production_id if post else None
     if scope is Scope.pause and "pause_id" in params:
-        pause = session.get(Pause, _int(params.get("pause_id")))
+        pause = _row(session, Pause, params.get("pause_id"))
         if pause is None:
             return None
         return pause.production_id if pause.scope == PauseScope.production else None
@@ -269,11 +272,20 @@ async def _body(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def _row(session: Session, model: type[Row], value: Any) -> Row | None:
+    """The row a path parameter names, if it is an id and the row is there."""
+    row_id = _int(value)
+    return None if row_id is None else session.get(model, row_id)
+
+
 def _int(value: Any) -> int | None:
+    """An id from the request, or None when it is none (no row can have it: the route's own
+    validation then answers 422 for it)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 1 <= number <= MAX_ID else None
 
 
 def check_policy_covers(app: FastAPI) -> None:

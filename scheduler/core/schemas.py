@@ -8,10 +8,20 @@ answers with them.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from annotated_types import Interval
 from pydantic import (
     BaseModel,
     ConfigDict,
 )
+
+#: The largest id a row can have. SQLite's INTEGER holds 64 bits, and binding a larger number
+#: to a query fails inside the driver (a 500), not as "no such row".
+MAX_ID = 2**63 - 1
+#: An id as the API takes it, in a path, a query or a body: a number outside 1..``MAX_ID`` is a
+#: 422 naming the field, since no row can have it.
+Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
 
 
 class Input(BaseModel):

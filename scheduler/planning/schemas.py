@@ -15,7 +15,7 @@ from scheduler.core.models import (
     PauseScope,
     ProductionKind,
 )
-from scheduler.core.schemas import Input, Output
+from scheduler.core.schemas import Id, Input, Output
 
 
 class ProductionCreate(Input):
@@ -77,7 +77,7 @@ class MilestoneMove(Input):
 
 class MilestonePublic(Output):
     id: int
-    production_id: int
+    production_id: Id
     kind: str
     name: str
     at: datetime
@@ -86,16 +86,16 @@ class MilestonePublic(Output):
 
 class PauseCreate(Input):
     scope: PauseScope = Field(description="all (the kill switch), production or account")
-    production_id: int | None = None
-    account_id: int | None = None
+    production_id: Id | None = None
+    account_id: Id | None = None
     reason: str = Field(min_length=1, max_length=500, examples=["Lead actor news; hold all"])
 
 
 class PausePublic(Output):
     id: int
     scope: str
-    production_id: int | None
-    account_id: int | None
+    production_id: Id | None
+    account_id: Id | None
     reason: str
     paused_by: str
     paused_at: datetime
@@ -105,15 +105,15 @@ class PausePublic(Output):
 
 class EmbargoCreate(Input):
     tag: str = Field(min_length=1, max_length=60, examples=["casting", "spoiler"])
-    milestone_id: int
+    milestone_id: Id
     offset: str = Field(default="PT0S", max_length=40, examples=["PT0S", "+P7D"])
 
 
 class EmbargoPublic(Output):
     id: int
-    production_id: int
+    production_id: Id
     tag: str
-    milestone_id: int
+    milestone_id: Id
     offset: str
     created_by: str
 
@@ -121,7 +121,7 @@ class EmbargoPublic(Output):
 class BlackoutCreate(Input):
     """No posts between ``starts_at`` and ``ends_at``; for one production, or everyone's."""
 
-    production_id: int | None = None
+    production_id: Id | None = None
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     reason: str = Field(min_length=1, max_length=500, examples=["Day of national mourning"])
@@ -129,7 +129,7 @@ class BlackoutCreate(Input):
 
 class BlackoutPublic(Output):
     id: int
-    production_id: int | None
+    production_id: Id | None
     starts_at: datetime
     ends_at: datetime
     reason: str

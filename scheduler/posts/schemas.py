@@ -24,13 +24,13 @@ from pydantic import (
 from scheduler.core.models import (
     ContentPillar,
 )
-from scheduler.core.schemas import Input, Output
+from scheduler.core.schemas import Id, Input, Output
 from scheduler.planning.schemas import MilestonePublic
 
 
 class MovedDelivery(BaseModel):
-    delivery_id: int
-    post_id: int
+    delivery_id: Id
+    post_id: Id
     old_due_at: datetime
     new_due_at: datetime
     status: str
@@ -42,7 +42,7 @@ class MovedDelivery(BaseModel):
 class AnchorIn(Input):
     """A milestone with an offset and optional local time of day, or an absolute time."""
 
-    milestone_id: int | None = None
+    milestone_id: Id | None = None
     offset: str | None = Field(default=None, examples=["-P14D", "+PT2H"])
     local_time: time | None = Field(default=None, examples=["18:00"])
     at: AwareDatetime | None = None
@@ -79,7 +79,7 @@ class MediaIn(Input):
 
 
 class PostCreate(Input):
-    production_id: int
+    production_id: Id
     pillar: ContentPillar
     template: str | None = Field(default=None, max_length=80)
     body: str | None = Field(default=None, max_length=10_000)
@@ -110,8 +110,8 @@ class PostEdit(Input):
 
 class DeliveryPublic(Output):
     id: int
-    post_id: int
-    account_id: int
+    post_id: Id
+    account_id: Id
     status: str
     due_at: datetime
     attempt: int
@@ -170,8 +170,8 @@ class DeliveryVerdict(BaseModel):
 
 
 class RenderedDelivery(BaseModel):
-    delivery_id: int
-    account_id: int
+    delivery_id: Id
+    account_id: Id
     platform: str
     handle: str
     text: str
@@ -182,7 +182,7 @@ class RenderedDelivery(BaseModel):
 
 class PostPublic(Output):
     id: int
-    production_id: int
+    production_id: Id
     pillar: str
     template: str | None
     body: str | None
@@ -190,7 +190,7 @@ class PostPublic(Output):
     tags: list[str]
     media: list[dict[str, Any]]
     featured: list[int]
-    anchor_milestone_id: int | None
+    anchor_milestone_id: Id | None
     anchor_offset: str | None
     anchor_local_time: time | None
     anchor_at: datetime | None

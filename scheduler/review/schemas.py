@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationInfo, field_validator
 
-from scheduler.core.schemas import Input, Output
+from scheduler.core.schemas import Id, Input, Output
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
@@ -29,7 +29,7 @@ class TalentCreate(Input):
 
 class TalentPublic(Output):
     id: int
-    production_id: int
+    production_id: Id
     name: str
     handle: str | None
     email: str | None
@@ -40,8 +40,8 @@ class TalentPublic(Output):
 class SignoffLink(BaseModel):
     """One talent's link, shown once: pass it to them (only its path; prefix the site)."""
 
-    signoff_id: int
-    talent_id: int
+    signoff_id: Id
+    talent_id: Id
     talent: str
     email: str | None
     link: str = Field(description="/signoff/<token>: works once, until expires_at")
@@ -49,7 +49,7 @@ class SignoffLink(BaseModel):
 
 
 class SignoffRequested(BaseModel):
-    post_id: int
+    post_id: Id
     post_version: int
     content_hash: str = Field(description="sha256 over every delivery's content hash")
     links: list[SignoffLink]
@@ -68,7 +68,7 @@ SignoffState = Literal[
 class TalentStanding(BaseModel):
     """Where one featured talent stands on a post (never the link itself)."""
 
-    talent_id: int
+    talent_id: Id
     talent: str
     sign_off_required: bool
     state: SignoffState = Field(
@@ -83,7 +83,7 @@ class TalentStanding(BaseModel):
 
 
 class PostSignoffs(BaseModel):
-    post_id: int
+    post_id: Id
     post_version: int
     talent: list[TalentStanding]
     blockers: list[str] = Field(description="Why final approval must wait; empty when it need not")
@@ -109,7 +109,7 @@ class SignoffPage(BaseModel):
 
     talent: str
     production: str
-    post_id: int
+    post_id: Id
     post_version: int
     state: str
     requested_at: datetime
@@ -138,7 +138,7 @@ class SignoffAnswer(Input):
 
 class SignoffRecorded(BaseModel):
     talent: str
-    post_id: int
+    post_id: Id
     post_version: int
     decision: str
     reason: str | None

@@ -11,6 +11,7 @@ from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.content.context import get_renderer
 from scheduler.core.models import Account
+from scheduler.core.schemas import Id
 
 router = APIRouter(tags=["accounts"])
 
@@ -42,7 +43,7 @@ def list_accounts(session: SessionDep) -> list[AccountPublic]:
 
 @router.put("/accounts/{account_id}/credentials")
 def reconnect_account(
-    account_id: int, data: AccountReconnect, session: SessionDep, actor: ActorDep
+    account_id: Id, data: AccountReconnect, session: SessionDep, actor: ActorDep
 ) -> AccountPublic:
     """New credentials (after re-authorising); releases the posts held for this account."""
     account, _released = service.reconnect_account(

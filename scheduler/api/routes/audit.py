@@ -14,7 +14,7 @@ from pydantic import AwareDatetime
 
 from scheduler.api.deps import SessionDep
 from scheduler.audit.trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
-from scheduler.core.schemas import Output
+from scheduler.core.schemas import Id, Output
 
 router = APIRouter(tags=["audit"])
 
@@ -25,7 +25,7 @@ class AuditEventPublic(Output):
     actor: str
     action: str
     entity: str
-    entity_id: int | None
+    entity_id: Id | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     reason: str | None
@@ -41,7 +41,7 @@ def list_audit_events(
     entity: Annotated[
         str | None, Query(max_length=40, examples=["post"], description="A table name")
     ] = None,
-    entity_id: int | None = None,
+    entity_id: Id | None = None,
     actor: Annotated[
         str | None, Query(max_length=120, description="Part of the actor's name or email")
     ] = None,

@@ -15,6 +15,7 @@ from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Production
+from scheduler.core.schemas import Id
 from scheduler.exchange.csv_import import MAX_BYTES, CsvInvalid, import_schedule
 from scheduler.exchange.ical import production_calendar
 from scheduler.exchange.schedule import export_schedule
@@ -42,7 +43,7 @@ def file_stem(production: Production) -> str:
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
 )
-def calendar_feed(production_id: int, session: SessionDep) -> Response:
+def calendar_feed(production_id: Id, session: SessionDep) -> Response:
     """Milestones and live deliveries as iCalendar, to subscribe to from a calendar app."""
     production = get_production(session=session, production_id=production_id)
     body = production_calendar(session=session, production_id=production_id)
@@ -55,7 +56,7 @@ def calendar_feed(production_id: int, session: SessionDep) -> Response:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def schedule_csv(production_id: int, session: SessionDep) -> Response:
+def schedule_csv(production_id: Id, session: SessionDep) -> Response:
     """Every delivery, cancelled ones too, as CSV; columns in ``scheduler.exchange.schedule``."""
     production = get_production(session=session, production_id=production_id)
     body = export_schedule(session=session, production_id=production_id)
@@ -90,7 +91,7 @@ async def _read_upload(request: Request) -> str:
         ) from None
 
 
-def _import(session: Session, production_id: int, text: str, actor: str) -> list[int]:
+def _import(session: Session, production_id: Id, text: str, actor: str) -> list[int]:
     """The import and its commit, in one worker thread: the session is not shared meanwhile."""
     try:
         posts = import_schedule(
@@ -112,7 +113,7 @@ def _import(session: Session, production_id: int, text: str, actor: str) -> list
     },
 )
 async def import_schedule_csv(
-    production_id: int, request: Request, session: SessionDep, actor: ActorDep
+    production_id: Id, request: Request, session: SessionDep, actor: ActorDep
 ) -> ScheduleImported | JSONResponse:
     """Create draft posts from a CSV (columns in ``scheduler.exchange.csv_import``), all or none.
 

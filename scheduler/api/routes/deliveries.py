@@ -12,6 +12,7 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, DeliveryStatus, Post
+from scheduler.core.schemas import Id
 from scheduler.posts import deliveries as service
 from scheduler.posts.schemas import (
     CancelDelivery,
@@ -29,7 +30,7 @@ def list_deliveries(
     session: SessionDep,
     access: AccessDep,
     status: Annotated[list[DeliveryStatus] | None, Query()] = None,
-    production_id: int | None = None,
+    production_id: Id | None = None,
     due_after: AwareDatetime | None = None,
     due_before: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -57,7 +58,7 @@ def list_deliveries(
 
 @router.post("/{delivery_id}/release")
 def release_hold(
-    delivery_id: int, data: ReleaseHold, session: SessionDep, actor: ActorDep
+    delivery_id: Id, data: ReleaseHold, session: SessionDep, actor: ActorDep
 ) -> DeliveryPublic:
     """Put a held delivery back on the schedule (at ``due_at``, or now)."""
     when = data.due_at or Clock.from_settings().now()
@@ -70,7 +71,7 @@ def release_hold(
 
 @router.post("/{delivery_id}/cancel")
 def cancel_delivery(
-    delivery_id: int, data: CancelDelivery, session: SessionDep, actor: ActorDep
+    delivery_id: Id, data: CancelDelivery, session: SessionDep, actor: ActorDep
 ) -> DeliveryPublic:
     """Cancel a delivery that has not gone out yet."""
     delivery = service.cancel(
@@ -82,7 +83,7 @@ def cancel_delivery(
 
 @router.post("/{delivery_id}/resolve")
 def resolve_unknown(
-    delivery_id: int, data: ResolveUnknown, session: SessionDep, actor: ActorDep
+    delivery_id: Id, data: ResolveUnknown, session: SessionDep, actor: ActorDep
 ) -> DeliveryPublic:
     """Say what a person found on the platform for a delivery whose outcome is unknown."""
     delivery = service.resolve_unknown(
@@ -100,7 +101,7 @@ def resolve_unknown(
 
 @router.post("/{delivery_id}/retry")
 def retry_failed(
-    delivery_id: int, session: SessionDep, actor: ActorDep, data: RetryFailed | None = None
+    delivery_id: Id, session: SessionDep, actor: ActorDep, data: RetryFailed | None = None
 ) -> DeliveryPublic:
     """Send a failed delivery again, due now, under its approval (409 if that no longer binds
     what would go out); its attempts start again. The body, with a ``reason``, is optional."""

@@ -16,7 +16,7 @@ from platforms.adapters.webhook import MIN_SECRET_LENGTH
 from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.models import NotificationHook, NotificationStatus
-from scheduler.core.schemas import Input, Output
+from scheduler.core.schemas import Id, Input, Output
 from scheduler.events.outbox import NotifyEvent
 from scheduler.notify import hooks as service
 
@@ -47,7 +47,7 @@ class HookCreate(Input):
 
 class HookPublic(Output):
     id: int
-    production_id: int | None
+    production_id: Id | None
     target: str = Field(description="Scheme and host; the rest of the URL stays secret")
     events: list[str]
     created_by: str
@@ -67,7 +67,7 @@ class HookPublic(Output):
 
 class NotificationPublic(Output):
     id: int
-    hook_id: int
+    hook_id: Id
     event: str
     status: str
     attempts: int
@@ -79,7 +79,7 @@ class NotificationPublic(Output):
 
 
 def _create(
-    session: SessionDep, production_id: int | None, data: HookCreate, actor: str
+    session: SessionDep, production_id: Id | None, data: HookCreate, actor: str
 ) -> HookPublic:
     hook = service.create_hook(
         session=session,
@@ -95,14 +95,14 @@ def _create(
 
 @router.post("/productions/{production_id}/notification-hooks", status_code=status.HTTP_201_CREATED)
 def create_production_hook(
-    production_id: int, data: HookCreate, session: SessionDep, actor: ActorDep
+    production_id: Id, data: HookCreate, session: SessionDep, actor: ActorDep
 ) -> HookPublic:
     """Tell a channel about this production's posts and deliveries."""
     return _create(session, production_id, data, actor)
 
 
 @router.get("/productions/{production_id}/notification-hooks")
-def list_production_hooks(production_id: int, session: SessionDep) -> list[HookPublic]:
+def list_production_hooks(production_id: Id, session: SessionDep) -> list[HookPublic]:
     return [
         HookPublic.of(h) for h in service.list_hooks(session=session, production_id=production_id)
     ]
@@ -113,7 +113,7 @@ def list_production_hooks(production_id: int, session: SessionDep) -> list[HookP
     status_code=status.HTTP_204_NO_CONTENT,
 )
 def remove_production_hook(
-    production_id: int, hook_id: int, session: SessionDep, actor: ActorDep
+    production_id: Id, hook_id: Id, session: SessionDep, actor: ActorDep
 ) -> None:
     """Stop the hook; messages it had not sent yet are marked failed, the log stays."""
     service.remove_hook(session=session, production_id=production_id, hook_id=hook_id, actor=actor)
@@ -122,7 +122,7 @@ def remove_production_hook(
 
 @router.get("/productions/{production_id}/notifications")
 def production_delivery_log(
-    production_id: int,
+    production_id: Id,
     session: SessionDep,
     status: NotificationStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=LOG_LIMIT)] = 100,
@@ -146,7 +146,7 @@ def list_global_hooks(session: SessionDep) -> list[HookPublic]:
 
 
 @router.delete("/notification-hooks/{hook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_global_hook(hook_id: int, session: SessionDep, actor: ActorDep) -> None:
+def remove_global_hook(hook_id: Id, session: SessionDep, actor: ActorDep) -> None:
     service.remove_hook(session=session, production_id=None, hook_id=hook_id, actor=actor)
     session.commit()
 

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.models import Blackout
+from scheduler.core.schemas import Id
 from scheduler.planning import pauses as service
 from scheduler.planning import windows
 from scheduler.planning.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
@@ -40,7 +41,7 @@ def list_pauses(session: SessionDep, access: AccessDep, active: bool = True) -> 
 
 
 @router.post("/{pause_id}/resume")
-def resume_pause(pause_id: int, session: SessionDep, actor: ActorDep) -> PausePublic:
+def resume_pause(pause_id: Id, session: SessionDep, actor: ActorDep) -> PausePublic:
     row = service.resume(session=session, pause_id=pause_id, actor=actor)
     session.commit()
     return PausePublic.model_validate(row)

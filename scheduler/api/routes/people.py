@@ -14,7 +14,7 @@ from scheduler.core.clock import machine_now
 from scheduler.core.config import get_settings
 from scheduler.core.errors import NotFound
 from scheduler.core.models import AccessToken, Membership, Person, Role
-from scheduler.core.schemas import Input, Output
+from scheduler.core.schemas import Id, Input, Output
 from scheduler.people import members as service
 
 router = APIRouter(tags=["people"])
@@ -70,7 +70,7 @@ class MemberSet(Input):
 
 
 class MemberPublic(Output):
-    person_id: int
+    person_id: Id
     name: str
     email: str
     role: Role
@@ -151,7 +151,7 @@ def list_tokens(access: AccessDep, session: SessionDep) -> list[TokenPublic]:
 
 
 @router.delete("/tokens/{token_id}")
-def revoke_token(token_id: int, access: AccessDep, session: SessionDep) -> TokenPublic:
+def revoke_token(token_id: Id, access: AccessDep, session: SessionDep) -> TokenPublic:
     """Revoke a token at once; the next request with it is a 401."""
     assert access.person is not None
     token = service.revoke_token(
@@ -182,7 +182,7 @@ def list_people(session: SessionDep) -> list[PersonPublic]:
 
 
 @router.get("/productions/{production_id}/members")
-def list_members(production_id: int, session: SessionDep) -> list[MemberPublic]:
+def list_members(production_id: Id, session: SessionDep) -> list[MemberPublic]:
     rows = session.exec(
         select(Membership, Person)
         .join(Person, col(Person.id) == col(Membership.person_id))
@@ -197,7 +197,7 @@ def list_members(production_id: int, session: SessionDep) -> list[MemberPublic]:
 
 @router.put("/productions/{production_id}/members/{person_id}")
 def set_member(
-    production_id: int, person_id: int, data: MemberSet, session: SessionDep, actor: ActorDep
+    production_id: Id, person_id: Id, data: MemberSet, session: SessionDep, actor: ActorDep
 ) -> MemberPublic:
     """Give a person a role in the production, or change it."""
     service.set_role(
@@ -214,7 +214,7 @@ def set_member(
 
 
 @router.delete("/productions/{production_id}/members/{person_id}", status_code=204)
-def remove_member(production_id: int, person_id: int, session: SessionDep, actor: ActorDep) -> None:
+def remove_member(production_id: Id, person_id: Id, session: SessionDep, actor: ActorDep) -> None:
     found = session.exec(
         select(Membership).where(
             Membership.production_id == production_id, Membership.person_id == person_id

@@ -9,6 +9,7 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Post
+from scheduler.core.schemas import Id
 from scheduler.posts import approval, preview
 from scheduler.posts import lifecycle as service
 from scheduler.posts.schemas import (
@@ -41,7 +42,7 @@ def create_post(data: PostCreate, session: SessionDep, actor: ActorDep) -> PostP
 
 @router.get("")
 def list_posts(
-    session: SessionDep, access: AccessDep, production_id: int | None = None
+    session: SessionDep, access: AccessDep, production_id: Id | None = None
 ) -> list[PostPublic]:
     """Posts of the productions the caller is a member of, oldest first."""
     query = select(Post).order_by(col(Post.id))
@@ -54,12 +55,12 @@ def list_posts(
 
 
 @router.get("/{post_id}")
-def get_post(post_id: int, session: SessionDep) -> PostPublic:
+def get_post(post_id: Id, session: SessionDep) -> PostPublic:
     return _public(session, service.get_post(session=session, post_id=post_id))
 
 
 @router.patch("/{post_id}")
-def edit_post(post_id: int, data: PostEdit, session: SessionDep, actor: ActorDep) -> PostPublic:
+def edit_post(post_id: Id, data: PostEdit, session: SessionDep, actor: ActorDep) -> PostPublic:
     """Edit; 409 when the version is stale. An approved post goes back to review."""
     post = service.edit_post(session=session, post_id=post_id, data=data, actor=actor)
     session.commit()
@@ -67,14 +68,14 @@ def edit_post(post_id: int, data: PostEdit, session: SessionDep, actor: ActorDep
 
 
 @router.get("/{post_id}/preview")
-def preview_post(post_id: int, session: SessionDep) -> list[RenderedDelivery]:
+def preview_post(post_id: Id, session: SessionDep) -> list[RenderedDelivery]:
     """Exactly what each delivery would publish, with the hash an approval binds."""
     return preview.preview_post(session=session, post_id=post_id)
 
 
 @router.post("/{post_id}/submit")
 def submit_post(
-    post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
+    post_id: Id, data: ReviewAction, session: SessionDep, actor: ActorDep
 ) -> PostPublic:
     post = approval.submit_post(session=session, post_id=post_id, version=data.version, actor=actor)
     session.commit()
@@ -83,7 +84,7 @@ def submit_post(
 
 @router.post("/{post_id}/approve")
 def approve_post(
-    post_id: int, data: ApproveAction, session: SessionDep, access: AccessDep
+    post_id: Id, data: ApproveAction, session: SessionDep, access: AccessDep
 ) -> PostPublic:
     """Approve the version shown at the chain's current step; the last step schedules it.
 
@@ -107,7 +108,7 @@ def approve_post(
 
 @router.post("/{post_id}/reject")
 def reject_post(
-    post_id: int, data: ReviewAction, session: SessionDep, actor: ActorDep
+    post_id: Id, data: ReviewAction, session: SessionDep, actor: ActorDep
 ) -> PostPublic:
     post = approval.reject_post(
         session=session, post_id=post_id, version=data.version, actor=actor, note=data.note

@@ -9,6 +9,7 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import EmbargoRule, Milestone
+from scheduler.core.schemas import Id
 from scheduler.planning import embargoes
 from scheduler.planning import productions as service
 from scheduler.planning.schemas import (
@@ -48,14 +49,14 @@ def list_productions(session: SessionDep, access: AccessDep) -> list[ProductionP
 
 
 @router.get("/{production_id}")
-def get_production(production_id: int, session: SessionDep) -> ProductionPublic:
+def get_production(production_id: Id, session: SessionDep) -> ProductionPublic:
     production = service.get_production(session=session, production_id=production_id)
     return ProductionPublic.model_validate(production)
 
 
 @router.patch("/{production_id}")
 def update_production(
-    production_id: int, data: ProductionUpdate, session: SessionDep, actor: ActorDep
+    production_id: Id, data: ProductionUpdate, session: SessionDep, actor: ActorDep
 ) -> ProductionPublic:
     """Change the title or the review and reflow policy (``approval_max_age_days``,
     ``keep_approvals_on_reflow``, ``past_due_policy``); only the fields given change."""
@@ -68,7 +69,7 @@ def update_production(
 
 @router.post("/{production_id}/milestones", status_code=status.HTTP_201_CREATED)
 def add_milestone(
-    production_id: int, data: MilestoneCreate, session: SessionDep, actor: ActorDep
+    production_id: Id, data: MilestoneCreate, session: SessionDep, actor: ActorDep
 ) -> MilestonePublic:
     milestone = service.add_milestone(
         session=session, production_id=production_id, data=data, actor=actor
@@ -78,15 +79,15 @@ def add_milestone(
 
 
 @router.get("/{production_id}/milestones")
-def list_milestones(production_id: int, session: SessionDep) -> list[MilestonePublic]:
+def list_milestones(production_id: Id, session: SessionDep) -> list[MilestonePublic]:
     found = service.list_milestones(session=session, production_id=production_id)
     return [MilestonePublic.model_validate(m) for m in found]
 
 
 @router.patch("/{production_id}/milestones/{milestone_id}")
 def move_milestone(
-    production_id: int,
-    milestone_id: int,
+    production_id: Id,
+    milestone_id: Id,
     data: MilestoneMove,
     session: SessionDep,
     actor: ActorDep,
@@ -112,7 +113,7 @@ def move_milestone(
 
 @router.post("/{production_id}/embargoes", status_code=status.HTTP_201_CREATED)
 def add_embargo(
-    production_id: int, data: EmbargoCreate, session: SessionDep, actor: ActorDep
+    production_id: Id, data: EmbargoCreate, session: SessionDep, actor: ActorDep
 ) -> EmbargoPublic:
     """Posts tagged ``tag`` may not go out before the milestone (plus ``offset``)."""
     service.get_production(session=session, production_id=production_id)
@@ -122,7 +123,7 @@ def add_embargo(
 
 
 @router.get("/{production_id}/embargoes")
-def list_embargoes(production_id: int, session: SessionDep) -> list[EmbargoPublic]:
+def list_embargoes(production_id: Id, session: SessionDep) -> list[EmbargoPublic]:
     service.get_production(session=session, production_id=production_id)
     rules = session.exec(select(EmbargoRule).where(EmbargoRule.production_id == production_id))
     return [EmbargoPublic.model_validate(r) for r in rules]

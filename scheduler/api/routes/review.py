@@ -14,7 +14,7 @@ from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.errors import Invalid
 from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
-from scheduler.core.schemas import Input, Output
+from scheduler.core.schemas import Id, Input, Output
 from scheduler.planning.productions import get_production
 from scheduler.posts.preview import preview_post
 from scheduler.posts.schemas import RenderedDelivery
@@ -58,7 +58,7 @@ class StepProgress(Output):
 
 
 class PostForReview(Output):
-    post_id: int
+    post_id: Id
     version: int
     pillar: str
     steps: list[StepProgress]
@@ -74,19 +74,19 @@ class ScheduleApproval(Input):
 
 
 class ApprovedPost(Output):
-    post_id: int
+    post_id: Id
     status: str
     steps: list[StepProgress]
 
 
 @router.get("/chain")
-def get_chain(production_id: int, session: SessionDep) -> list[StepOut]:
+def get_chain(production_id: Id, session: SessionDep) -> list[StepOut]:
     return [StepOut.model_validate(s) for s in service.chain_of(session, production_id)]
 
 
 @router.put("/chain")
 def set_chain(
-    production_id: int, data: ChainIn, session: SessionDep, actor: ActorDep
+    production_id: Id, data: ChainIn, session: SessionDep, actor: ActorDep
 ) -> list[StepOut]:
     """Replace the approval chain (e.g. marketing lead → producer → studio legal)."""
     get_production(session=session, production_id=production_id)
@@ -101,7 +101,7 @@ def set_chain(
 
 
 @router.get("/checklist")
-def get_checklist(production_id: int, session: SessionDep) -> list[ChecklistItemOut]:
+def get_checklist(production_id: Id, session: SessionDep) -> list[ChecklistItemOut]:
     return [
         ChecklistItemOut.model_validate(i) for i in service.checklist_of(session, production_id)
     ]
@@ -109,7 +109,7 @@ def get_checklist(production_id: int, session: SessionDep) -> list[ChecklistItem
 
 @router.put("/checklist")
 def set_checklist(
-    production_id: int, data: ChecklistIn, session: SessionDep, actor: ActorDep
+    production_id: Id, data: ChecklistIn, session: SessionDep, actor: ActorDep
 ) -> list[ChecklistItemOut]:
     """Replace what an approver confirms for every post (crew credited, music cleared ...)."""
     get_production(session=session, production_id=production_id)
@@ -122,9 +122,9 @@ def set_checklist(
 
 @router.get("/review")
 def schedule_for_review(
-    production_id: int,
+    production_id: Id,
     session: SessionDep,
-    milestone_id: int | None = None,
+    milestone_id: Id | None = None,
     due_from: AwareDatetime | None = None,
     due_to: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
@@ -147,7 +147,7 @@ def schedule_for_review(
 
 @router.post("/review/approve")
 def approve_schedule(
-    production_id: int, data: ScheduleApproval, session: SessionDep, access: AccessDep
+    production_id: Id, data: ScheduleApproval, session: SessionDep, access: AccessDep
 ) -> list[ApprovedPost]:
     """Approve every post shown, at the versions shown, in one go: all or nothing."""
     assert access.person is not None
@@ -179,8 +179,8 @@ def _progress(steps: list[service.StepState]) -> list[StepProgress]:
 
 def _in_review(
     session: SessionDep,
-    production_id: int,
-    milestone_id: int | None,
+    production_id: Id,
+    milestone_id: Id | None,
     due_from: datetime | None,
     due_to: datetime | None,
     limit: int,

@@ -18,6 +18,7 @@ from scheduler.api.access import ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.db import writing
 from scheduler.core.errors import Forbidden
+from scheduler.core.schemas import Id
 from scheduler.review import link_pages, signoffs
 from scheduler.review import talent as roster
 from scheduler.review.links import LinkRefused
@@ -36,7 +37,7 @@ router = APIRouter(tags=["talent"])
 
 @router.post("/productions/{production_id}/talent", status_code=status.HTTP_201_CREATED)
 def add_talent(
-    production_id: int, data: TalentCreate, session: SessionDep, actor: ActorDep
+    production_id: Id, data: TalentCreate, session: SessionDep, actor: ActorDep
 ) -> TalentPublic:
     """Add cast or crew that posts may feature; ``sign_off_required`` makes them a gate."""
     talent = roster.add_talent(session=session, production_id=production_id, data=data, actor=actor)
@@ -45,13 +46,13 @@ def add_talent(
 
 
 @router.get("/productions/{production_id}/talent")
-def list_talent(production_id: int, session: SessionDep) -> list[TalentPublic]:
+def list_talent(production_id: Id, session: SessionDep) -> list[TalentPublic]:
     found = roster.list_talent(session=session, production_id=production_id)
     return [TalentPublic.model_validate(t) for t in found]
 
 
 @router.post("/posts/{post_id}/signoffs", status_code=status.HTTP_201_CREATED)
-def request_signoffs(post_id: int, session: SessionDep, actor: ActorDep) -> SignoffRequested:
+def request_signoffs(post_id: Id, session: SessionDep, actor: ActorDep) -> SignoffRequested:
     """A one-time link per featured talent whose sign-off is required: shown this once."""
     requested = signoffs.request_signoffs(session=session, post_id=post_id, actor=actor)
     session.commit()
@@ -59,7 +60,7 @@ def request_signoffs(post_id: int, session: SessionDep, actor: ActorDep) -> Sign
 
 
 @router.get("/posts/{post_id}/signoffs")
-def post_signoffs(post_id: int, session: SessionDep) -> PostSignoffs:
+def post_signoffs(post_id: Id, session: SessionDep) -> PostSignoffs:
     """Where each featured talent stands, and what keeps the post from final approval."""
     return signoffs.post_signoffs(session=session, post_id=post_id)
 
