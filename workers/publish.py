@@ -7,8 +7,10 @@ Plain functions, tested without Celery. The order matters:
    saves re-check the hold, so a worker taken over mid-publish stops (``NotOwned``).
 2. **Re-render and compare** with the approved hash, so an edit that slipped past review (or a
    template file changed on disk) holds the delivery instead of publishing unapproved words.
-3. **Publish** with a deterministic idempotency key (same delivery and content, same key), so
-   platforms that honour keys drop a repeat.
+3. **Publish** with a deterministic idempotency key (same delivery and content, same key) and
+   the post's creation time as ``keyed_at``, so platforms that honour keys drop a repeat and
+   keys made from a time (Bluesky's) are the same on every attempt. A token is refreshed by
+   one worker at a time per account (``scheduler.accounts.keeper``).
 4. **Record** the outcome under the same owner; each outcome is audited in the same commit.
 """
 
@@ -42,6 +44,7 @@ from scheduler.accounts.connections import (
     mark_needs_reconnect,
     store_credentials,
 )
+from scheduler.accounts.keeper import keeper_for
 from scheduler.content.context import content_hash, render_delivery
 from scheduler.content.render import RenderError
 from scheduler.core.clock import Clock, machine_now
@@ -159,7 +162,7 @@ def publish_batch(
                     continue
                 account_id = job.account.id or 0
                 if account_id not in adapters:
-                    adapters[account_id] = _adapter_for(job.account, settings)
+                    adapters[account_id] = _adapter_for(job.account, settings, engine)
                 adapter = adapters[account_id]
                 if isinstance(adapter, Outcome):  # the account cannot publish: why, as an outcome
                     outcome = replace(adapter, needs_lookup=job.delivery.needs_lookup)
@@ -208,15 +211,18 @@ def _holds(delivery: Delivery, owner: str) -> bool:
     return delivery.status == DeliveryStatus.claimed and delivery.lease_owner == owner
 
 
-def _adapter_for(account: Account, settings: Settings) -> Adapter | Outcome:
-    """The account's adapter, or the hold that says why it cannot have one."""
+def _adapter_for(account: Account, settings: Settings, engine: Engine) -> Adapter | Outcome:
+    """The account's adapter, refreshing its token one worker at a time (``keeper_for``), or
+    the hold that says why it cannot have one."""
     if account.needs_reconnect:
         return _account_hold(account.needs_reconnect)
     try:
-        return build_account_adapter(account, settings)
+        adapter = build_account_adapter(account, settings)
     except (ValidationError, VaultError) as exc:
         log.warning("account %s cannot be used: %s", account.id, type(exc).__name__)
         return _account_hold(f"its stored settings are not usable ({type(exc).__name__})")
+    adapter.keep_credentials_with(keeper_for(engine, account.id or 0, settings))
+    return adapter
 
 
 def _account_hold(reason: str) -> Outcome:
@@ -230,7 +236,7 @@ def _account_hold(reason: str) -> Outcome:
 def _store_credentials(
     conn: Connection, adapter: Adapter, account_id: int, settings: Settings
 ) -> None:
-    """Seal what the adapter refreshed, so the next publish starts from it."""
+    """Seal what the adapter changed outside a refresh (its keeper seals each refresh)."""
     changes = adapter.take_changes()
     if changes:
         with conn.begin():
@@ -290,6 +296,7 @@ def publish_one(
             "pillar": job.post.pillar,
         },
         progress=progress or NoProgress(job.delivery.platform_state),
+        keyed_at=job.post.created_at,
     )
     try:
         adapter.prepare(machine_now())

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, Protocol, cast
@@ -143,7 +144,14 @@ class NoProgress:
 
 @dataclass(frozen=True, kw_only=True)
 class PublishRequest:
-    """One delivery, rendered and approved, ready to go out."""
+    """One delivery, rendered and approved, ready to go out.
+
+    ``keyed_at`` is the delivery's own time (when it was made), the same on every attempt:
+    platform keys that carry a time (Bluesky's record keys) are made from it and the
+    ``idempotency_key``, never from the clock of an attempt, so any attempt, even one whose
+    saved progress was lost, names the same record and the platform refuses the repeat.
+    Without it (a preview, a one-off publish) the attempt's clock is used.
+    """
 
     idempotency_key: str
     text: str
@@ -151,6 +159,7 @@ class PublishRequest:
     media: Sequence[Media] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     progress: Progress = field(default_factory=NoProgress)
+    keyed_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,6 +168,22 @@ class PublishResult:
 
     external_id: str
     url: str | None = None
+
+
+class TokenKeeper(Protocol):
+    """Where an account's credentials are kept for every worker, and its refresh lock.
+
+    Platforms that rotate refresh tokens (X, TikTok, Bluesky's refresh JWT) spend the old one
+    when it is used: two workers refreshing one account at once would have the second refused
+    and the account taken for revoked. ``refreshing`` takes the account's lock (waiting for a
+    refresh under way elsewhere) and yields the credentials stored now, read after the wait;
+    ``save`` stores new ones before the lock is let go. Injected by whoever builds the adapter
+    (the worker), so adapters stay free of databases and brokers.
+    """
+
+    def refreshing(self) -> AbstractContextManager[Mapping[str, Any]]: ...
+
+    def save(self, changes: Mapping[str, Any]) -> None: ...
 
 
 SettingsT = TypeVar("SettingsT", bound=AdapterSettings, default=AdapterSettings)
@@ -171,9 +196,11 @@ class Adapter(ABC, Generic[SettingsT]):
     checks the settings are the ``settings_model`` the adapter declares, once for all.
 
     Credentials change under an adapter's feet: an OAuth access token is refreshed, a session
-    is opened. The adapter adopts the new values at once (``remember``) and the publish flow
-    stores them, encrypted, after each publish (``take_changes``), so the next worker starts
-    from the fresh token instead of spending a refresh (or a rate-limited login) of its own.
+    is opened. The adapter adopts the new values at once (``remember``). Each refresh runs
+    through ``renew_credentials``: under the account's lock when the publish flow gave the
+    adapter a ``TokenKeeper``, which stores the new values before another worker may refresh,
+    so the next one adopts them instead of spending a refresh (or a rate-limited login) of
+    its own. Without one, the caller stores what ``take_changes`` hands it.
     """
 
     name: ClassVar[str]
@@ -192,6 +219,7 @@ class Adapter(ABC, Generic[SettingsT]):
         self.settings: SettingsT = cast(SettingsT, settings)
         self._client = client
         self._changes: dict[str, Any] = {}
+        self._keeper: TokenKeeper | None = None
 
     @classmethod
     def parse_settings(cls, raw: Mapping[str, Any]) -> AdapterSettings:
@@ -267,6 +295,32 @@ class Adapter(ABC, Generic[SettingsT]):
         self.settings = self.settings.model_copy(update=fields)
         self._changes.update(fields)
 
+    def keep_credentials_with(self, keeper: TokenKeeper) -> None:
+        """Renew credentials under ``keeper``'s lock from now on (see ``renew_credentials``)."""
+        self._keeper = keeper
+
+    def renew_credentials(self, renew: Callable[[], None]) -> None:
+        """Run ``renew`` (a refresh that ``remember``s what it got) as the account's only one.
+
+        Every refresh path goes through here. With a keeper, the account's lock is taken first
+        and the stored credentials are compared with ours: if another worker renewed them
+        meanwhile, theirs are adopted and ``renew`` is not run (running it would spend a
+        refresh token that is already spent); otherwise ``renew`` runs and what it changed is
+        stored before the lock is let go. Without a keeper (a preview, a test), it just runs.
+        """
+        if self._keeper is None:
+            renew()
+            return
+        with self._keeper.refreshing() as stored:
+            latest = self.parse_settings(stored)
+            if _secrets(latest) != _secrets(self.settings):
+                self.settings = cast(SettingsT, latest)
+                return
+            renew()
+            changes = self.take_changes()
+            if changes:
+                self._keeper.save(changes)
+
     def take_changes(self) -> dict[str, Any]:
         """The settings fields changed since last asked (for the publish flow to store)."""
         changes, self._changes = self._changes, {}
@@ -274,6 +328,13 @@ class Adapter(ABC, Generic[SettingsT]):
 
     def close(self) -> None:
         """Release what the adapter holds (an HTTP client it created itself)."""
+
+
+def _secrets(settings: AdapterSettings) -> dict[str, str]:
+    """The credentials in ``settings``: its secret fields, revealed (for comparing only)."""
+    return {
+        name: value.get_secret_value() for name, value in settings if isinstance(value, SecretStr)
+    }
 
 
 def _house_rules(platform: str) -> TextRules:

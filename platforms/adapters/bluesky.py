@@ -19,12 +19,14 @@ sent and saved to the delivery's progress. A repeat with the same key is refused
 (``com.atproto.repo.getRecord``): it is ours, so the post is published. Post keys must be TIDs
 (lexicon ``"key": "tid"``: a timestamp in microseconds and a 10-bit clock id, base32-sortable);
 Bluesky's app view ignores posts under other keys (bluesky-social/social-app#8654) and some
-readers order a repository by its keys, so the key's time is the first attempt's (not a hash,
-which would date the post anywhere between 1970 and 2255) and its clock id comes from the
-idempotency key. The keys are the delivery's, not an attempt's: they are saved before the first
-create, every later attempt (a retry, a lookup, a new worker after a lease ran out) reads them
-back, and a save refused because the delivery is no longer this worker's stops the publish
-before anything is sent, so no two attempts can post under keys of their own. The record's
+readers order a repository by its keys, so the key's time is a real time of the delivery's
+(``PublishRequest.keyed_at``, when the delivery was made; not a hash, which would date the post
+anywhere between 1970 and 2255) and its clock id comes from the idempotency key. The keys are
+the delivery's, not an attempt's: derived from the delivery alone, so every attempt makes the
+same ones, even one that never saw the keys an earlier attempt saved; saved before the first
+create, so every later attempt (a retry, a lookup, a new worker after a lease ran out) reads
+them back; and a save refused because the delivery is no longer this worker's stops the publish
+before anything is sent. No two attempts can post under keys of their own. The record's
 ``createdAt`` is the time of the attempt that creates it: feeds show and sort posts by it, and a
 post that waited out a rate limit must not appear hours back.
 """
@@ -132,7 +134,9 @@ class BlueskyAdapter(Adapter[BlueskySettings]):
         if len(rkeys) >= count:
             return rkeys
         # Keys already chosen are kept (a part may be out under one); only missing ones are new.
-        start = datetime.now(UTC)
+        # Made from the delivery, not the attempt: an attempt whose saved keys were lost (or
+        # never reached the database) makes the same ones, and the PDS refuses the repeat.
+        start = request.keyed_at or datetime.now(UTC)
         clock = clock_id(request.idempotency_key)
         rkeys += [
             record_key(start + timedelta(microseconds=n), clock) for n in range(count - len(rkeys))

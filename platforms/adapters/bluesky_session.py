@@ -4,9 +4,10 @@ A **session** comes from ``com.atproto.server.createSession`` with the handle an
 password: an access JWT (two hours) and a refresh JWT (90 days). createSession is limited to 30
 per 5 minutes and 300 a day, so the session is kept with the account's credentials
 (``remember``) and renewed with ``com.atproto.server.refreshSession``; only when the refresh JWT
-no longer works is a new session created. ``prepare`` renews a session that ends within five
-minutes; an access JWT that expires anyway (the PDS answers 400 ``ExpiredToken``) is renewed and
-the request sent once more (safe: a refused request did nothing).
+no longer works is a new session created, one renewal per account at a time (a worker finding
+a session another one opened meanwhile adopts it). ``prepare`` renews a session that ends within
+five minutes; an access JWT that expires anyway (the PDS answers 400 ``ExpiredToken``) is
+renewed and the request sent once more (safe: a refused request did nothing).
 
 Apart from ``bluesky`` because it is the account's plumbing, not the post: records, blobs and
 lookups all go through ``BlueskySession.call``, and none of them needs to know how the JWTs are
@@ -90,6 +91,12 @@ class BlueskySession:
             self.renew()
 
     def renew(self) -> None:
+        """A new session, as the account's only renewal at a time (``renew_credentials``):
+        refreshSession spends the refresh JWT, so a second worker renewing with it would be
+        refused and sign in again (createSession is rate-limited); it adopts the first one's."""
+        self._account.renew_credentials(self._renew)
+
+    def _renew(self) -> None:
         """refreshSession while the refresh JWT works; createSession only when it does not."""
         settings = self._account.settings
         refresh = settings.refresh_jwt

@@ -7,8 +7,9 @@ LinkedIn hands out carry neither.
 - 429: daily limits reset at midnight UTC (LinkedIn's "API rate limits"), so without a
   ``Retry-After`` the wait runs to the next midnight UTC.
 - OAuth 2: ``prepare`` refreshes the access token at ``POST {oauth_url}/oauth/v2/accessToken``
-  (``grant_type=refresh_token``) when it expires within ``REFRESH_AHEAD``; a refused refresh is
-  ``AuthExpired``; an answer without a refresh token keeps the one we have.
+  (``grant_type=refresh_token``) when it expires within ``REFRESH_AHEAD``, one refresh per
+  account at a time (``Adapter.renew_credentials``); a refused refresh is ``AuthExpired``; an
+  answer without a refresh token keeps the one we have.
 
 Apart from ``linkedin`` because posts, uploads and lookups all go through ``LinkedInAPI.call``
 and none of them needs to know which headers a call carries or how the token is kept.
@@ -142,8 +143,16 @@ class LinkedInAPI:
                     "is no refresh token; reconnect the account"
                 )
             return
+        self._account.renew_credentials(lambda: self._renew(now, expires))
+
+    def _renew(self, now: datetime, expires: datetime) -> None:
+        """Refresh now and remember the answer (run as the account's only refresh)."""
+        config = self._account.settings
+        refresh, client_id, secret = config.refresh_token, config.client_id, config.client_secret
+        if not (refresh and client_id and secret):  # prepare checked: for the type checker
+            return
         try:
-            answer = self._refresh(config.refresh_token, config.client_id, config.client_secret)
+            answer = self._refresh(refresh, client_id, secret)
         except (Transient, RateLimited) as exc:
             if expires > now:  # still usable for a few minutes: publish, refresh next time
                 log.warning("could not refresh the LinkedIn token yet: %s", exc.message)
@@ -157,9 +166,7 @@ class LinkedInAPI:
         self._account.remember(
             access_token=SecretStr(token),
             # Never drop a working refresh token: an answer without one keeps ours.
-            refresh_token=SecretStr(fresh)
-            if isinstance(fresh, str) and fresh
-            else config.refresh_token,
+            refresh_token=SecretStr(fresh) if isinstance(fresh, str) and fresh else refresh,
             token_expires_at=(
                 now + timedelta(seconds=lifetime) if isinstance(lifetime, int) else None
             ),

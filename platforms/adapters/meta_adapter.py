@@ -5,6 +5,8 @@ token: a token still valid is exchanged for a new one (``fb_exchange_token`` on 
 ``th_refresh_token`` on Threads). An expired one cannot be, so the adapters extend a token
 ``REFRESH_AHEAD`` before it expires rather than in its last minutes, when nothing may be due.
 Page tokens made from a long-lived user token never expire (``token_expires_at`` stays empty).
+One extension per account at a time (``Adapter.renew_credentials``): a worker finding a token
+another one extended meanwhile adopts it.
 
 Apart from ``meta`` (the Graph API itself) because this is what an adapter is on top of it:
 the settings a person enters, the token kept alive between publishes, and the shared shape of a
@@ -108,6 +110,10 @@ class MetaAdapter(Adapter[MetaSettingsT]):
                     "cannot be extended without the app's credentials; reconnect the account"
                 )
             return
+        self.renew_credentials(lambda: self._extend(now, expires))
+
+    def _extend(self, now: datetime, expires: datetime) -> None:
+        """Extend the token now and remember it (run as the account's only renewal)."""
         try:
             body = self.extend_token()
         except Permanent as exc:

@@ -11,7 +11,8 @@ Their access tokens are short (TikTok's a day, Google's an hour), so ``refresh_a
 one that expires within a margin. When the endpoint fails for now while the old token still
 works, that is logged and the publish goes ahead with the old token; the next ``prepare`` tries
 again. A new refresh token is kept when one comes back; otherwise ours still works (Google does
-not send one).
+not send one). TikTok spends the old refresh token, so the refresh is the account's only one at
+a time (``Adapter.renew_credentials``).
 
 Not here: X and LinkedIn refresh OAuth 2.0 tokens too, but judge the refresh by its HTTP status
 (400/401: refused) and X also refreshes on a 401 (``x_api``, ``linkedin_api``); Meta has no
@@ -27,7 +28,14 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from platforms.adapters.base import AuthExpired, RateLimited, Transient, Unknown, aware
+from platforms.adapters.base import (
+    Adapter,
+    AuthExpired,
+    RateLimited,
+    Transient,
+    Unknown,
+    aware,
+)
 from platforms.adapters.http import PlatformHTTP, json_object
 
 log = logging.getLogger(__name__)
@@ -64,20 +72,32 @@ def refresh_grant(
 
 
 def refresh_ahead(
-    settings: Refreshable,
+    account: Adapter[Any],
     now: datetime,
     *,
     margin: timedelta,
     platform: str,
     grant: Callable[[], Mapping[str, Any]],
-    remember: Callable[..., None],
 ) -> None:
-    """Refresh with ``grant`` when the access token expires within ``margin``, and ``remember``
-    the new token, its expiry and a new refresh token if one came."""
+    """Refresh with ``grant`` when ``account``'s access token expires within ``margin``, as the
+    account's only refresh (``Adapter.renew_credentials``), and remember the new token, its
+    expiry and a new refresh token if one came."""
+    settings: Refreshable = account.settings
     expires = settings.token_expires_at
     now = aware(now)
     if expires is None or settings.refresh_token is None or expires - now > margin:
         return
+    account.renew_credentials(lambda: _renew(account, now, expires, platform=platform, grant=grant))
+
+
+def _renew(
+    account: Adapter[Any],
+    now: datetime,
+    expires: datetime,
+    *,
+    platform: str,
+    grant: Callable[[], Mapping[str, Any]],
+) -> None:
     try:
         body = grant()
     except (Transient, Unknown, RateLimited) as exc:
@@ -99,4 +119,4 @@ def refresh_ahead(
     renewed = body.get("refresh_token")
     if isinstance(renewed, str) and renewed:  # else the old one still works: keep it
         changes["refresh_token"] = SecretStr(renewed)
-    remember(**changes)
+    account.remember(**changes)

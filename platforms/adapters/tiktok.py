@@ -290,14 +290,7 @@ class TikTokAdapter(Adapter[TikTokSettings]):
 
     def prepare(self, now: datetime) -> None:
         """Refresh the access token when it expires within ``REFRESH_MARGIN``."""
-        refresh_ahead(
-            self.settings,
-            now,
-            margin=REFRESH_MARGIN,
-            platform="TikTok",
-            grant=self._refresh,
-            remember=self.remember,
-        )
+        refresh_ahead(self, now, margin=REFRESH_MARGIN, platform="TikTok", grant=self._refresh)
 
     def _refresh(self) -> dict[str, Any]:
         config = self.settings

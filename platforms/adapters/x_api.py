@@ -3,9 +3,11 @@
 **Token.** ``prepare`` refreshes the access token (two hours) when it ends within five minutes,
 at ``POST /2/oauth2/token`` (``grant_type=refresh_token``; HTTP Basic with the client secret for
 a confidential client, ``client_id`` in the form for a public one). X rotates refresh tokens:
-the new one is remembered at once; an answer without one keeps the old. A refused refresh
-(400/401) is ``AuthExpired``. A 401 on any call is met with one refresh and one more try, which
-is safe: a refused request did nothing.
+the new one is remembered at once; an answer without one keeps the old. One refresh per account
+at a time: under the account's lock, a worker finding tokens another one refreshed meanwhile
+adopts them (``Adapter.renew_credentials``). A refused refresh (400/401) is ``AuthExpired``.
+A 401 on any call is met with one refresh and one more try, which is safe: a refused request
+did nothing.
 
 **Rate limits** come as 429 with ``x-rate-limit-reset`` (the 15-minute window, Unix seconds)
 and, for posting, ``x-user-limit-24hour-*`` and ``x-app-limit-24hour-*``: the wait is until the
@@ -94,6 +96,12 @@ class XAPI:
             self.refresh()
 
     def refresh(self) -> None:
+        """Refresh the access token, as the account's only refresh (``renew_credentials``):
+        X spends a refresh token when it is used, so a second worker refreshing with the same
+        one would be refused; it adopts the first one's tokens instead."""
+        self._account.renew_credentials(self._refresh)
+
+    def _refresh(self) -> None:
         s = self._account.settings
         if s.refresh_token is None or not s.client_id:
             raise AuthExpired("the X access token no longer works and cannot be refreshed")

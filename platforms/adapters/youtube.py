@@ -229,14 +229,7 @@ class YouTubeAdapter(Adapter[YouTubeSettings]):
 
     def prepare(self, now: datetime) -> None:
         """Refresh the access token when it expires within ``REFRESH_MARGIN``."""
-        refresh_ahead(
-            self.settings,
-            now,
-            margin=REFRESH_MARGIN,
-            platform="YouTube",
-            grant=self._refresh,
-            remember=self.remember,
-        )
+        refresh_ahead(self, now, margin=REFRESH_MARGIN, platform="YouTube", grant=self._refresh)
 
     def _refresh(self) -> dict[str, Any]:
         config = self.settings
