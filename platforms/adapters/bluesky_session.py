@@ -95,6 +95,10 @@ class BlueskySession:
         refreshSession spends the refresh JWT, so a second worker renewing with it would be
         refused and sign in again (createSession is rate-limited); it adopts the first one's."""
         self._account.renew_credentials(self._renew)
+        settings = self._account.settings
+        if settings.access_jwt is None or settings.did is None:
+            # What was adopted has no session (a reconnect with a new app password): open one.
+            self._account.renew_credentials(self._renew)
 
     def _renew(self) -> None:
         """refreshSession while the refresh JWT works; createSession only when it does not."""

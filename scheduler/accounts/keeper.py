@@ -33,10 +33,12 @@ from typing import Any
 import redis
 from redis.exceptions import LockError, RedisError
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import OperationalError
 
 from platforms.adapters.base import TokenKeeper, Transient
 from scheduler.accounts.connections import store_credentials
 from scheduler.core.config import Settings
+from scheduler.core.db import reading
 from scheduler.core.models import Account
 
 log = logging.getLogger(__name__)
@@ -68,13 +70,20 @@ class RowLockKeeper:
 
     @contextmanager
     def refreshing(self) -> Iterator[Mapping[str, Any]]:
-        with self._engine.connect() as conn, conn.begin():
-            stored = stored_credentials(conn, self._account_id, self._settings, lock=True)
-            self._conn = conn
+        with self._engine.connect() as conn:
             try:
-                yield stored
-            finally:
-                self._conn = None
+                transaction = conn.begin()
+                stored = stored_credentials(conn, self._account_id, self._settings, lock=True)
+            except OperationalError as exc:  # SQLite's busy_timeout ran out: nothing was sent
+                raise Transient(
+                    f"could not lock the account for its token refresh ({type(exc.orig).__name__})"
+                ) from None
+            with transaction:
+                self._conn = conn
+                try:
+                    yield stored
+                finally:
+                    self._conn = None
 
     def save(self, changes: Mapping[str, Any]) -> None:
         """Seal ``changes`` in the lock's own transaction: committed as the lock is let go."""
@@ -112,7 +121,7 @@ class RedisLockKeeper:
                 f"{WAIT_SECONDS:.0f}s; trying again later"
             )
         try:
-            with self._engine.begin() as conn:
+            with reading(self._engine).begin() as conn:
                 stored = stored_credentials(conn, self._account_id, self._settings, lock=False)
             yield stored
         finally:
