@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, Protocol, cast
 
 import httpx
-from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr, ValidationError
 from typing_extensions import TypeVar
 
 from platforms.text import RULES, TextCheck, TextRules, check, limits
@@ -146,7 +146,8 @@ class NoProgress:
 class PublishRequest:
     """One delivery, rendered and approved, ready to go out.
 
-    ``keyed_at`` is the delivery's own time (when it was made), the same on every attempt:
+    ``keyed_at`` is a time of the delivery's that never changes (the worker gives its post's
+    creation time), the same on every attempt:
     platform keys that carry a time (Bluesky's record keys) are made from it and the
     ``idempotency_key``, never from the clock of an attempt, so any attempt, even one whose
     saved progress was lost, names the same record and the platform refuses the repeat.
@@ -312,7 +313,10 @@ class Adapter(ABC, Generic[SettingsT]):
             renew()
             return
         with self._keeper.refreshing() as stored:
-            latest = self.parse_settings(stored)
+            try:
+                latest = self.parse_settings(stored)
+            except ValidationError:
+                raise AuthExpired("the account's stored settings are no longer usable") from None
             if _secrets(latest) != _secrets(self.settings):
                 self.settings = cast(SettingsT, latest)
                 return

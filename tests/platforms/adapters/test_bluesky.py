@@ -451,7 +451,7 @@ def test_no_error_message_carries_a_secret(sandbox: SandboxControl, adapter: Bui
 # --- keys and validation -------------------------------------------------------------------
 
 
-def test_record_keys_are_tids_of_the_first_attempt_and_the_delivery() -> None:
+def test_record_keys_are_tids_of_a_time_and_the_delivery() -> None:
     now = datetime(2026, 11, 21, 21, 30, tzinfo=UTC)
     key = record_key(now, 7)
     assert re.match(TID, key)
