@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,7 +19,10 @@ from platforms.adapters.webhook import verify_signature
 class WebhookReceiver:
     """Answers 200 with an id to a well-signed POST, 401 to anything else; keeps what came."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, delay: float = 0.0) -> None:
+        #: Seconds each answer waits after the post is recorded: a slow channel, for tests that
+        #: need a worker caught in the middle of its work.
+        self.delay = delay
         self.secret = secrets.token_urlsafe(24)
         self.count = 0
         self.bad_signatures = 0
@@ -59,6 +63,7 @@ class WebhookReceiver:
                     else:
                         receiver.received.append(json.loads(body))
                     number = len(receiver.received)
+                time.sleep(receiver.delay)
                 answer = json.dumps({"id": f"msg-{number}"}).encode() if good else b"{}"
                 self.send_response(200 if good else 401)
                 self.send_header("Content-Type", "application/json")

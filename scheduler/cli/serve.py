@@ -1,7 +1,7 @@
 """Commands that run Callsheet's processes: the schema, the API, the scheduler, a worker, all three
 together (``up``), and the platform sandbox.
 
-The worker command is the one place the scheduler's package starts the worker (by importing its
+The worker command is the one place the scheduler's package starts the worker (by naming its
 Celery app); everything else hands work to workers by task name.
 """
 
@@ -18,6 +18,9 @@ import typer
 from scheduler.cli.output import console
 from scheduler.cli.processes import stop_process, worker_process
 from scheduler.core.config import get_settings
+
+#: The worker's Celery app, as Celery's ``--app`` names it.
+WORKER_APP = "workers.app:celery_app"
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -71,12 +74,19 @@ def worker(
     pool: Annotated[str | None, typer.Option(help="threads, prefork or solo")] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
-    """Run a Celery worker that renders and publishes claimed deliveries."""
-    from workers.app import celery_app
+    """Run a Celery worker that renders and publishes claimed deliveries.
+
+    It exits with the worker's own exit code: non-zero when Celery stopped it on an error, so a
+    supervisor that restarts on failure brings it back. (Celery's ``worker_main`` drops that
+    code and returns, which made every stop look like a clean exit 0.) Celery's command line,
+    run standalone, exits with it.
+    """
+    from celery.bin.celery import celery as celery_command
 
     settings = get_settings()
-    celery_app.worker_main(
+    celery_command.main(
         [
+            f"--app={WORKER_APP}",
             "worker",
             f"--loglevel={loglevel}",
             f"--pool={pool or settings.worker_pool}",
@@ -85,7 +95,8 @@ def worker(
             f"--hostname=callsheet-{os.getpid()}@%h",
             "--without-gossip",
             "--without-mingle",
-        ]
+        ],
+        prog_name="callsheet worker",
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from celery import Celery
 
 from scheduler.core.config import Settings
+from scheduler.queue.broker import TRANSPORT as GUARDED_REDIS
 
 #: The one task name: the scheduler sends it by name and never imports the worker.
 PUBLISH_TASK = "callsheet.publish_deliveries"
@@ -26,6 +27,12 @@ def create_celery(settings: Settings, *, include: Sequence[str] = ()) -> Celery:
     if settings.broker_url.startswith("sqla+sqlite"):
         # Passed to create_engine by kombu's SQLAlchemy transport: wait on a busy file.
         transport_options["connect_args"] = {"timeout": 30}
+    if settings.broker_url.startswith("redis://"):
+        # Kombu's Redis transport with the guard that keeps a worker alive when Redis dies
+        # under it (``scheduler.queue.broker``).
+        app.conf.broker_transport = GUARDED_REDIS
+    if settings.broker_url.startswith(("redis://", "rediss://")):
+        transport_options["visibility_timeout"] = visibility_timeout(settings)
     app.conf.update(
         task_default_queue=settings.queue_name,
         task_serializer="json",
@@ -42,6 +49,23 @@ def create_celery(settings: Settings, *, include: Sequence[str] = ()) -> Celery:
         enable_utc=True,
     )
     return app
+
+
+def visibility_timeout(settings: Settings) -> float:
+    """Seconds Redis leaves a message with a worker before handing it to another: longer than
+    any lease, by a lease and a minute.
+
+    Redis has no acknowledgement timer of its own: kombu keeps each message a worker took, and
+    gives it to another worker once it has gone unacknowledged this long (the worker may have
+    died). Every message carries one claim whose lease (``lease_seconds``) starts before the
+    message is even sent, and every publish a worker fences holds a lease of the same length.
+    Redelivered only after the claim's lease ran out, a message finds its deliveries either
+    done or taken back by the reaper (claimed again under a new owner), so its fence lets
+    nothing through: a redelivery can never race a live claim. The margin covers a worker's
+    clock running behind the one that redelivers, and the time the message waited in the queue
+    before the worker took it is already on the safe side.
+    """
+    return 2 * settings.lease_seconds + 60
 
 
 #: Sends one Celery message: (delivery ids, lease owner).
