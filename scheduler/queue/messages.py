@@ -42,6 +42,11 @@ def create_celery(settings: Settings, *, include: Sequence[str] = ()) -> Celery:
         # and the fence turns the redelivery into a no-op for what was already done.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # When the broker goes away, a publish already in hand finishes and records its outcome
+        # in the database (its acknowledgement is lost with the broker, which is harmless).
+        # Cancelling it halfway would turn a post that may be out into ``unknown``. Celery 6
+        # makes cancelling the default; Callsheet says no here.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         broker_transport_options=transport_options,
