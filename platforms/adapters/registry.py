@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from platforms.adapters.base import Adapter
+from platforms.adapters.rates import PUBLISH_RATES, PublishRate
 from platforms.text import RULES, TextRules, UnknownRules
 
 GROUP = "callsheet.adapters"
@@ -156,3 +157,20 @@ def _adapter_rules(platform: str) -> TextRules | None:
     except UnknownPlatform:
         return None
     return declared if isinstance(declared, TextRules) else None
+
+
+def publish_rates_for(platform: str) -> tuple[PublishRate, ...]:
+    """How often one account of ``platform`` may publish: ``PUBLISH_RATES``, else a
+    ``publish_rates`` attribute on its adapter class; ``()`` (not paced) when neither says.
+
+    Built-in platforms are answered without importing any adapter, as ``rules_for`` is.
+    """
+    if platform in PUBLISH_RATES:
+        return PUBLISH_RATES[platform]
+    try:
+        declared = getattr(adapter_class(platform), "publish_rates", ())
+    except UnknownPlatform:
+        return ()
+    if isinstance(declared, tuple) and all(isinstance(r, PublishRate) for r in declared):
+        return declared
+    return ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -28,7 +29,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env = {}
     for name, value in settings.model_dump(mode="json").items():
         if value is not None:
-            env[f"CALLSHEET_{name.upper()}"] = str(value)
+            # Structured fields are read back as JSON (pydantic-settings), scalars as text.
+            text = json.dumps(value) if isinstance(value, dict | list) else str(value)
+            env[f"CALLSHEET_{name.upper()}"] = text
     # Secrets dump masked; a child needs the real keys to read account secrets.
     env["CALLSHEET_SECRET_KEYS"] = settings.secret_keys.get_secret_value()
     return env

@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.core.vault import DEVELOPMENT_KEY, Vault, vault_for
@@ -77,6 +78,11 @@ class Settings(BaseSettings):
     #: Notifications one run of the job sends at most.
     notify_batch: int = Field(default=20, gt=0, le=500)
 
+    #: Per platform, publishing limits that replace the documented ones
+    #: (``platforms.adapters.rates``) for every account of it, in the ``limits`` notation:
+    #: ``{"discord": "5/2 seconds; 30/minute"}``, or ``"none"`` for no pacing.
+    publish_limits: dict[str, str] = Field(default_factory=dict)
+
     worker_pool: Literal["threads", "prefork", "solo"] = "threads"
     worker_concurrency: int = Field(default=8, ge=1, le=256)
 
@@ -92,6 +98,21 @@ class Settings(BaseSettings):
     clock_epoch: datetime | None = None
     clock_origin: datetime | None = None
     clock_rate: float = Field(default=1.0, gt=0)
+
+    @field_validator("publish_limits")
+    @classmethod
+    def _rates_read(cls, limits: dict[str, str]) -> dict[str, str]:
+        for platform, rate in limits.items():
+            if rate.strip().lower() == "none":
+                continue
+            try:
+                parse_many(rate)
+            except ValueError:
+                raise ValueError(
+                    f"{platform}: {rate!r} is not a rate such as '50/day' or "
+                    "'5/2 seconds; 30/minute' (or 'none')"
+                ) from None
+        return limits
 
     def vault(self) -> Vault:
         """The vault for account secrets under the configured keys."""

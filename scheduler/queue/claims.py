@@ -1,7 +1,9 @@
 """Claiming due deliveries under a lease, and handing claims back untried.
 
-``claim_due``: ``scheduled|retrying`` and due → ``claimed`` under a fresh lease owner, one
-statement (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite under ``BEGIN IMMEDIATE``). An
+``claim_due``: ``scheduled|retrying`` and due → ``claimed`` under a fresh lease owner, in one
+transaction: the oldest due rows are selected and locked (PostgreSQL ``FOR UPDATE SKIP
+LOCKED``; SQLite under ``BEGIN IMMEDIATE``), those whose account has publishing budget left
+(``throttle``) are claimed, and an account out of budget is left out of the next selection. An
 ``unknown`` delivery marked ``needs_lookup`` is claimed the same way: the worker asks the
 platform whether the post exists before it sends anything again. Gates that need more than the
 claim statement can say (stale approvals, embargoes, accounts to reconnect) run in the claim's
@@ -26,11 +28,15 @@ from scheduler.core.models import DeliveryStatus, HoldReason, utcnow
 from scheduler.events.record import record_event
 from scheduler.planning.embargoes import hold_embargoed
 from scheduler.queue.gates import claimable_now
+from scheduler.queue.throttle import Throttle
 from scheduler.review.expiry import return_stale
 
 DELIVERY = SQLModel.metadata.tables["delivery"]
 _c = DELIVERY.c
 ACCOUNT = SQLModel.metadata.tables["account"]
+#: Selections one claim makes at most: each one after the first follows accounts that ran out
+#: of budget, so this only bounds a tick where many accounts run out at once.
+MAX_ROUNDS = 8
 
 #: A delivery handed back before anything was sent: claimable again, lease gone, and the
 #: attempt its claim counted given back (nothing was tried).
@@ -43,19 +49,58 @@ UNTRIED: dict[str, Any] = {
 
 
 def claim_due(
-    engine: Engine, *, now: datetime, owner: str, limit: int, lease_until: datetime
+    engine: Engine,
+    *,
+    now: datetime,
+    owner: str,
+    limit: int,
+    lease_until: datetime,
+    throttle: Throttle | None = None,
 ) -> list[int]:
-    """Claim up to ``limit`` due deliveries for ``owner``, oldest due first, in one statement."""
-    pick = (
-        select(_c.id)
-        .where(claimable_now(now))
-        .order_by(_c.due_at, _c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claim = (
+    """Claim up to ``limit`` due deliveries for ``owner``, oldest due first, in one transaction.
+
+    With a ``throttle``, a delivery is claimed only if its account has publishing budget left;
+    the rest stay as they are, due time untouched. Accounts out of budget are left out of the
+    selection, so a throttled backlog never takes the places of other accounts' deliveries.
+    """
+    claimed: list[int] = []
+    with engine.begin() as conn:
+        for _ in range(MAX_ROUNDS):
+            wanted = limit - len(claimed)
+            picked = conn.execute(_pick(now, wanted, throttle)).all()
+            admitted = [
+                row.id
+                for row in picked
+                if throttle is None or throttle.admit(row.account_id, row.platform)
+            ]
+            if admitted:
+                conn.execute(_claim(admitted, owner, lease_until))
+                claimed += admitted
+            # A shortfall means an account came to rest: select again without it.
+            if len(picked) < wanted or len(admitted) == len(picked):
+                break
+        claimed.sort()
+        # Gates that need more than the claim statement can say, in the claim's transaction.
+        stale = return_stale(conn, claimed, now=now)
+        fresh = [i for i in claimed if i not in stale]
+        held = hold_embargoed(conn, fresh, now=now) | hold_disconnected(conn, fresh)
+        return [i for i in fresh if i not in held]
+
+
+def _pick(now: datetime, limit: int, throttle: Throttle | None) -> Any:
+    """The oldest due, claimable deliveries of accounts with budget, locked (PostgreSQL)."""
+    platform = select(ACCOUNT.c.platform).where(ACCOUNT.c.id == _c.account_id).scalar_subquery()
+    pick = select(_c.id, _c.account_id, platform.label("platform")).where(claimable_now(now))
+    resting = throttle.resting() if throttle is not None else []
+    if resting:
+        pick = pick.where(_c.account_id.not_in(resting))
+    return pick.order_by(_c.due_at, _c.id).limit(limit).with_for_update(skip_locked=True)
+
+
+def _claim(ids: list[int], owner: str, lease_until: datetime) -> Any:
+    return (
         update(DELIVERY)
-        .where(_c.id.in_(pick.scalar_subquery()))
+        .where(_c.id.in_(ids))
         .values(
             status=DeliveryStatus.claimed.value,
             lease_owner=owner,
@@ -63,15 +108,7 @@ def claim_due(
             attempt=_c.attempt + 1,
             updated_at=utcnow(),
         )
-        .returning(_c.id)
     )
-    with engine.begin() as conn:
-        claimed = sorted(conn.execute(claim).scalars())
-        # Gates that need more than the claim statement can say, in the claim's transaction.
-        stale = return_stale(conn, claimed, now=now)
-        fresh = [i for i in claimed if i not in stale]
-        held = hold_embargoed(conn, fresh, now=now) | hold_disconnected(conn, fresh)
-        return [i for i in fresh if i not in held]
 
 
 def hold_disconnected(

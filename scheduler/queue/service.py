@@ -34,6 +34,7 @@ from scheduler.notify.sending import SendReport, send_due
 from scheduler.queue.claims import claim_due, lease_deadline, release
 from scheduler.queue.messages import Sender
 from scheduler.queue.reaper import reap_expired
+from scheduler.queue.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class SchedulerService:
         self.name = service_name()
         self._claims = count(1)
         self._http: httpx.Client | None = None
+        #: Accounts' publishing budgets, spent as deliveries are claimed (shared on Redis).
+        self.throttle = Throttle.for_settings(settings)
 
     def tick(self) -> int:
         """Claim and dispatch everything due now; return how many deliveries were sent."""
@@ -78,6 +81,7 @@ class SchedulerService:
                 owner=owner,
                 limit=self.settings.claim_batch,
                 lease_until=lease_deadline(machine_now(), self.settings.lease_seconds),
+                throttle=self.throttle,
             )
             if not ids:
                 break
