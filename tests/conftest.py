@@ -90,6 +90,7 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str:
 def engine(database_url: str) -> Iterator[Engine]:
     engine = create_db_engine(database_url)
     _empty(engine)
+    _forget_budgets()
     yield engine
     engine.dispose()
 
@@ -171,6 +172,20 @@ def _empty(engine: Engine) -> None:
         else:
             quoted = ", ".join(f'"{t}"' for t in tables)
             conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+def _forget_budgets() -> None:
+    """Forget the publishing budgets this run spent on Redis (``scheduler.queue.throttle``
+    keys them by queue name and account id): the next test's accounts reuse the ids."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        spent = list(client.scan_iter(match=f"*LIMITER/callsheet-test-{RUN}-*"))
+        if spent:
+            client.delete(*spent)
+    except redis.ConnectionError:
+        pass  # no Redis, no budgets kept on it
+    finally:
+        client.close()
 
 
 def test_settings(database_url: str, broker_url: str, **overrides: object) -> Settings:
