@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from platforms.adapters import registry
 from platforms.adapters.base import PublishRequest
+from platforms.adapters.rates import DAY, PublishRate
 from scheduler.accounts.connections import build_account_adapter
 from scheduler.core.models import Account
 
@@ -30,6 +31,7 @@ from typing import ClassVar
 from pydantic import SecretStr
 
 from platforms.adapters.base import Adapter, AdapterSettings, PublishRequest, PublishResult
+from platforms.adapters.rates import DAY, PublishRate
 
 
 class PigeonSettings(AdapterSettings):
@@ -40,6 +42,7 @@ class PigeonSettings(AdapterSettings):
 class PigeonAdapter(Adapter):
     name: ClassVar[str] = "pigeon"
     settings_model: ClassVar[type[AdapterSettings]] = PigeonSettings
+    publish_rates: ClassVar[tuple[PublishRate, ...]] = (PublishRate(1, DAY),)  # one flight a day
 
     def publish(self, request: PublishRequest) -> PublishResult:
         assert isinstance(self.settings, PigeonSettings)
@@ -103,3 +106,7 @@ def test_an_account_can_use_a_plugin_with_no_change_to_callsheet(
     assert adapter.publish(request).external_id == "pigeon-k1"
     assert loft.read_text() == "Wrap!\n"
     assert "NL-2026-4711" not in json.dumps(account.settings)
+
+
+def test_a_plugin_says_how_often_its_accounts_may_publish(plugin_path: Path) -> None:
+    assert registry.publish_rates_for("pigeon") == (PublishRate(1, DAY),)

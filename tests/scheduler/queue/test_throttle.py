@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from platforms.adapters.rates import PUBLISH_RATES
 from platforms.adapters.registry import platform_names, publish_rates_for
+from scheduler.cli.processes import settings_env
 from scheduler.core.clock import Clock
 from scheduler.core.config import Settings
 from scheduler.core.models import Account, Delivery
@@ -130,3 +131,14 @@ def test_every_built_in_platform_says_how_often_an_account_may_publish() -> None
     }
     assert publish_rates_for("instagram")[0].posts == 50
     assert publish_rates_for("no-such-platform") == ()
+
+
+def test_publish_limits_reach_a_child_process_through_its_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``callsheet up`` and the tests start processes with ``settings_env``: a dict setting must
+    arrive as JSON, which is what pydantic-settings reads, not as Python's repr."""
+    parent = Settings(publish_limits={"discord": "1/second", "x": "none"})
+    for name, value in settings_env(parent).items():
+        monkeypatch.setenv(name, value)
+    assert Settings().publish_limits == {"discord": "1/second", "x": "none"}
