@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlmodel import Session
 
 from scheduler.accounts.connections import create_account
@@ -94,13 +95,29 @@ def post(
     )
 
 
+def shown(client: httpx.Client, post_id: int) -> dict[str, str]:
+    """What the preview shows of each delivery of a post, as an approval sends it back."""
+    preview = client.get(f"/posts/{post_id}/preview")
+    assert preview.status_code == 200, preview.text
+    return {str(d["delivery_id"]): d["shown"] for d in preview.json()}
+
+
+def approve_body(
+    client: httpx.Client, post_id: int, version: int = 1, **more: Any
+) -> dict[str, Any]:
+    """The body of ``POST /posts/{id}/approve`` for what the preview shows now."""
+    return {"version": version, "shown": shown(client, post_id), **more}
+
+
 def approved_post(
     session: Session, production_id: int, accounts: list[Account], **kwargs: Any
 ) -> Post:
     """A post submitted and approved by a producer, its deliveries scheduled."""
     draft = post(session, production_id, accounts, **kwargs)
     submit_post(session=session, post_id=draft.id or 0, version=draft.version, actor=ACTOR)
-    approve_post(session=session, post_id=draft.id or 0, version=draft.version, actor="producer")
+    approve_post(
+        session=session, post_id=draft.id or 0, version=draft.version, actor="producer", shown=None
+    )
     return draft
 
 

@@ -1,8 +1,10 @@
 """What a delivery says: the render context and the content hash an approval binds.
 
 One function renders a delivery, and the API (at create, edit and approve) and the worker (at
-dispatch) both call it. That is what makes "approved content is exactly what goes out" checkable:
-the same inputs give the same text and the same hash in either place.
+dispatch) both call it; one function hashes it, reading the bytes of the media files Callsheet
+holds, so a file replaced after approval no longer matches. That is what makes "approved
+content is exactly what goes out" checkable: the same inputs give the same text and the same
+hash in either place.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from platforms.adapters.base import Media
+from platforms.media.digest import held_file_digest
 from scheduler.content.render import RenderedPost, Renderer
 from scheduler.core.config import get_settings
 from scheduler.core.models import Account, Milestone, Post, Production
@@ -102,5 +105,11 @@ def render_delivery(
 
 
 def content_hash(rendered: RenderedPost, account: Account) -> str:
-    """The hash an approval stores for one delivery's output."""
-    return rendered.content_hash(target=target_of(account))
+    """The hash an approval stores for one delivery's output: its text, its media (the bytes
+    of each file Callsheet holds, a link by its URL) and its account."""
+    return rendered.content_hash(target=target_of(account), file_digest=held_file_digest)
+
+
+def media_bound(rendered: RenderedPost) -> list[dict[str, Any]]:
+    """The media as ``content_hash`` binds them (a held file with its bytes' ``sha256``)."""
+    return rendered.media_json(held_file_digest)

@@ -141,6 +141,7 @@ def play(
             post_id=post_id,
             version=post.version,
             actor=producer,
+            shown=None,  # the playbook approves what it renders, in this transaction
             note="Checked credits and spoilers.",
         )
         for delivery in deliveries_of(session=session, post_id=post_id):

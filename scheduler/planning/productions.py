@@ -21,6 +21,8 @@ def create_production(*, session: Session, data: ProductionCreate, actor: str) -
         past_due_policy=data.past_due_policy.value,
         keep_approvals_on_reflow=data.keep_approvals_on_reflow,
         approval_max_age_days=data.approval_max_age_days,
+        late_policy=data.late_policy.value,
+        late_grace_minutes=data.late_grace_minutes,
     )
     save_recorded(
         session,
@@ -43,9 +45,10 @@ def update_production(
     *, session: Session, production_id: int, data: ProductionUpdate, actor: str
 ) -> Production:
     """Change the fields given (title, past-due policy, approvals kept on reflow, approval age
-    limit), recorded with their values before and after. The claim reads the age limit in its
-    own transaction, so a new limit counts from the next claim on: raising it lets an approval
-    that has not yet expired go out; an approval already sent back to review stays there."""
+    limit, late policy and grace), recorded with their values before and after. The claim reads
+    the age limit and the late policy in its own transaction, so a new value counts from the
+    next claim on: raising the age limit lets an approval that has not yet expired go out; an
+    approval already sent back to review stays there."""
     given = data.model_dump(mode="json", exclude_unset=True)
     for field, value in given.items():
         if value is None:

@@ -10,12 +10,21 @@ from pydantic import (
 )
 
 from scheduler.core.models import (
+    LatePolicy,
     MilestoneKind,
     PastDuePolicy,
     PauseScope,
     ProductionKind,
 )
 from scheduler.core.schemas import Id, Input, Output
+
+_MONTH = 30 * 24 * 60
+_LATE_POLICY = (
+    "A post's latest useful time: 'grace' (its due time plus late_grace_minutes) or "
+    "'milestone' (that, and never after its anchor milestone when due before it); a release "
+    "after it is held for a person"
+)
+_LATE_GRACE = "Minutes after the due time a delivery is still worth sending (1 to 43200)"
 
 
 class ProductionCreate(Input):
@@ -32,6 +41,8 @@ class ProductionCreate(Input):
     approval_max_age_days: int = Field(
         default=30, ge=1, le=3650, description="An older approval goes back to review"
     )
+    late_policy: LatePolicy = Field(default=LatePolicy.grace, description=_LATE_POLICY)
+    late_grace_minutes: int = Field(default=120, ge=1, le=_MONTH, description=_LATE_GRACE)
 
 
 class ProductionUpdate(Input):
@@ -49,6 +60,8 @@ class ProductionUpdate(Input):
     approval_max_age_days: int | None = Field(
         default=None, ge=1, le=3650, description="An older approval goes back to review"
     )
+    late_policy: LatePolicy | None = Field(default=None, description=_LATE_POLICY)
+    late_grace_minutes: int | None = Field(default=None, ge=1, le=_MONTH, description=_LATE_GRACE)
 
 
 class ProductionPublic(Output):
@@ -59,6 +72,8 @@ class ProductionPublic(Output):
     past_due_policy: str
     keep_approvals_on_reflow: bool
     approval_max_age_days: int
+    late_policy: str
+    late_grace_minutes: int
 
 
 class MilestoneCreate(Input):

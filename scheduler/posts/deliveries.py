@@ -53,16 +53,26 @@ def _locked(session: Session, delivery_id: int) -> Delivery:
     return delivery
 
 
-def release_hold(*, session: Session, delivery_id: int, due_at: datetime, actor: str) -> Delivery:
+def release_hold(
+    *, session: Session, delivery_id: int, due_at: datetime, actor: str, send_late: bool = False
+) -> Delivery:
     """Put a held delivery back on the schedule at ``due_at`` (a past time means now).
 
-    Gates still apply when it is claimed: an embargo or pause that is still on holds it again.
+    Gates still apply when it is claimed: an embargo or pause that is still on holds it again,
+    and so does its latest useful time (``scheduler.planning.lateness``), unless the person
+    says ``send_late``. A late hold needs it said: releasing it means sending it late.
     """
     delivery = _locked(session, delivery_id)
     if delivery.status != DeliveryStatus.held:
         raise Conflict(f"status: delivery {delivery_id} is {delivery.status}, not held")
     if delivery.held_for in _NOT_BY_HAND:
         raise Conflict(f"held_for: {_NOT_BY_HAND[delivery.held_for]}")
+    if delivery.held_for == HoldReason.late and not send_late:
+        raise Conflict(
+            f"send_late: delivery {delivery_id} is past its latest useful time "
+            f"({delivery.last_error}); release it with send_late: true to send it anyway, "
+            "or cancel it"
+        )
     if delivery.approval_id is None:
         raise Conflict("approval: the post is not approved")
     before = {
@@ -74,6 +84,7 @@ def release_hold(*, session: Session, delivery_id: int, due_at: datetime, actor:
     delivery.held_for = None
     delivery.last_error = None
     delivery.due_at = due_at
+    delivery.send_late = delivery.send_late or send_late
     delivery.updated_at = utcnow()
     save_recorded(
         session,
@@ -81,7 +92,11 @@ def release_hold(*, session: Session, delivery_id: int, due_at: datetime, actor:
         actor=actor,
         action="delivery.released",
         before=before,
-        after={"status": delivery.status, "due_at": due_at.isoformat()},
+        after={
+            "status": delivery.status,
+            "due_at": due_at.isoformat(),
+            "send_late": delivery.send_late,
+        },
     )
     return delivery
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from platforms.media.probe import local_path
 from scheduler.content.context import content_hash, render_delivery
 from scheduler.content.render import RenderedPost, RenderError
 from scheduler.core.errors import Invalid
@@ -20,6 +21,7 @@ from scheduler.core.models import Account, Delivery, DeliveryStatus, Milestone, 
 from scheduler.planning.productions import get_production
 from scheduler.posts.lifecycle import get_post
 from scheduler.posts.schemas import DeliveryVerdict, RenderedDelivery
+from scheduler.posts.shown import Shown
 from scheduler.posts.targets import platform_verdict
 
 
@@ -34,6 +36,20 @@ class Rendered:
     @property
     def content_hash(self) -> str:
         return content_hash(self.rendered, self.account)
+
+    @property
+    def shown(self) -> str:
+        """What an approval sends back to say it saw this (``scheduler.posts.shown``)."""
+        return str(Shown.of(self.rendered, self.account, self.delivery.due_at))
+
+    @property
+    def media_notes(self) -> list[str]:
+        """The media an approval binds by URL only: links, whose bytes Callsheet does not hold."""
+        return [
+            f"{medium.url}: a link, bound by its URL only (Callsheet does not hold its bytes)"
+            for medium in self.rendered.media
+            if local_path(medium.url) is None
+        ]
 
 
 def render_deliveries(*, session: Session, post: Post) -> list[Rendered]:
@@ -70,8 +86,9 @@ def render_deliveries(*, session: Session, post: Post) -> list[Rendered]:
 
 
 def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
-    """Exactly what each unsent delivery would publish, with the hash an approval binds and the
-    platform's verdict (length, limit, problems, warnings such as a missing alt text, the
+    """Exactly what each unsent delivery would publish, with the hash an approval binds, the
+    ``shown`` value an approval sends back, the media bound by URL only, and the platform's
+    verdict (length, limit, problems, warnings such as a missing alt text, the
     thread) from the same rules the API applied when the post was made."""
     post = get_post(session=session, post_id=post_id)
     return [
@@ -82,6 +99,8 @@ def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
             handle=item.account.handle,
             text=item.rendered.text,
             content_hash=item.content_hash,
+            shown=item.shown,
+            media_notes=item.media_notes,
             due_at=item.delivery.due_at,
             verdict=DeliveryVerdict.model_validate(
                 platform_verdict(item.account, item.rendered), from_attributes=True

@@ -175,7 +175,13 @@ class RenderedDelivery(BaseModel):
     platform: str
     handle: str
     text: str
-    content_hash: str
+    content_hash: str = Field(description="What the approval binds and the worker checks")
+    shown: str = Field(
+        description="Send this back when approving (``shown``): text, media and due time as seen"
+    )
+    media_notes: list[str] = Field(
+        default_factory=list, description="Media bound by their URL only (links, not files)"
+    )
     due_at: datetime
     verdict: DeliveryVerdict
 
@@ -207,6 +213,10 @@ class MilestoneMoved(BaseModel):
 
 class ReleaseHold(Input):
     due_at: AwareDatetime | None = Field(default=None, description="When to send; default now")
+    send_late: bool = Field(
+        default=False,
+        description="Send it even after its latest useful time (needed to release a late hold)",
+    )
 
 
 class CancelDelivery(Input):

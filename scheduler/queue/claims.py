@@ -6,8 +6,9 @@ LOCKED``; SQLite under ``BEGIN IMMEDIATE``), those whose account has publishing 
 (``throttle``) are claimed, and an account out of budget is left out of the next selection. An
 ``unknown`` delivery marked ``needs_lookup`` is claimed the same way: the worker asks the
 platform whether the post exists before it sends anything again. Gates that need more than the
-claim statement can say (stale approvals, embargoes, accounts to reconnect) run in the claim's
-transaction. ``release`` gives claims back when nothing was sent.
+claim statement can say (stale approvals, embargoes, accounts to reconnect, deliveries past
+their latest useful time) run in the claim's transaction. ``release`` gives claims back when
+nothing was sent.
 
 Apart from ``publishing`` and ``reaper`` because this is the scheduler's side of the queue,
 deciding what goes out now; what a worker does with a claim, and what becomes of one nobody
@@ -27,6 +28,7 @@ from sqlmodel import SQLModel
 from scheduler.core.models import DeliveryStatus, HoldReason, utcnow
 from scheduler.events.record import record_event
 from scheduler.planning.embargoes import hold_embargoed
+from scheduler.planning.lateness import hold_late
 from scheduler.queue.gates import claimable_now
 from scheduler.queue.throttle import Throttle
 from scheduler.review.expiry import return_stale
@@ -84,6 +86,7 @@ def claim_due(
         stale = return_stale(conn, claimed, now=now)
         fresh = [i for i in claimed if i not in stale]
         held = hold_embargoed(conn, fresh, now=now) | hold_disconnected(conn, fresh)
+        held |= hold_late(conn, [i for i in fresh if i not in held], now=now)
         return [i for i in fresh if i not in held]
 
 

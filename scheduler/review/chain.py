@@ -14,6 +14,7 @@ narrows who, at each step, among the production's producers and admins.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,7 @@ from scheduler.core.models import (
 )
 from scheduler.events.record import record_event, save_recorded
 from scheduler.people.members import roles_of
-from scheduler.posts.approval import approve_post
+from scheduler.posts.approval import approve_post, check_shown
 from scheduler.posts.lifecycle import get_post
 from scheduler.review.signoffs import talent_blockers
 
@@ -195,8 +196,13 @@ def approve(
     checklist: dict[int, bool],
     note: str | None,
     now: datetime,
+    shown: Mapping[int, str],
 ) -> Approved:
-    """One person's approval of the version they saw, at the chain's current step."""
+    """One person's approval of the version they saw, at the chain's current step.
+
+    ``shown`` is what they were shown of each delivery: every vote checks it, and the last one
+    binds it (``approve_post``), so nobody approves words, media or a time they did not see.
+    """
     post = get_post(session=session, post_id=post_id, lock=True)
     if post.version != version:
         raise Conflict(
@@ -221,6 +227,8 @@ def approve(
     if last:
         answers = _checked(session, post.production_id, checklist)
         _require_talent(session, post)
+    else:
+        check_shown(session=session, post=post, shown=shown)
     vote = Vote(
         post_id=post.id or 0,
         post_version=post.version,
@@ -241,7 +249,12 @@ def approve(
     if not last:
         return Approved(post=post, steps=steps, approval=None)
     approval = approve_post(
-        session=session, post_id=post.id or 0, version=post.version, actor=person.actor, note=note
+        session=session,
+        post_id=post.id or 0,
+        version=post.version,
+        actor=person.actor,
+        shown=shown,
+        note=note,
     )
     approval.chain = [{"step": s.name, "by": s.approvers} for s in steps]
     approval.checklist = answers

@@ -145,6 +145,13 @@ class SignoffRecorded(BaseModel):
     decided_at: datetime
 
 
+#: What an approval says about the deliveries it approves.
+SHOWN = (
+    "Delivery id → its `shown` value from the preview (or the schedule under review), sent back "
+    "as given: 409 naming what changed if a delivery renders differently now"
+)
+
+
 class ReviewAction(Input):
     version: int = Field(description="The version the reviewer saw")
     note: str | None = Field(default=None, max_length=2000)
@@ -154,3 +161,4 @@ class ApproveAction(ReviewAction):
     checklist: dict[int, bool] = Field(
         default_factory=dict, description="Checklist item id → confirmed (all, at the last step)"
     )
+    shown: dict[int, str] = Field(description=SHOWN)

@@ -60,10 +60,11 @@ def list_deliveries(
 def release_hold(
     delivery_id: Id, data: ReleaseHold, session: SessionDep, actor: ActorDep
 ) -> DeliveryPublic:
-    """Put a held delivery back on the schedule (at ``due_at``, or now)."""
+    """Put a held delivery back on the schedule (at ``due_at``, or now); a delivery held
+    because it is late goes only with ``send_late: true`` (409 otherwise)."""
     when = data.due_at or Clock.from_settings().now()
     delivery = service.release_hold(
-        session=session, delivery_id=delivery_id, due_at=when, actor=actor
+        session=session, delivery_id=delivery_id, due_at=when, actor=actor, send_late=data.send_late
     )
     session.commit()
     return DeliveryPublic.model_validate(delivery)

@@ -88,11 +88,13 @@ def approve_post(
 ) -> PostPublic:
     """Approve the version shown at the chain's current step; the last step schedules it.
 
-    409 if the post changed since it was shown, or featured talent has not signed off; 403 if
-    the caller is not one of the current step's approvers; 422 naming an unconfirmed
-    checklist item.
+    ``shown`` sends back each delivery's ``shown`` from the preview. 409 if the post changed
+    since it was shown (its version, or what a delivery renders: text, media, due time), or
+    featured talent has not signed off; 403 if the caller is not one of the current step's
+    approvers; 422 naming an unconfirmed checklist item or a ``shown`` value left out.
     """
     assert access.person is not None
+    approval.expect_deliveries_of(session, [post_id], data.shown)
     review.approve(
         session=session,
         post_id=post_id,
@@ -101,6 +103,7 @@ def approve_post(
         checklist=data.checklist,
         note=data.note,
         now=Clock.from_settings().now(),
+        shown=data.shown,
     )
     session.commit()
     return _public(session, service.get_post(session=session, post_id=post_id))

@@ -58,8 +58,9 @@ def get_production(production_id: Id, session: SessionDep) -> ProductionPublic:
 def update_production(
     production_id: Id, data: ProductionUpdate, session: SessionDep, actor: ActorDep
 ) -> ProductionPublic:
-    """Change the title or the review and reflow policy (``approval_max_age_days``,
-    ``keep_approvals_on_reflow``, ``past_due_policy``); only the fields given change."""
+    """Change the title or the review, reflow and late policy (``approval_max_age_days``,
+    ``keep_approvals_on_reflow``, ``past_due_policy``, ``late_policy``, ``late_grace_minutes``);
+    only the fields given change."""
     production = service.update_production(
         session=session, production_id=production_id, data=data, actor=actor
     )

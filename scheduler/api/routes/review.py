@@ -16,9 +16,11 @@ from scheduler.core.errors import Invalid
 from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
 from scheduler.core.schemas import Id, Input, Output
 from scheduler.planning.productions import get_production
+from scheduler.posts.approval import expect_deliveries_of
 from scheduler.posts.preview import preview_post
 from scheduler.posts.schemas import RenderedDelivery
 from scheduler.review import chain as service
+from scheduler.review.schemas import SHOWN
 
 router = APIRouter(prefix="/productions/{production_id}", tags=["review"])
 
@@ -71,6 +73,7 @@ class ScheduleApproval(Input):
     )
     checklist: dict[int, bool] = Field(default_factory=dict, description="Item id → confirmed")
     note: str | None = Field(default=None, max_length=2000)
+    shown: dict[int, str] = Field(description=SHOWN)
 
 
 class ApprovedPost(Output):
@@ -149,9 +152,12 @@ def schedule_for_review(
 def approve_schedule(
     production_id: Id, data: ScheduleApproval, session: SessionDep, access: AccessDep
 ) -> list[ApprovedPost]:
-    """Approve every post shown, at the versions shown, in one go: all or nothing."""
+    """Approve every post shown, at the versions shown, in one go: all or nothing. ``shown``
+    sends back every delivery's ``shown`` value; a post that renders differently stops it all
+    (409 naming the post, the delivery and what changed)."""
     assert access.person is not None
     now = Clock.from_settings().now()
+    expect_deliveries_of(session, data.versions, data.shown)
     answers = []
     for post_id, version in sorted(data.versions.items()):
         post = session.get(Post, post_id)
@@ -165,6 +171,7 @@ def approve_schedule(
             checklist=data.checklist,
             note=data.note,
             now=now,
+            shown=data.shown,
         )
         answers.append(
             ApprovedPost(post_id=post_id, status=done.post.status, steps=_progress(done.steps))

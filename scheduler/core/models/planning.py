@@ -13,7 +13,7 @@ from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from scheduler.core.models.columns import UTCDateTime, utcnow
-from scheduler.core.models.states import PastDuePolicy
+from scheduler.core.models.states import LatePolicy, PastDuePolicy
 
 
 class Production(SQLModel, table=True):
@@ -26,6 +26,9 @@ class Production(SQLModel, table=True):
     keep_approvals_on_reflow: bool = True
     #: An approval older than this goes back to review instead of going out.
     approval_max_age_days: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
+    #: A post's latest useful time (``scheduler.planning.lateness``): a release after it is held.
+    late_policy: str = Field(default=LatePolicy.grace, sa_type=String(20))
+    late_grace_minutes: int = 120
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -65,6 +65,8 @@ class Approval(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     note: str | None = None
+    #: Media bound by their URL only (links: Callsheet does not hold their bytes), one note each.
+    media_notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     #: The approval chain as it was walked: ``[{"step", "by": [actors], "at"}]``.
     chain: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     #: The production's checklist as the approver answered it: ``[{"item", "confirmed"}]``.
@@ -97,6 +99,8 @@ class Delivery(SQLModel, table=True):
     #: The last attempt's answer was lost: ask the platform whether the post exists before
     #: sending it again (``workers.publish``).
     needs_lookup: bool = False
+    #: A person released it knowing it is past its latest useful time: the late gate lets it go.
+    send_late: bool = False
     #: What earlier attempts got done on the platform (a container id, thread parts posted),
     #: so a retry resumes instead of starting over (``platforms.adapters.base.Progress``).
     platform_state: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

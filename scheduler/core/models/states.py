@@ -86,6 +86,13 @@ class PastDuePolicy(StrEnum):
     skip = "skip"
 
 
+class LatePolicy(StrEnum):
+    """A post's latest useful time: past it, a release is held for a person, not sent late."""
+
+    grace = "grace"  # its due time plus the production's grace
+    milestone = "milestone"  # that, and never after its anchor milestone when due before it
+
+
 class HoldReason(StrEnum):
     """Why a delivery is ``held``: a code, so releasing one kind of hold leaves the others."""
 
@@ -94,6 +101,7 @@ class HoldReason(StrEnum):
     content = "content"  # the rendered text no longer matches the approval
     embargo = "embargo"  # an embargo rule covers it (the rule is named in last_error)
     account = "account"  # the account needs reconnecting
+    late = "late"  # released after its latest useful time (``scheduler.planning.lateness``)
 
 
 class PauseScope(StrEnum):

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from scheduler.core.models import Approval, AuditEvent, Delivery, Post
+from tests import factories
 from tests.conftest import CLIENT_ACTOR
 
 PREMIERE = "2027-03-01T19:00:00+00:00"
@@ -76,7 +77,9 @@ def test_plan_review_and_approve_a_post(
 
     submitted = client.post(f"/posts/{post['id']}/submit", json={"version": 1})
     assert submitted.json()["status"] == "in_review"
-    approved = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    approved = client.post(
+        f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     assert approved.json()["deliveries"][0]["status"] == "scheduled"
@@ -98,7 +101,7 @@ def test_an_edit_after_approval_returns_the_post_to_review(
 ) -> None:
     post = client.post("/posts", json=_post(plan)).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
-    client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    client.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
 
     edited = client.patch(
         f"/posts/{post['id']}",
@@ -108,7 +111,9 @@ def test_an_edit_after_approval_returns_the_post_to_review(
     assert edited.status_code == 200, edited.text
     assert (edited.json()["status"], edited.json()["version"]) == ("in_review", 2)
     assert edited.json()["deliveries"][0]["status"] == "pending"
-    stale = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    stale = client.post(
+        f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
+    )
     assert stale.status_code == 409
     assert "changed since it was shown" in stale.json()["detail"]
 
@@ -125,7 +130,7 @@ def test_media_carry_alt_text_and_changing_it_needs_a_new_approval(
     ]
     post_id = post.json()["id"]
     client.post(f"/posts/{post_id}/submit", json={"version": 1})
-    client.post(f"/posts/{post_id}/approve", json={"version": 1})
+    client.post(f"/posts/{post_id}/approve", json=factories.approve_body(client, post_id))
 
     described = {**still, "alt": "The crew under umbrellas"}
     edited = client.patch(f"/posts/{post_id}", json={"version": 1, "media": [described]})
@@ -251,7 +256,9 @@ def test_a_rejected_post_carries_the_note_and_can_be_resubmitted(
         "rejected",
         "Credit the gaffer by name.",
     )
-    refused = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    refused = client.post(
+        f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
+    )
     assert refused.status_code == 409
     again = client.post(f"/posts/{post['id']}/submit", json={"version": 1})
     assert again.json()["status"] == "in_review"
@@ -320,7 +327,7 @@ def test_a_person_releases_or_cancels_a_held_delivery(
         "/posts", json=_post(plan, template=None, body="Night shoot tonight.", variables={})
     ).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
-    client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    client.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
     path = f"/productions/{plan['production']}/milestones/{plan['milestone']}"
     client.patch(path, json={"at": "2020-03-01T19:00:00+00:00"})  # into the past: held
     (delivery,) = client.get("/deliveries", params={"status": "held"}).json()
@@ -353,7 +360,7 @@ def test_a_tentative_hold_is_released_by_confirming_the_date_not_by_hand(
     client.patch(path, json={"tentative": True})
     post = client.post("/posts", json=_post(plan, template=None, body="Soon.", variables={})).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
-    client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    client.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
     (delivery,) = client.get("/deliveries", params={"status": "held"}).json()
     refused = client.post(f"/deliveries/{delivery['id']}/release", json={})
     assert refused.status_code == 409

@@ -75,7 +75,7 @@ def _post(
     )
     if approve:
         submit_post(session=session, post_id=post.id or 0, version=1, actor="maya")
-        approve_post(session=session, post_id=post.id or 0, version=1, actor="dev")
+        approve_post(session=session, post_id=post.id or 0, version=1, actor="dev", shown=None)
     return post
 
 

@@ -64,7 +64,9 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
                 },
             ).json()
             api.post(f"/posts/{post['id']}/submit", json={"version": 1})
-            api.post(f"/posts/{post['id']}/approve", json={"version": 1})
+            seen = api.get(f"/posts/{post['id']}/preview").json()
+            shown = {str(d["delivery_id"]): d["shown"] for d in seen}
+            api.post(f"/posts/{post['id']}/approve", json={"version": 1, "shown": shown})
             deadline = time.monotonic() + 30
             published: list[dict[str, object]] = []
             while not published and time.monotonic() < deadline:

@@ -76,7 +76,9 @@ def _anchored(session: Session, timeline_ids: dict[str, int], accounts: list[Acc
 def _approve(session: Session, post: Post) -> int:
     post_id = post.id or 0
     submit_post(session=session, post_id=post_id, version=post.version, actor=factories.ACTOR)
-    approve_post(session=session, post_id=post_id, version=post.version, actor="producer")
+    approve_post(
+        session=session, post_id=post_id, version=post.version, actor="producer", shown=None
+    )
     return post_id
 
 

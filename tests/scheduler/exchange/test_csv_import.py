@@ -87,7 +87,9 @@ def _create(session: Session, accounts: list[Account], **fields: Any) -> Post:
 def _approve(session: Session, post: Post) -> None:
     post_id = post.id or 0
     submit_post(session=session, post_id=post_id, version=post.version, actor=factories.ACTOR)
-    approve_post(session=session, post_id=post_id, version=post.version, actor="producer")
+    approve_post(
+        session=session, post_id=post_id, version=post.version, actor="producer", shown=None
+    )
 
 
 @pytest.fixture

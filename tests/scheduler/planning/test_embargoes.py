@@ -72,7 +72,7 @@ def test_approving_casting_news_before_the_announcement_is_refused(
         session, production, account, ANNOUNCEMENT - timedelta(days=1), ["casting"]
     )
     with pytest.raises(Invalid) as refused:
-        approve_post(session=session, post_id=early, version=1, actor="dev")
+        approve_post(session=session, post_id=early, version=1, actor="dev", shown=None)
     assert refused.value.field == "tags"
     assert "Casting announced" in refused.value.message
     assert "2027-01-12 12:00 UTC" in refused.value.message
@@ -80,11 +80,13 @@ def test_approving_casting_news_before_the_announcement_is_refused(
     untagged = _casting_post(
         session, production, account, ANNOUNCEMENT - timedelta(days=1), ["on_set"]
     )
-    approve_post(session=session, post_id=untagged, version=1, actor="dev")  # not covered
+    approve_post(
+        session=session, post_id=untagged, version=1, actor="dev", shown=None
+    )  # not covered
     after = _casting_post(
         session, production, account, ANNOUNCEMENT + timedelta(hours=1), ["casting"]
     )
-    approve_post(session=session, post_id=after, version=1, actor="dev")
+    approve_post(session=session, post_id=after, version=1, actor="dev", shown=None)
 
 
 def test_a_reflow_past_the_embargo_holds_the_delivery_at_claim_time(
@@ -93,7 +95,7 @@ def test_a_reflow_past_the_embargo_holds_the_delivery_at_claim_time(
     production, announcement, account = _setup(session, tmp_path)
     due = ANNOUNCEMENT + timedelta(hours=6)
     post = _casting_post(session, production, account, due, ["casting"])
-    approve_post(session=session, post_id=post, version=1, actor="dev")
+    approve_post(session=session, post_id=post, version=1, actor="dev", shown=None)
     session.commit()
     # The announcement slips a week; the post (absolute time) would now break the embargo.
     move_milestone(

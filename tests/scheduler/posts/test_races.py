@@ -297,7 +297,7 @@ def test_a_milestone_move_never_reschedules_a_delivery_published_during_the_move
             ),
         )
         submit_post(session=session, post_id=draft.id or 0, version=1, actor="maya")
-        approve_post(session=session, post_id=draft.id or 0, version=1, actor="dev")
+        approve_post(session=session, post_id=draft.id or 0, version=1, actor="dev", shown=None)
         posts.append(draft)
     session.commit()
     rows = session.exec(select(Delivery).order_by(col(Delivery.id))).all()
@@ -368,7 +368,7 @@ def test_a_move_skips_every_delivery_that_changed_between_its_read_and_its_write
             ),
         )
         submit_post(session=session, post_id=draft.id or 0, version=1, actor="maya")
-        approve_post(session=session, post_id=draft.id or 0, version=1, actor="dev")
+        approve_post(session=session, post_id=draft.id or 0, version=1, actor="dev", shown=None)
     session.commit()
     milestone = session.get(Milestone, premiere)
     production = session.get(Production, made.id)

@@ -75,19 +75,20 @@ def test_a_chain_is_walked_step_by_step_and_recorded_with_the_approval(
     assert chain.status_code == 200, chain.text
     post = _in_review(client, setup)
     url = f"/posts/{post['id']}/approve"
+    seen = factories.shown(client, post["id"])
 
-    early = client.post(url, json={"version": 1}, headers=_as(legal_a[1]))
+    early = client.post(url, json={"version": 1, "shown": seen}, headers=_as(legal_a[1]))
     assert early.status_code == 403  # the post waits for the marketing lead
     assert "marketing lead" in early.json()["detail"]
 
-    assert client.post(url, json={"version": 1}, headers=_as(lead[1])).json()["status"] == (
-        "in_review"
-    )
-    twice = client.post(url, json={"version": 1}, headers=_as(legal_a[1]))
+    assert client.post(url, json={"version": 1, "shown": seen}, headers=_as(lead[1])).json()[
+        "status"
+    ] == ("in_review")
+    twice = client.post(url, json={"version": 1, "shown": seen}, headers=_as(legal_a[1]))
     assert twice.json()["status"] == "in_review"  # one of the two legal approvals
-    again = client.post(url, json={"version": 1}, headers=_as(legal_a[1]))
+    again = client.post(url, json={"version": 1, "shown": seen}, headers=_as(legal_a[1]))
     assert again.status_code == 409
-    final = client.post(url, json={"version": 1}, headers=_as(legal_b[1]))
+    final = client.post(url, json={"version": 1, "shown": seen}, headers=_as(legal_b[1]))
 
     assert final.status_code == 200, final.text
     assert final.json()["status"] == "approved"
@@ -111,9 +112,10 @@ def test_the_checklist_is_confirmed_at_the_final_approval_and_stored(
     ).json()
     post = _in_review(client, setup)
     url = f"/posts/{post['id']}/approve"
+    seen = factories.shown(client, post["id"])
     half = {str(items[0]["id"]): True, str(items[1]["id"]): True}
 
-    missing = client.post(url, json={"version": 1, "checklist": half})
+    missing = client.post(url, json={"version": 1, "shown": seen, "checklist": half})
 
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["body", "checklist", str(items[2]["id"])]
@@ -121,7 +123,7 @@ def test_the_checklist_is_confirmed_at_the_final_approval_and_stored(
     assert session.exec(select(Approval)).all() == []
     session.commit()
     everything = {str(item["id"]): True for item in items}
-    done = client.post(url, json={"version": 1, "checklist": everything})
+    done = client.post(url, json={"version": 1, "shown": seen, "checklist": everything})
     assert done.status_code == 200, done.text
     session.expire_all()
     stored = session.exec(select(Approval)).one().checklist
@@ -142,7 +144,11 @@ def test_a_marketer_cannot_approve(
         email="mo@nightshift.test",
         roles={setup["production"]: Role.marketer},
     )
-    answer = client.post(f"/posts/{post['id']}/approve", json={"version": 1}, headers=_as(marketer))
+    answer = client.post(
+        f"/posts/{post['id']}/approve",
+        json=factories.approve_body(client, post["id"]),
+        headers=_as(marketer),
+    )
     assert answer.status_code == 403
     session.expire_all()
     assert session.get_one(Post, post["id"]).status == "in_review"
@@ -163,8 +169,11 @@ def test_a_schedule_is_reviewed_per_platform_and_approved_in_one_action(
     assert first["text"] == "Night shift, take 1."
     assert first["platform"] == "outbox"
     versions = {str(p["post_id"]): p["version"] for p in listed}
+    seen = {str(d["delivery_id"]): d["shown"] for p in listed for d in p["deliveries"]}
 
-    approved = client.post(f"/productions/{pid}/review/approve", json={"versions": versions})
+    approved = client.post(
+        f"/productions/{pid}/review/approve", json={"versions": versions, "shown": seen}
+    )
 
     assert approved.status_code == 200, approved.text
     assert {p["status"] for p in approved.json()} == {"approved"}
@@ -178,12 +187,15 @@ def test_a_schedule_with_one_changed_post_approves_nothing(
     pid = setup["production"]
     posts = [_in_review(client, setup, take) for take in (1, 2)]
     versions = {str(p["id"]): 1 for p in posts}
+    seen = {k: v for p in posts for k, v in factories.shown(client, p["id"]).items()}
     edited = client.patch(
         f"/posts/{posts[1]['id']}", json={"version": 1, "body": "Night shift, take two."}
     )
     assert edited.status_code == 200, edited.text
 
-    stale = client.post(f"/productions/{pid}/review/approve", json={"versions": versions})
+    stale = client.post(
+        f"/productions/{pid}/review/approve", json={"versions": versions, "shown": seen}
+    )
 
     assert stale.status_code == 409
     session.expire_all()
@@ -210,14 +222,18 @@ def test_featured_talent_must_sign_off_before_the_final_approval(
     assert post["featured"] == [ana["id"]]
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
 
-    waiting = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    waiting = client.post(
+        f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
+    )
 
     assert waiting.status_code == 409
     assert "Ana Ruiz" in waiting.json()["detail"]
     link = client.post(f"/posts/{post['id']}/signoffs").json()["links"][0]["link"]
     with httpx.Client(base_url=str(client.base_url)) as talent:  # no account, just the link
         assert talent.post(link, json={"decision": "approve"}).status_code == 200
-    approved = client.post(f"/posts/{post['id']}/approve", json={"version": 1})
+    approved = client.post(
+        f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
 
@@ -254,7 +270,11 @@ def test_a_new_chain_starts_reviews_in_progress_over(
     client.put(f"/productions/{pid}/chain", json={"steps": two_steps})
     post = _in_review(client, setup)
     url = f"/posts/{post['id']}/approve"
-    assert client.post(url, json={"version": 1}, headers=_as(lead[1])).status_code == 200
+    seen = factories.shown(client, post["id"])
+    assert (
+        client.post(url, json={"version": 1, "shown": seen}, headers=_as(lead[1])).status_code
+        == 200
+    )
 
     replaced = client.put(
         f"/productions/{pid}/chain", json={"steps": [{"name": "legal only", "people": [legal[0]]}]}
@@ -263,5 +283,5 @@ def test_a_new_chain_starts_reviews_in_progress_over(
     assert replaced.status_code == 200, replaced.text
     steps = client.get(f"/productions/{pid}/review").json()[0]["steps"]
     assert steps == [{"name": "legal only", "approvers": [], "done": False}]
-    final = client.post(url, json={"version": 1}, headers=_as(legal[1]))
+    final = client.post(url, json={"version": 1, "shown": seen}, headers=_as(legal[1]))
     assert final.json()["status"] == "approved"

@@ -56,7 +56,11 @@ def _approved_by_producer(
         email="ines@nightshift.test",
         roles={setup["production"]: Role.producer},
     )
-    first = client.post(f"/posts/{post_id}/approve", json={"version": 1}, headers=_as(token))
+    first = client.post(
+        f"/posts/{post_id}/approve",
+        json=factories.approve_body(client, post_id),
+        headers=_as(token),
+    )
     assert first.status_code == 200, first.text
     assert first.json()["status"] == "approved"
     return post_id, token
@@ -68,7 +72,9 @@ def _approve_again(client: httpx.Client, session: Session, post_id: int, token: 
     shown = client.get(f"/posts/{post_id}").json()
     assert shown["status"] == "in_review"
     again = client.post(
-        f"/posts/{post_id}/approve", json={"version": shown["version"]}, headers=_as(token)
+        f"/posts/{post_id}/approve",
+        json=factories.approve_body(client, post_id, shown["version"]),
+        headers=_as(token),
     )
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "approved"
