@@ -244,6 +244,7 @@ def test_a_tentative_premiere_holds_approved_posts_until_confirmed(
     post = _anchored(session, production, premiere, [account], offset="-P14D")
     session.commit()
     (delivery,) = _deliveries(session, post)
+    due, delivery_id = delivery.due_at, delivery.id
     session.commit()
     assert (delivery.status, delivery.held_for) == ("held", "tentative")
     assert (
@@ -268,10 +269,14 @@ def test_a_tentative_premiere_holds_approved_posts_until_confirmed(
     )
     session.commit()
     assert (move.status, move.note) == ("scheduled", "milestone confirmed")
-    claimed = claim_due(
-        engine, now=PREMIERE, owner="w", limit=5, lease_until=lease_deadline(datetime.now(UTC), 60)
+    claimed = claim_due(  # on time: at the premiere itself it would be 14 days late, and held
+        engine,
+        now=due,
+        owner="w",
+        limit=5,
+        lease_until=lease_deadline(datetime.now(UTC), 60),
     )
-    assert claimed == [delivery.id]
+    assert claimed == [delivery_id]
 
 
 def test_a_milestone_of_another_production_is_not_found(session: Session, tmp_path: Path) -> None:
