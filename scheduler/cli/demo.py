@@ -10,6 +10,7 @@ what each platform received: every delivery exactly once.
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from sandbox.control import SandboxControl
@@ -31,12 +32,14 @@ from scheduler.core.clock import Clock, machine_now
 from scheduler.core.config import Settings, get_settings
 from scheduler.core.db import create_db_engine
 from scheduler.core.migrate import upgrade
-from scheduler.core.models import Account, Delivery, DeliveryStatus, Post
+from scheduler.core.models import Account, Delivery, DeliveryStatus, Post, Production
 from scheduler.exchange.playbook import Campaign, load_playbook, play
 from scheduler.queue.messages import celery_sender, create_celery
 from scheduler.queue.service import SchedulerService
 
 PLAYBOOK = "night_shift.json"
+#: The longest grace a production may set (``planning.schemas``): 30 days.
+LONGEST_GRACE_MINUTES = 30 * 24 * 60
 MARKETER = "maya.okafor (marketing)"
 PRODUCER = "dev.raman (producer)"
 #: Real seconds the worker process gets to start before the campaign clock starts.
@@ -86,6 +89,7 @@ def run_demo(*, directory: Path, seconds: float, console: Console) -> int:
         sandbox = sandbox_server.__enter__()
         campaign = _plan(engine, directory, day_zero, receiver, sandbox)
         rate = (campaign.last_due - day_zero + timedelta(hours=6)).total_seconds() / seconds
+        _grace_of_a_real_minute(engine, rate)
         origin = machine_now() + timedelta(seconds=WORKER_START_SECONDS)
         settings = demo_settings(
             directory, clock_epoch=day_zero, clock_origin=origin, clock_rate=rate
@@ -107,6 +111,18 @@ def run_demo(*, directory: Path, seconds: float, console: Console) -> int:
         engine.dispose()
         receiver.stop()
         sandbox_server.__exit__(None, None, None)
+
+
+def _grace_of_a_real_minute(engine: Engine, rate: float) -> None:
+    """Give the demo's production a grace of one real minute before a post counts as late.
+
+    The demo's clock runs ``rate`` times real time, so the default grace (two hours of schedule
+    time) would be a fraction of a real second, and a worker starting up or a platform's
+    injected fault would hold posts as late (``scheduler.planning.lateness``).
+    """
+    minutes = min(LONGEST_GRACE_MINUTES, max(120, math.ceil(rate)))  # rate x 60 s, in minutes
+    with engine.begin() as conn:
+        conn.execute(update(Production).values(late_grace_minutes=minutes))
 
 
 def _plan(

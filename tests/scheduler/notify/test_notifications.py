@@ -181,6 +181,8 @@ def test_submitted_approved_and_rejected_posts_reach_the_channel_signed(
         (dropped.id, "reject", {"version": 1, "note": "spoils the <twist> & more"}),
     ):
         assert client.post(f"/posts/{post_id}/submit", json={"version": 1}).status_code == 200
+        if verdict == "approve":
+            body["shown"] = factories.shown(client, post_id or 0)
         answer = client.post(f"/posts/{post_id}/{verdict}", json=body)
         assert answer.status_code == 200, answer.text
 
