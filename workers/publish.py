@@ -281,7 +281,10 @@ def publish_one(
         return Outcome(
             status=held,
             held_for=HoldReason.content,
-            error="the rendered content differs from what was approved; it needs a new approval",
+            error=(
+                "the rendered content (its text, or the bytes of a media file) differs from "
+                "what was approved; it needs a new approval"
+            ),
             needs_lookup=look_first,
         )
     request = PublishRequest(

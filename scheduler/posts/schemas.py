@@ -123,6 +123,9 @@ class DeliveryPublic(Output):
     needs_lookup: bool = Field(
         default=False, description="Its last answer was lost; the platform is asked first"
     )
+    send_late: bool = Field(
+        default=False, description="A person chose to send it after its latest useful time"
+    )
     published_at: datetime | None
 
 
