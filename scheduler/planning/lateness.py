@@ -3,7 +3,7 @@
 "Tomorrow: the premiere" is worse than nothing once the premiere has passed. A pause resumed,
 an account reconnected, a worker fleet back after an outage: each releases deliveries at their
 old due times, however long ago. So every delivery has a latest useful time, from its
-production's policy (``LatePolicy``):
+post's own ``latest_at``, or else its production's policy (``LatePolicy``):
 
 - ``grace`` (the default): its due time plus ``late_grace_minutes`` (120);
 - ``milestone``: that, and never after its anchor milestone when it was due before it (a
@@ -43,6 +43,7 @@ class Latest:
     at: datetime
     grace_minutes: int
     milestone: str | None = None  # set when the milestone, not the grace, ends it
+    own: bool = False  # the post's own ``latest_at``, not the production's policy
 
 
 def latest_useful(
@@ -51,8 +52,12 @@ def latest_useful(
     policy: str,
     grace_minutes: int,
     milestone: tuple[str, datetime] | None,
+    own: datetime | None = None,
 ) -> Latest:
-    """The latest useful time of a delivery due at ``due_at`` under a production's policy."""
+    """The latest useful time of a delivery due at ``due_at``: the post's own (``own``), or
+    else its production's policy."""
+    if own is not None:
+        return Latest(at=own, grace_minutes=grace_minutes, own=True)
     latest = Latest(at=due_at + timedelta(minutes=grace_minutes), grace_minutes=grace_minutes)
     if policy == LatePolicy.milestone and milestone is not None:
         name, at = milestone
@@ -68,7 +73,9 @@ def late_reason(*, due_at: datetime, now: datetime, latest: Latest, timezone: st
     def local(moment: datetime) -> str:
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
-    if latest.milestone is not None:
+    if latest.own:
+        after = f"after its latest useful time {local(latest.at)} (set on the post)"
+    elif latest.milestone is not None:
         after = f"after its milestone '{latest.milestone}' ({local(latest.at)})"
     else:
         after = (
@@ -92,6 +99,7 @@ def hold_late(
         select(
             d.id,
             d.due_at,
+            p.latest_at,
             prod.late_policy,
             prod.late_grace_minutes,
             prod.timezone,
@@ -110,6 +118,7 @@ def hold_late(
             policy=row.late_policy,
             grace_minutes=row.late_grace_minutes,
             milestone=(row.name, row.at) if row.at is not None else None,
+            own=row.latest_at,
         )
         if now > latest.at:
             held[row.id] = late_reason(

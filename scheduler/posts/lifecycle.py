@@ -58,6 +58,7 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
         tags=data.tags,
         media=[medium.model_dump() for medium in data.media],
         featured=_featured(session, production.id or 0, data.featured),
+        latest_at=data.latest_at,
         created_by=actor,
     )
     _set_anchor(post, data.anchor)
@@ -162,4 +163,5 @@ def _snapshot(post: Post) -> dict[str, Any]:
         "media": post.media,
         "featured": post.featured,
         "anchor": anchor_of(post).model_dump(mode="json"),
+        "latest_at": post.latest_at.isoformat() if post.latest_at else None,
     }

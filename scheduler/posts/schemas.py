@@ -78,6 +78,12 @@ class MediaIn(Input):
         return major
 
 
+LATEST_AT = (
+    "Its latest useful time: released after it, a delivery is held as late. Empty (null): the "
+    "production's late policy decides"
+)
+
+
 class PostCreate(Input):
     production_id: Id
     pillar: ContentPillar
@@ -90,6 +96,7 @@ class PostCreate(Input):
         default_factory=list, max_length=50, description="Talent ids of the people it features"
     )
     anchor: AnchorIn
+    latest_at: AwareDatetime | None = Field(default=None, description=LATEST_AT)
     account_ids: list[int] = Field(min_length=1, max_length=50)
 
 
@@ -105,6 +112,7 @@ class PostEdit(Input):
     media: list[MediaIn] | None = None
     featured: list[int] | None = Field(default=None, max_length=50)
     anchor: AnchorIn | None = None
+    latest_at: AwareDatetime | None = Field(default=None, description=LATEST_AT)
     account_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
 
 
@@ -203,6 +211,7 @@ class PostPublic(Output):
     anchor_offset: str | None
     anchor_local_time: time | None
     anchor_at: datetime | None
+    latest_at: datetime | None = None
     status: str
     version: int
     review_note: str | None

@@ -37,6 +37,8 @@ class Post(SQLModel, table=True):
     anchor_offset: str | None = Field(default=None, sa_type=String(40))
     anchor_local_time: time | None = None
     anchor_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    #: Past this, a release is held as late; empty: the production's late policy decides.
+    latest_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     status: str = Field(default=PostStatus.draft, sa_type=String(20))
     #: Increases with every edit; an approval names the version it saw.
     version: int = 1

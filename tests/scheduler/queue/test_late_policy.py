@@ -155,3 +155,48 @@ def test_patch_refuses_a_bad_late_policy_by_name(
     assert field in answer.text
     shown = client.get(f"/productions/{pid}").json()
     assert (shown["late_policy"], shown["late_grace_minutes"]) == ("grace", 120)
+
+
+def test_a_post_s_own_latest_useful_time_overrides_the_production_s_grace(
+    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    production = factories.production(session)
+    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    session.commit()
+    now = datetime.now(UTC)
+    made = []
+    for body, latest in (
+        ("Live from the set, right now.", now - timedelta(minutes=5)),  # tighter than 2 h
+        ("The crew's favourite takes.", now + timedelta(days=2)),  # evergreen: wider
+    ):
+        answer = client.post(
+            "/posts",
+            json={
+                "production_id": production.id,
+                "pillar": "on_set",
+                "body": body,
+                "anchor": {
+                    "at": (now - timedelta(minutes=30 if "Live" in body else 600)).isoformat()
+                },
+                "latest_at": latest.isoformat(),
+                "account_ids": [account.id],
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["latest_at"] is not None
+        post_id = answer.json()["id"]
+        assert client.post(f"/posts/{post_id}/submit", json={"version": 1}).status_code == 200
+        approved = client.post(
+            f"/posts/{post_id}/approve", json=factories.approve_body(client, post_id)
+        )
+        assert approved.status_code == 200, approved.text
+        made.append(post_id)
+    _approved_yesterday(engine)
+
+    claimed = claim_due(engine, now=now, owner="t", limit=10, lease_until=lease_deadline(now, 60))
+
+    live, evergreen = (_delivery_of(session, post_id) for post_id in made)
+    session.commit()
+    assert claimed == [evergreen.id]  # ten hours late, but inside its own latest useful time
+    assert (live.status, live.held_for) == ("held", "late")  # 30 min late, past its own limit
+    assert "(set on the post)" in (live.last_error or "")

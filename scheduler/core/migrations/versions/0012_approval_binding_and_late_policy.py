@@ -1,5 +1,5 @@
-"""approval binding and late policy: media notes on approvals, a production's late policy,
-a delivery a person chose to send late
+"""approval binding and late policy: media notes on approvals, a production's late policy, a
+post's own latest useful time, a delivery a person chose to send late
 
 Revision ID: 0012_approval_binding_and_late_policy
 Revises: 0011
@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import scheduler.core.models
+
 revision: str = "0012_approval_binding_and_late_policy"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
@@ -34,6 +36,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("late_grace_minutes", sa.Integer(), nullable=False, server_default="120")
         )
+    with op.batch_alter_table("post", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("latest_at", scheduler.core.models.UTCDateTime(), nullable=True)
+        )
     with op.batch_alter_table("approval", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("media_notes", sa.JSON(), nullable=False, server_default="[]")
@@ -49,6 +55,8 @@ def downgrade() -> None:
         batch_op.drop_column("send_late")
     with op.batch_alter_table("approval", schema=None) as batch_op:
         batch_op.drop_column("media_notes")
+    with op.batch_alter_table("post", schema=None) as batch_op:
+        batch_op.drop_column("latest_at")
     with op.batch_alter_table("production", schema=None) as batch_op:
         batch_op.drop_column("late_grace_minutes")
         batch_op.drop_column("late_policy")
