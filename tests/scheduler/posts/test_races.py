@@ -426,7 +426,7 @@ def test_an_edit_during_a_move_of_its_milestone_waits_instead_of_deadlocking(
         ),
     )
     submit_post(session=session, post_id=draft.id or 0, version=1, actor="maya")
-    approve_post(session=session, post_id=draft.id or 0, version=1, actor="dev")
+    approve_post(session=session, post_id=draft.id or 0, version=1, actor="dev", shown=None)
     session.commit()
     post_id = draft.id or 0
     failures: list[BaseException] = []
