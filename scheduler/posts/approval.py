@@ -4,8 +4,8 @@ Each takes the version the reviewer saw (409 if it changed). Approval also takes
 reviewer was shown of each delivery (``shown``: text, media, due time; 409 naming what changed),
 binds the hash of each unsent delivery's rendered output (``preview``) in an ``Approval``, with
 a note for each medium bound by URL only, and schedules those deliveries, or holds them while
-their milestone is tentative. What must come first, the chain,
-the checklist and talent sign-off, is ``scheduler.review``'s.
+their milestone is tentative. What must come first, the chain, the checklist and talent
+sign-off, is ``scheduler.review``'s.
 
 Apart from ``lifecycle`` because these transitions never change what a post says: they check
 its version and move its status, and an edit (``lifecycle.edit_post``) undoes them.
@@ -163,7 +163,7 @@ def expect_shown(post_id: int, rendered: Sequence[Rendered], shown: Mapping[int,
         seen = shown.get(item.delivery.id or 0)
         if seen is None:
             raise Invalid(field, f"say what was shown of delivery {item.delivery.id}")
-        differences = Shown.parse(seen, field=field).changes(Shown.parse(item.shown, field=field))
+        differences = Shown.parse(seen, field=field).changes(item.shown)
         if differences:
             account = f"{item.account.platform} {item.account.handle}"
             changed.append(

@@ -38,9 +38,9 @@ class Rendered:
         return content_hash(self.rendered, self.account)
 
     @property
-    def shown(self) -> str:
+    def shown(self) -> Shown:
         """What an approval sends back to say it saw this (``scheduler.posts.shown``)."""
-        return str(Shown.of(self.rendered, self.account, self.delivery.due_at))
+        return Shown.of(self.rendered, self.account, self.delivery.due_at)
 
     @property
     def media_notes(self) -> list[str]:
@@ -99,7 +99,7 @@ def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
             handle=item.account.handle,
             text=item.rendered.text,
             content_hash=item.content_hash,
-            shown=item.shown,
+            shown=str(item.shown),
             media_notes=item.media_notes,
             due_at=item.delivery.due_at,
             verdict=DeliveryVerdict.model_validate(
