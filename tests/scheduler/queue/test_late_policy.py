@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
+from scheduler.accounts.connections import mark_needs_reconnect, reconnect_account
+from scheduler.accounts.schemas import AccountReconnect
 from scheduler.core.models import Approval, AuditEvent, ContentPillar, Delivery, PauseScope
 from scheduler.planning.pauses import pause, resume
 from scheduler.planning.schemas import PauseCreate
@@ -200,3 +202,34 @@ def test_a_post_s_own_latest_useful_time_overrides_the_production_s_grace(
     assert claimed == [evergreen.id]  # ten hours late, but inside its own latest useful time
     assert (live.status, live.held_for) == ("held", "late")  # 30 min late, past its own limit
     assert "(set on the post)" in (live.last_error or "")
+
+
+def test_a_reconnect_after_the_grace_holds_what_it_releases_as_late(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    production = factories.production(session)
+    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    factories.approved_post(session, production.id or 0, [account])  # due a minute ago
+    session.commit()
+    with engine.begin() as conn:
+        mark_needs_reconnect(
+            conn, account_id=account.id or 0, reason="token revoked", actor="worker"
+        )
+    now = datetime.now(UTC)
+    lease = lease_deadline(now, 60)
+    assert claim_due(engine, now=now, owner="t", limit=5, lease_until=lease) == []
+
+    with Session(engine) as request:  # as the API does: a session of its own
+        reconnect_account(
+            session=request,
+            account_id=account.id or 0,
+            data=AccountReconnect(settings={"path": str(tmp_path / "feed.jsonl")}),
+            actor="maya",
+        )
+        request.commit()
+    three_hours_on = now + timedelta(hours=3)  # the account was fixed the same evening
+
+    assert claim_due(engine, now=three_hours_on, owner="t", limit=5, lease_until=lease) == []
+    (delivery,) = session.exec(select(Delivery)).all()
+    session.refresh(delivery)
+    assert (delivery.status, delivery.held_for) == ("held", "late")
