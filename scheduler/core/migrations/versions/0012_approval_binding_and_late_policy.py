@@ -1,16 +1,12 @@
 """approval binding and late policy: media notes on approvals, a production's late policy, a
 post's own latest useful time, a delivery a person chose to send late
 
-Revision ID: 0012_approval_binding_and_late_policy
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06 05:00:00.000000
 
 Existing productions get the default policy (a grace of 120 minutes after the due time);
 existing approvals bound no bytes, so they get no notes; no delivery was released late.
-
-This revision's id is longer than the 32 characters Alembic's ``alembic_version`` column holds
-by default; PostgreSQL enforces the length, so the column is widened first, in the same
-transaction that records the new id. SQLite does not enforce it.
 """
 
 from collections.abc import Sequence
@@ -20,15 +16,13 @@ from alembic import op
 
 import scheduler.core.models
 
-revision: str = "0012_approval_binding_and_late_policy"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(64)")
     with op.batch_alter_table("production", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("late_policy", sa.String(length=20), nullable=False, server_default="grace")
