@@ -103,6 +103,7 @@ def seed(engine: Engine, n: int, outbox: Path, due: datetime) -> None:
                 "post_id": pid,
                 "account_id": account.id,
                 "due_at": due,
+                "planned_at": due,
                 "status": DeliveryStatus.scheduled.value,
                 "attempt": 0,
                 "updated_at": machine_now(),

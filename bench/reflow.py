@@ -150,7 +150,13 @@ def seed(n: int) -> None:
             row.pop("id")
             posts.append({**row, "status": PostStatus.approved.value})
             deliveries.append(
-                {"account_id": account.id, "due_at": due, "attempt": 0, "updated_at": utcnow()}
+                {
+                    "account_id": account.id,
+                    "due_at": due,
+                    "planned_at": due,
+                    "attempt": 0,
+                    "updated_at": utcnow(),
+                }
             )
         conn = session.connection()
         post_ids = conn.execute(insert(POST).returning(POST.c.id), posts).scalars().all()

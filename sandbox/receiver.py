@@ -19,10 +19,13 @@ from platforms.adapters.webhook import verify_signature
 class WebhookReceiver:
     """Answers 200 with an id to a well-signed POST, 401 to anything else; keeps what came."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, throttled: int = 0) -> None:
         #: Seconds each answer waits after the post is recorded: a slow channel, for tests that
         #: need a worker caught in the middle of its work.
         self.delay = delay
+        #: The first ``throttled`` well-signed posts are answered 429 with ``Retry-After: 1``
+        #: and not kept: a channel that asks to be tried again later.
+        self.throttled = throttled
         self.secret = secrets.token_urlsafe(24)
         self.count = 0
         self.bad_signatures = 0
@@ -58,11 +61,20 @@ class WebhookReceiver:
                 )
                 with receiver._lock:
                     receiver.count += 1
+                    refused = good and receiver.throttled > 0
                     if not good:
                         receiver.bad_signatures += 1
+                    elif refused:
+                        receiver.throttled -= 1
                     else:
                         receiver.received.append(json.loads(body))
                     number = len(receiver.received)
+                if refused:
+                    self.send_response(429)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 time.sleep(receiver.delay)
                 answer = json.dumps({"id": f"msg-{number}"}).encode() if good else b"{}"
                 self.send_response(200 if good else 401)

@@ -266,7 +266,7 @@ def publish_one(
             milestone=job.milestone,
             account=job.account,
             post=job.post,
-            due_at=job.delivery.due_at,
+            due_at=job.delivery.planned_at,
         )
     except RenderError as exc:
         return Outcome(

@@ -98,7 +98,7 @@ def hold_late(
     rows = conn.execute(
         select(
             d.id,
-            d.due_at,
+            d.planned_at,
             p.latest_at,
             prod.late_policy,
             prod.late_grace_minutes,
@@ -114,7 +114,7 @@ def hold_late(
     held: dict[int, str] = {}
     for row in rows:
         latest = latest_useful(
-            due_at=row.due_at,
+            due_at=row.planned_at,
             policy=row.late_policy,
             grace_minutes=row.late_grace_minutes,
             milestone=(row.name, row.at) if row.at is not None else None,
@@ -122,7 +122,7 @@ def hold_late(
         )
         if now > latest.at:
             held[row.id] = late_reason(
-                due_at=row.due_at, now=now, latest=latest, timezone=row.timezone
+                due_at=row.planned_at, now=now, latest=latest, timezone=row.timezone
             )
     if held:
         conn.execute(

@@ -169,7 +169,13 @@ def cancel(*, session: Session, delivery_id: int, actor: str, reason: str) -> De
 
 
 def retry_failed(
-    *, session: Session, delivery_id: int, now: datetime, actor: str, reason: str | None
+    *,
+    session: Session,
+    delivery_id: int,
+    now: datetime,
+    actor: str,
+    reason: str | None,
+    send_late: bool = False,
 ) -> Delivery:
     """Put a failed delivery back on the schedule, due ``now``, under the same approval.
 
@@ -183,12 +189,13 @@ def retry_failed(
     otherwise fail again at the first hiccup, and a person has just decided it deserves the
     full budget. The attempts it had, and its last error, are kept in the audit event.
     Progress the platform confirmed (``platform_state``) is kept, so a half-posted thread
-    resumes instead of starting over.
+    resumes instead of starting over. Past its latest useful time it is held late at its
+    claim, like any release, unless ``send_late`` says a person wants it out anyway.
     """
     delivery = _locked(session, delivery_id)
     if delivery.status != DeliveryStatus.failed:
         raise Conflict(f"status: delivery {delivery_id} is {delivery.status}, not failed")
-    _still_approved(session, delivery, now)
+    _still_approved(session, delivery)
     before = {
         "status": delivery.status,
         "attempt": delivery.attempt,
@@ -197,6 +204,7 @@ def retry_failed(
     }
     delivery.status = DeliveryStatus.scheduled.value
     delivery.due_at = now
+    delivery.send_late = delivery.send_late or send_late
     delivery.attempt = 0
     delivery.lease_owner = delivery.lease_until = None
     delivery.held_for = None
@@ -209,18 +217,24 @@ def retry_failed(
         actor=actor,
         action="delivery.retried",
         before=before,
-        after={"status": delivery.status, "due_at": now.isoformat(), "attempt": 0},
+        after={
+            "status": delivery.status,
+            "due_at": now.isoformat(),
+            "attempt": 0,
+            "send_late": delivery.send_late,
+        },
         reason=reason,
     )
     return delivery
 
 
-def _still_approved(session: Session, delivery: Delivery, due_at: datetime) -> None:
+def _still_approved(session: Session, delivery: Delivery) -> None:
     """Refuse (409, naming ``approval``) unless the delivery's approval binds what would go out.
 
     An edit unbinds only unsent deliveries, so a failed one keeps the approval of the version
     it failed with; that approval must still be the post's (same version, post approved), and
-    the text rendered now, for its new due time, must hash as approved. The worker checks the
+    the text rendered now (for its planned time, which a retry does not move) must hash as
+    approved. The worker checks the
     hash again before it publishes.
     """
     approval = session.get(Approval, delivery.approval_id or 0)
@@ -240,7 +254,11 @@ def _still_approved(session: Session, delivery: Delivery, due_at: datetime) -> N
     assert account is not None  # foreign key
     try:
         rendered = render_delivery(
-            production=production, milestone=milestone, account=account, post=post, due_at=due_at
+            production=production,
+            milestone=milestone,
+            account=account,
+            post=post,
+            due_at=delivery.planned_at,
         )
     except RenderError as exc:
         raise Conflict(f"approval: the post no longer renders ({exc.message})") from None

@@ -20,7 +20,13 @@ from scheduler.core.models import Delivery, DeliveryStatus, Post, PostStatus, Ta
 from scheduler.events.record import save_recorded
 from scheduler.planning.productions import get_production
 from scheduler.posts.schemas import AnchorIn, PostCreate, PostEdit
-from scheduler.posts.targets import check_renders, plan_for, retarget, target_accounts
+from scheduler.posts.targets import (
+    check_renders,
+    new_delivery,
+    plan_for,
+    retarget,
+    target_accounts,
+)
 
 IN_FLIGHT = (DeliveryStatus.claimed.value, DeliveryStatus.publishing.value)
 
@@ -67,12 +73,7 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
         session, post, actor=actor, action="post.created", after=data.model_dump(mode="json")
     )
     for account in accounts:
-        due, note = plan.for_account(account)
-        session.add(
-            Delivery(
-                post_id=post.id or 0, account_id=account.id or 0, due_at=due, schedule_note=note
-            )
-        )
+        session.add(new_delivery(post, account, plan))
     session.flush()
     return post
 

@@ -40,7 +40,7 @@ class Rendered:
     @property
     def shown(self) -> Shown:
         """What an approval sends back to say it saw this (``scheduler.posts.shown``)."""
-        return Shown.of(self.rendered, self.account, self.delivery.due_at)
+        return Shown.of(self.rendered, self.account, self.delivery.planned_at)
 
     @property
     def media_notes(self) -> list[str]:
@@ -77,7 +77,7 @@ def render_deliveries(*, session: Session, post: Post) -> list[Rendered]:
                 milestone=milestone,
                 account=account,
                 post=post,
-                due_at=delivery.due_at,
+                due_at=delivery.planned_at,
             )
         except RenderError as exc:
             raise Invalid(exc.field, exc.message) from None
@@ -101,7 +101,7 @@ def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
             content_hash=item.content_hash,
             shown=str(item.shown),
             media_notes=item.media_notes,
-            due_at=item.delivery.due_at,
+            due_at=item.delivery.planned_at,
             verdict=DeliveryVerdict.model_validate(
                 platform_verdict(item.account, item.rendered), from_attributes=True
             ),

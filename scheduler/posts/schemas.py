@@ -249,3 +249,7 @@ class RetryFailed(Input):
     reason: str | None = Field(
         default=None, min_length=1, max_length=500, examples=["account permission fixed"]
     )
+    send_late: bool = Field(
+        default=False,
+        description="Send it even if it is past its latest useful time (else it is held late)",
+    )

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -157,3 +158,31 @@ def test_an_unreachable_webhook_is_retried_later_not_failed(
     assert delivery.attempt == 1
     assert delivery.last_error
     assert session.get(Account, delivery.account_id) is not None
+
+
+def test_a_post_that_names_its_time_is_published_after_a_retry_not_held(
+    session: Session, engine: Engine, worker: WorkerProcess
+) -> None:
+    """A retry moves when the delivery is tried next, not what the approved text says.
+
+    The channel asks to be tried again later (429) once. Before, the retry's new due time
+    reached the rendering, "18:00" became "18:01", and the delivery was held as differing from
+    what was approved.
+    """
+    receiver = WebhookReceiver(throttled=1)
+    receiver.start()
+    try:
+        production = factories.production(session)
+        hook = factories.webhook_account(session, receiver.url, receiver.secret)
+        factories.approved_post(
+            session, production.id or 0, [hook], body="Doors open at {{ due.time }}."
+        )
+        session.commit()
+        planned = session.exec(select(Delivery)).one().due_at
+        session.commit()  # on SQLite a read holds the write lock until its transaction ends
+        final = run_until(engine, service_for(engine, worker), worker, all_final, timeout=60)
+    finally:
+        receiver.stop()
+    assert list(final.values()) == ["published"]
+    (said,) = [item["text"] for item in receiver.received]
+    assert said == f"Doors open at {planned.astimezone(ZoneInfo('Europe/London')):%H:%M}."

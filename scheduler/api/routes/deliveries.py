@@ -112,6 +112,7 @@ def retry_failed(
         now=Clock.from_settings().now(),
         actor=actor,
         reason=data.reason if data else None,
+        send_late=data.send_late if data else False,
     )
     session.commit()
     return DeliveryPublic.model_validate(delivery)

@@ -89,7 +89,15 @@ class Delivery(SQLModel, table=True):
     post_id: int = Field(foreign_key="post.id")
     account_id: int = Field(foreign_key="account.id", index=True)
     status: str = Field(default=DeliveryStatus.pending, sa_type=String(20))
+    #: When it is next tried: the plan's time at first, then a retry's, a lookup's, a
+    #: person's release. The queue claims by it.
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    #: When the plan says it goes out (the anchor's time, moved out of blackouts and quiet
+    #: hours): what its text speaks of (``{{ due }}``), what the approval bound, and what its
+    #: latest useful time counts from. Only planning changes it (creating, editing, retargeting,
+    #: a milestone move); a retry, a lookup or a person's release moves ``due_at`` alone, so
+    #: the words approved stay the words sent.
+    planned_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     attempt: int = 0
     lease_owner: str | None = Field(default=None, sa_type=String(80))
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -129,15 +129,18 @@ _UPDATE_EACH = (
         _d.approval_id.is_not_distinct_from(bindparam("b_old_approval_id")),
     )
     .values(
-        {
+        # A move is planning: the new time is both when it is due and when it is planned for.
+        planned_at=bindparam("b_due_at"),
+        **{
             c: bindparam(f"b_{c}")
             for c in ("due_at", "status", "held_for", "approval_id", "last_error", "schedule_note")
-        }
+        },
     )
 )
 _UPDATE_FROM_ARRAYS = text(
     """
-    UPDATE delivery SET due_at = c.due_at, status = c.status, held_for = c.held_for,
+    UPDATE delivery SET due_at = c.due_at, planned_at = c.due_at, status = c.status,
+        held_for = c.held_for,
         approval_id = CASE WHEN c.unbind THEN NULL ELSE m.approval_id END,
         last_error = c.last_error, schedule_note = c.schedule_note, updated_at = :stamp
     FROM unnest(CAST(:ids AS int[]), CAST(:change_of AS int[]), CAST(:approval_ids AS int[]))

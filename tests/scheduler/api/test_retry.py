@@ -142,10 +142,15 @@ def test_a_delivery_whose_approval_no_longer_binds_the_post_is_not_retried(
     assert (after.status, after.attempt) == ("failed", 5)
 
 
-def test_text_that_would_render_differently_now_is_not_retried(
-    client: httpx.Client, session: Session, tmp_path: Path
+def test_a_retry_sends_the_approved_words_and_a_late_one_waits_for_send_late(
+    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
 ) -> None:
-    """The text prints its due date; due now, it is no longer the approved text."""
+    """The text prints its date; a retry moves when it is tried, not what it says.
+
+    Before, the retry rendered the text for "now" ("Out on <today>"), found it differed from
+    what was approved, and refused. Now the approved words go again; long past its latest
+    useful time, the claim holds it as late until a person retries it with ``send_late``.
+    """
     delivery = _failed(
         session,
         tmp_path,
@@ -155,9 +160,23 @@ def test_text_that_would_render_differently_now_is_not_retried(
 
     answer = client.post(f"/deliveries/{delivery.id}/retry")
 
-    assert answer.status_code == 409
-    assert "approval" in answer.text
-    assert _now(session, delivery.id).status == "failed"
+    assert answer.status_code == 200, answer.text
+    now = datetime.now(UTC)
+    lease = lease_deadline(now, 60)
+    assert claim_due(engine, now=now, owner="t1", limit=10, lease_until=lease) == []
+    held = _now(session, delivery.id)
+    assert (held.status, held.held_for) == ("held", "late")
+    assert "latest useful time" in (held.last_error or "")
+    session.connection().execute(
+        text(f"UPDATE delivery SET {FAILED}, held_for = NULL WHERE id = :id"), {"id": delivery.id}
+    )
+    session.commit()
+
+    again = client.post(f"/deliveries/{delivery.id}/retry", json={"send_late": True})
+
+    assert again.status_code == 200, again.text
+    later = datetime.now(UTC)  # the retry made it due at the API's "now"
+    assert claim_due(engine, now=later, owner="t2", limit=10, lease_until=lease) == [delivery.id]
 
 
 def test_two_producers_retrying_at_once_send_it_once(

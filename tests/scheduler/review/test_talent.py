@@ -340,6 +340,7 @@ def test_content_that_changes_without_an_edit_needs_a_new_sign_off(
     with Session(engine) as s:  # what a milestone move does to the due time
         for delivery in s.exec(select(Delivery).where(Delivery.post_id == post_id)):
             delivery.due_at += timedelta(days=2)
+            delivery.planned_at = delivery.due_at
             s.add(delivery)
         s.commit()
 
