@@ -8,6 +8,10 @@ never takes the write lock) and ``authorize`` (the access policy).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -32,6 +36,17 @@ from scheduler.people.members import NotSignedIn
 from scheduler.review.links import hide_link_tokens
 
 
+@asynccontextmanager
+async def _threads(_: FastAPI) -> AsyncIterator[None]:
+    """Size the thread pool (AnyIO's, per event loop) to ``api_threads`` when the app starts.
+
+    The database pool has a connection for each of those threads (``pool_capacity``), so a
+    request that got a thread never waits for a connection; the rest wait for a thread, in line.
+    """
+    to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
+    yield
+
+
 def create_app() -> FastAPI:
     """The API application: every router, access checked on every route, domain errors."""
     get_settings().refuse_unsafe()
@@ -41,6 +56,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Behind-the-scenes posts anchored to production milestones.",
         dependencies=[Depends(reads_by_method), Depends(authorize)],
+        lifespan=_threads,
     )
     for module in (
         people,

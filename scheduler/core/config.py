@@ -91,6 +91,13 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    #: API processes (uvicorn workers): one Python process runs one request's Python at a time
+    #: (the GIL), so a machine with more cores serves more with more processes.
+    api_workers: int = Field(default=1, ge=1, le=64)
+    #: Requests one API process works on at once (its thread pool). Its database pool holds as
+    #: many connections and a few more (``scheduler.core.db``), so a request never waits for
+    #: one; PostgreSQL sees up to ``api_workers`` × that many from the API.
+    api_threads: int = Field(default=20, ge=1, le=200)
 
     #: The schedule's clock: when set, schedule time started at ``clock_epoch`` at the real
     #: instant ``clock_origin`` and runs ``clock_rate`` times faster. The demo uses it to make

@@ -136,13 +136,39 @@ def _refuse_writes(state: ORMExecuteState) -> None:
         raise ReadOnlySession(_REFUSED)
 
 
+#: Connections a pool keeps open between bursts; more are opened while they are needed.
+POOL_KEPT = 10
+#: Connections beyond the API's threads: ``callsheet up`` runs the scheduler's jobs in the API's
+#: process, on the same engine.
+POOL_HEADROOM = 4
+
+
+def pool_capacity() -> int:
+    """Connections one engine may hold at once: one per API thread, and the headroom.
+
+    Every API request runs its database work in one of ``api_threads`` threads and holds at most
+    one connection at a time (a second session is opened only after the first rolled back). A
+    pool smaller than the thread pool (SQLAlchemy's SQLite default was 15 against AnyIO's 40
+    threads) makes the extra requests wait for a connection and, after ``pool_timeout`` (30 s),
+    answer 500; a request waiting for a thread waits in line on the event loop instead, without
+    a timeout. So the pool is sized from the threads, never the other way round.
+    """
+    return get_settings().api_threads + POOL_HEADROOM
+
+
 def create_db_engine(url: str) -> Engine:
-    """A new engine for ``url``, SQLite configured as a queue, PostgreSQL pooled."""
+    """A new engine for ``url``, SQLite configured as a queue, PostgreSQL pinged on checkout;
+    either pool has a connection for every API thread (``pool_capacity``)."""
+    capacity = pool_capacity()
+    kept = min(POOL_KEPT, capacity)
+    pool = {"pool_size": kept, "max_overflow": capacity - kept}
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def get_engine(url: str | None = None) -> Engine:
