@@ -41,14 +41,28 @@ def db_upgrade(revision: str = "head") -> None:
 def api(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="API processes; default CALLSHEET_API_WORKERS (1)"),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs)."""
+    """Serve the HTTP API (OpenAPI at /docs).
+
+    One process runs one request's Python at a time, so ``--workers N`` starts N processes
+    (uvicorn's workers, sharing the port) to use N cores. Each builds its own app and
+    connection pool; the database keeps them consistent.
+    """
     import uvicorn
 
-    from scheduler.api import create_app
-
     settings = get_settings()
-    uvicorn.run(create_app(), host=host or settings.api_host, port=port or settings.api_port)
+    settings.refuse_unsafe()  # here, once, rather than in every worker as it starts
+    uvicorn.run(
+        "scheduler.api:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers or settings.api_workers,
+    )
 
 
 def scheduler_command() -> None:
