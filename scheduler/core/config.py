@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     api_workers: int = Field(default=1, ge=1, le=64)
     #: Requests one API process works on at once (its thread pool). Its database pool holds as
     #: many connections and a few more (``scheduler.core.db``), so a request never waits for
-    #: one; PostgreSQL sees up to ``api_workers`` × that many from the API.
+    #: one; PostgreSQL sees up to ``api_workers`` times that many from the API.
     api_threads: int = Field(default=20, ge=1, le=200)
 
     #: The schedule's clock: when set, schedule time started at ``clock_epoch`` at the real

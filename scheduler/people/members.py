@@ -187,13 +187,17 @@ def signed_in(session: Session, secret: str, *, now: datetime) -> tuple[Person, 
     The reasons are not told apart in the answer: a caller holding a stolen, revoked token
     learns nothing from it.
     """
-    token = session.exec(
-        select(AccessToken).where(AccessToken.token_hash == token_hash(secret))
+    # One query for both rows: every request signs in, so a round trip saved here is saved on
+    # each one.
+    found = session.exec(
+        select(AccessToken, Person)
+        .join(Person, col(Person.id) == col(AccessToken.person_id))
+        .where(AccessToken.token_hash == token_hash(secret))
     ).first()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    if found is None:
         raise NotSignedIn("the token is not valid (unknown, expired or revoked)")
-    person = session.get(Person, token.person_id)
-    if person is None or person.disabled_at is not None:
+    token, person = found
+    if token.revoked_at is not None or token.expires_at <= now or person.disabled_at is not None:
         raise NotSignedIn("the token is not valid (unknown, expired or revoked)")
     return person, token
 

@@ -23,6 +23,7 @@ import pytest
 from sqlmodel import Session
 
 from scheduler.cli.processes import stop_process
+from scheduler.core.db import pool_capacity
 from tests.conftest import CALLSHEET, free_port, person_with_token
 from tests.test_compose import _get_when_up
 
@@ -205,3 +206,19 @@ def test_eight_concurrent_clients_get_their_answers_without_waiting_on_locks(api
     imported = ROUNDS * 25
     written = 2 * ROUNDS
     assert len(posts) == imported + written
+
+
+@pytest.mark.timeout(300)
+def test_refused_requests_give_their_connections_back(api: Api) -> None:
+    """The request's session is closed on every path (``scheduler.api.deps.get_session``): far
+    more refused requests than the pool holds, then every kind still answers at once."""
+    capacity = pool_capacity()
+    with httpx.Client(base_url=api.base, headers=api.headers, timeout=60) as c:
+        for n in range(3 * capacity):
+            assert c.get(f"/posts/{10_000 + n}").status_code == 404
+            bad = c.post("/posts", json={"production_id": api.production, "pillar": "on_set"})
+            assert bad.status_code == 422
+            assert c.get("/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+        for answer in (c.get("/me"), c.get("/posts", params={"production_id": api.production})):
+            assert answer.status_code == 200
+            assert answer.elapsed.total_seconds() < SLOWEST_ALLOWED
