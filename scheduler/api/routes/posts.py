@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from fastapi import APIRouter, status
 from sqlmodel import Session, col, select
 
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
-from scheduler.core.models import Post
+from scheduler.core.models import Delivery, Post
 from scheduler.core.schemas import Id
 from scheduler.posts import approval, preview
 from scheduler.posts import lifecycle as service
@@ -26,9 +29,12 @@ router = APIRouter(prefix="/posts", tags=["posts"])
 
 
 def _public(session: Session, post: Post) -> PostPublic:
+    return _shown(post, service.deliveries_of(session=session, post_id=post.id or 0))
+
+
+def _shown(post: Post, deliveries: Iterable[Delivery]) -> PostPublic:
     shown = PostPublic.model_validate(post)
-    found = service.deliveries_of(session=session, post_id=post.id or 0)
-    shown.deliveries = [DeliveryPublic.model_validate(d) for d in found]
+    shown.deliveries = [DeliveryPublic.model_validate(d) for d in deliveries]
     return shown
 
 
@@ -44,14 +50,23 @@ def create_post(data: PostCreate, session: SessionDep, actor: ActorDep) -> PostP
 def list_posts(
     session: SessionDep, access: AccessDep, production_id: Id | None = None
 ) -> list[PostPublic]:
-    """Posts of the productions the caller is a member of, oldest first."""
-    query = select(Post).order_by(col(Post.id))
+    """Posts of the productions the caller is a member of, oldest first.
+
+    Their deliveries come in one more statement, whatever the number of posts (every open
+    page polls this list; a statement per post made it the slowest of the common reads).
+    """
+    listed = []
     if production_id is not None:
-        query = query.where(Post.production_id == production_id)
+        listed.append(col(Post.production_id) == production_id)
     visible = access.visible()
     if visible is not None:
-        query = query.where(col(Post.production_id).in_(visible))
-    return [_public(session, p) for p in session.exec(query)]
+        listed.append(col(Post.production_id).in_(visible))
+    posts = session.exec(select(Post).where(*listed).order_by(col(Post.id))).all()
+    deliveries: dict[int, list[Delivery]] = defaultdict(list)
+    of_listed = select(Delivery).join(Post, col(Post.id) == col(Delivery.post_id))
+    for delivery in session.exec(of_listed.where(*listed).order_by(col(Delivery.id))):
+        deliveries[delivery.post_id].append(delivery)
+    return [_shown(p, deliveries[p.id or 0]) for p in posts]
 
 
 @router.get("/{post_id}")
