@@ -8,6 +8,7 @@ never takes the write lock) and ``authorize`` (the access policy).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,8 @@ from scheduler.core.errors import Conflict, Forbidden, Invalid, NotFound
 from scheduler.people.members import NotSignedIn
 from scheduler.review.links import hide_link_tokens
 
+log = logging.getLogger(__name__)
+
 
 @asynccontextmanager
 async def _threads(_: FastAPI) -> AsyncIterator[None]:
@@ -49,7 +52,11 @@ async def _threads(_: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """The API application: every router, access checked on every route, domain errors."""
-    get_settings().refuse_unsafe()
+    settings = get_settings()
+    settings.refuse_unsafe()
+    warning = settings.development_key_warning()
+    if warning:
+        log.warning(warning)
     hide_link_tokens()  # a talent's sign-off link is a credential: keep it out of access logs
     app = FastAPI(
         title="Callsheet",

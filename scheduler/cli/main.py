@@ -17,7 +17,7 @@ from rich.table import Table
 from scheduler.cli import pauses, serve
 from scheduler.cli.audit import audit
 from scheduler.cli.lint import lint
-from scheduler.cli.output import console
+from scheduler.cli.output import console, warnings
 from scheduler.cli.people import app as people_app
 from scheduler.cli.timeline import timeline_command
 from scheduler.core.config import get_settings
@@ -45,12 +45,17 @@ app.command("sandbox")(serve.sandbox)
 
 @app.callback()
 def _refuse_unsafe_settings() -> None:
-    """Every command starts by refusing settings that would be unsafe in production."""
+    """Every command starts by refusing settings that would be unsafe in production, and by
+    saying so when the secrets are sealed with the public development key."""
+    settings = get_settings()
     try:
-        get_settings().refuse_unsafe()
+        settings.refuse_unsafe()
     except ValueError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
+    warning = settings.development_key_warning()
+    if warning:  # on stderr: what scripts read from stdout stays clean
+        warnings.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}")
 
 
 @app.command()

@@ -19,6 +19,8 @@ from scheduler.core.db import session_scope
 from scheduler.core.errors import CallsheetError
 
 console = Console()
+#: Warnings go to stderr, so a command's output stays what scripts expect.
+warnings = Console(stderr=True)
 
 
 def refuse(message: str) -> NoReturn:

@@ -125,6 +125,20 @@ class Settings(BaseSettings):
         """The vault for account secrets under the configured keys."""
         return vault_for(self.secret_keys.get_secret_value())
 
+    def development_key_warning(self) -> str | None:
+        """What to say when the public development key seals the secrets (``None`` otherwise).
+
+        Production refuses that key (``refuse_unsafe``); elsewhere it is allowed, so that a
+        first run needs no set-up, but never silently: anyone can open what it seals.
+        """
+        if DEVELOPMENT_KEY not in self.secret_keys.get_secret_value():
+            return None
+        return (
+            "Account secrets are sealed with the public development key, which anyone can read "
+            "in Callsheet's source: connect no real account until CALLSHEET_SECRET_KEYS holds a "
+            "key of your own"
+        )
+
     def refuse_unsafe(self) -> None:
         """Refuse to run in production with the public development key (raises ``ValueError``)."""
         keys = self.secret_keys.get_secret_value()
