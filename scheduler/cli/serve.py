@@ -7,7 +7,6 @@ Celery app); everything else hands work to workers by task name.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 from pathlib import Path
@@ -18,15 +17,12 @@ import typer
 from scheduler.cli.output import console
 from scheduler.cli.processes import stop_process, worker_process
 from scheduler.core.config import get_settings
+from scheduler.core.logs import configure_logging
 
 #: The worker's Celery app, as Celery's ``--app`` names it.
 WORKER_APP = "workers.app:celery_app"
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-
-
-def _logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @db_app.command("upgrade")
@@ -72,7 +68,7 @@ def scheduler_command() -> None:
     from scheduler.queue.messages import celery_sender, create_celery
     from scheduler.queue.service import SchedulerService
 
-    _logging()
+    configure_logging()
     settings = get_settings()
     service = SchedulerService(
         engine=get_engine(),
@@ -125,7 +121,7 @@ def up() -> None:
     from scheduler.queue.messages import celery_sender, create_celery
     from scheduler.queue.service import SchedulerService
 
-    _logging()
+    configure_logging()
     settings = get_settings()
     upgrade(settings.database_url)
     child = worker_process(settings)
