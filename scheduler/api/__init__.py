@@ -32,8 +32,9 @@ from scheduler.api.routes import (
     talent,
 )
 from scheduler.core.config import get_settings
-from scheduler.core.errors import Conflict, Forbidden, Invalid, NotFound
+from scheduler.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from scheduler.people.members import NotSignedIn
+from scheduler.people.sign_in import SignInGuard
 from scheduler.review.links import hide_link_tokens
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ def create_app() -> FastAPI:
         dependencies=[Depends(reads_by_method), Depends(authorize)],
         lifespan=_threads,
     )
+    # One per app: its counts are shared through Redis in production, per process otherwise.
+    app.state.sign_in_guard = SignInGuard.for_settings(settings)
     for module in (
         people,
         productions,
@@ -103,6 +106,11 @@ def create_app() -> FastAPI:
     @app.exception_handler(Conflict)
     async def conflict(_: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=409)
+
+    @app.exception_handler(TooManyAttempts)
+    async def too_many(_: Request, exc: TooManyAttempts) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"detail": exc.message}, status_code=429, headers=headers)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

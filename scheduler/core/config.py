@@ -150,6 +150,18 @@ class Settings(BaseSettings):
         self.vault()  # a malformed key list fails here, at start, not at the first publish
 
 
+#: Broker schemes the ``limits`` library can count on directly (the broker's own Redis).
+REDIS_SCHEMES = ("redis://", "rediss://")
+
+
+def limits_storage(broker_url: str) -> str:
+    """Where counts shared by every process live (publish limits, sign-in attempts): the
+    broker's Redis, else this process's memory (the embedded default runs one of each)."""
+    if broker_url.startswith(REDIS_SCHEMES):
+        return broker_url
+    return "memory://"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read once."""

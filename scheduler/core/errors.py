@@ -38,3 +38,11 @@ class Conflict(CallsheetError):
 
 class Forbidden(CallsheetError):
     """Signed in, but not allowed to do this here (a role too low, not a chain step's approver)."""
+
+
+class TooManyAttempts(CallsheetError):
+    """Refused for now: too many attempts of this kind; ``retry_after`` seconds until the next."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -26,19 +26,9 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from platforms.adapters.registry import publish_rates_for
-from scheduler.core.config import Settings
+from scheduler.core.config import Settings, limits_storage
 
 log = logging.getLogger(__name__)
-
-#: Broker schemes the ``limits`` library can count on directly (the broker's own Redis).
-REDIS_SCHEMES = ("redis://", "rediss://")
-
-
-def storage_for(broker_url: str) -> str:
-    """Where budgets are counted: the broker's Redis, else this process's memory."""
-    if broker_url.startswith(REDIS_SCHEMES):
-        return broker_url
-    return "memory://"
 
 
 class Throttle:
@@ -63,7 +53,7 @@ class Throttle:
     @classmethod
     def for_settings(cls, settings: Settings) -> Throttle:
         return cls(
-            storage_for(settings.broker_url),
+            limits_storage(settings.broker_url),
             namespace=settings.queue_name,
             overrides=settings.publish_limits,
         )

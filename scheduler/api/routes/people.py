@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import AwareDatetime, EmailStr, Field
 from sqlmodel import col, select
 
@@ -16,6 +16,8 @@ from scheduler.core.errors import NotFound
 from scheduler.core.models import AccessToken, Membership, Person, Role
 from scheduler.core.schemas import Id, Input, Output
 from scheduler.people import members as service
+from scheduler.people.members import NotSignedIn
+from scheduler.people.sign_in import SignInGuard
 
 router = APIRouter(tags=["people"])
 
@@ -77,9 +79,17 @@ class MemberPublic(Output):
 
 
 @router.post("/auth/login", status_code=status.HTTP_204_NO_CONTENT)
-def login(data: Login, session: SessionDep, response: Response) -> None:
-    """Start a web session: an HttpOnly cookie, valid for a working day."""
-    person = service.check_password(session, data.email, data.password)
+def login(data: Login, session: SessionDep, request: Request, response: Response) -> None:
+    """Start a web session: an HttpOnly cookie, valid for a working day. Failed sign-ins are
+    limited per email and per address (429 with ``Retry-After``; ``scheduler.people.sign_in``)."""
+    guard: SignInGuard = request.app.state.sign_in_guard
+    address = request.client.host if request.client else "unknown"
+    guard.check(data.email, address)
+    try:
+        person = service.check_password(session, data.email, data.password)
+    except NotSignedIn:
+        guard.failed(data.email, address)
+        raise
     now = machine_now()
     issued = service.issue_token(
         session=session,

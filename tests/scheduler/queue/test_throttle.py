@@ -16,10 +16,10 @@ from platforms.adapters.rates import PUBLISH_RATES
 from platforms.adapters.registry import platform_names, publish_rates_for
 from scheduler.cli.processes import settings_env
 from scheduler.core.clock import Clock
-from scheduler.core.config import Settings
+from scheduler.core.config import Settings, limits_storage
 from scheduler.core.models import Account, Delivery
 from scheduler.queue.service import SchedulerService
-from scheduler.queue.throttle import Throttle, storage_for
+from scheduler.queue.throttle import Throttle
 from tests import factories
 from tests.conftest import test_settings
 
@@ -106,8 +106,8 @@ def test_two_schedulers_spend_one_budget_on_the_brokers_redis(
 
 
 def test_the_embedded_default_counts_budgets_in_memory_and_redis_brokers_on_redis() -> None:
-    assert storage_for("sqla+sqlite:///callsheet-broker.db") == "memory://"
-    assert storage_for("redis://127.0.0.1:6379/1") == "redis://127.0.0.1:6379/1"
+    assert limits_storage("sqla+sqlite:///callsheet-broker.db") == "memory://"
+    assert limits_storage("redis://127.0.0.1:6379/1") == "redis://127.0.0.1:6379/1"
 
 
 def test_a_publish_limit_that_does_not_read_names_the_setting_and_the_platform() -> None:
