@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.api.access import authorize, check_policy_covers
 from scheduler.api.deps import reads_by_method
+from scheduler.api.headers import SecurityHeaders
 from scheduler.api.routes import (
     accounts,
     audit,
@@ -68,6 +69,7 @@ def create_app() -> FastAPI:
     )
     # One per app: its counts are shared through Redis in production, per process otherwise.
     app.state.sign_in_guard = SignInGuard.for_settings(settings)
+    app.add_middleware(SecurityHeaders, https=settings.environment == "production")
     for module in (
         people,
         productions,
