@@ -217,3 +217,71 @@ def check_password(session: Session, email: str, password: str) -> Person:
     if person.disabled_at is not None:
         raise NotSignedIn("wrong email or password")
     return person
+
+
+def set_disabled(
+    *, session: Session, person_id: int, disabled: bool, by: Person, now: datetime
+) -> Person:
+    """Disable a person, or enable them again (a site admin's act, audited).
+
+    Disabling stops them at once: every request signs in through ``signed_in``, which refuses
+    a disabled person's tokens and sessions, and those are revoked too, so enabling the
+    person later does not bring old credentials back. Nobody disables themselves: a site
+    admin locking themselves out is a mistake, not a decision.
+    """
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("person", person_id)
+    if disabled and person.id == by.id:
+        raise Conflict("person: you cannot disable yourself; ask another site admin")
+    if disabled and person.disabled_at is None:
+        person.disabled_at = now
+        revoked = _revoke_all(session, person_id, now=now)
+        save_recorded(
+            session, person, actor=by.actor, action="person.disabled", after={"revoked": revoked}
+        )
+    elif not disabled and person.disabled_at is not None:
+        person.disabled_at = None
+        save_recorded(session, person, actor=by.actor, action="person.enabled")
+    return person
+
+
+def change_password(
+    *, session: Session, person: Person, current: str, new: str, now: datetime
+) -> int:
+    """Set ``person``'s password, given the current one; answers how many web sessions ended.
+
+    Every web session of theirs ends (a changed password is often a suspected one); API
+    tokens stay, since they are revoked one by one where they are used.
+    """
+    try:
+        if person.password_hash is None:
+            raise VerificationError
+        _hasher.verify(person.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise Invalid("current_password", "is not your current password") from None
+    if new == current:
+        raise Invalid("new_password", "is the same as the current one")
+    person.password_hash = _hasher.hash(new)
+    ended = _revoke_all(session, person.id or 0, now=now, kind="session")
+    save_recorded(
+        session,
+        person,
+        actor=person.actor,
+        action="person.password_changed",
+        after={"ended": ended},
+    )
+    return ended
+
+
+def _revoke_all(session: Session, person_id: int, *, now: datetime, kind: str | None = None) -> int:
+    query = select(AccessToken).where(
+        AccessToken.person_id == person_id, col(AccessToken.revoked_at).is_(None)
+    )
+    if kind is not None:
+        query = query.where(AccessToken.kind == kind)
+    tokens = list(session.exec(query))
+    for token in tokens:
+        token.revoked_at = now
+        session.add(token)
+    return len(tokens)

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import AwareDatetime, EmailStr, Field
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from scheduler.api.access import SESSION_COOKIE, AccessDep, ActorDep
+from scheduler.api.access import SESSION_COOKIE, Access, AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import machine_now
 from scheduler.core.config import get_settings
@@ -41,6 +41,12 @@ class PersonPublic(Output):
     name: str
     email: str
     site_admin: bool
+    disabled_at: datetime | None = Field(description="Set while the person cannot sign in")
+
+
+class PasswordChange(Input):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=12, max_length=1000, description="12 characters or more")
 
 
 class Me(PersonPublic):
@@ -189,6 +195,46 @@ def create_person(data: PersonCreate, session: SessionDep, actor: ActorDep) -> P
 def list_people(session: SessionDep) -> list[PersonPublic]:
     rows = session.exec(select(Person).order_by(col(Person.id)))
     return [PersonPublic.model_validate(p) for p in rows]
+
+
+@router.post("/people/{person_id}/disable")
+def disable_person(person_id: Id, access: AccessDep, session: SessionDep) -> PersonPublic:
+    """Stop a person at once: their tokens and sessions no longer work, and are revoked."""
+    return _set_disabled(person_id, True, access, session)
+
+
+@router.post("/people/{person_id}/enable")
+def enable_person(person_id: Id, access: AccessDep, session: SessionDep) -> PersonPublic:
+    """Let a disabled person sign in again (with a new session or token)."""
+    return _set_disabled(person_id, False, access, session)
+
+
+def _set_disabled(person_id: int, disabled: bool, access: Access, session: Session) -> PersonPublic:
+    assert access.person is not None  # the policy lets site admins only
+    person = service.set_disabled(
+        session=session, person_id=person_id, disabled=disabled, by=access.person, now=machine_now()
+    )
+    session.commit()
+    return PersonPublic.model_validate(person)
+
+
+@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(
+    data: PasswordChange, access: AccessDep, session: SessionDep, response: Response
+) -> None:
+    """Change your own password, given the current one; every web session of yours ends."""
+    assert access.person is not None  # the policy lets signed-in people only
+    person = session.get(Person, access.person.id)
+    assert person is not None
+    service.change_password(
+        session=session,
+        person=person,
+        current=data.current_password,
+        new=data.new_password,
+        now=machine_now(),
+    )
+    session.commit()
+    response.delete_cookie(SESSION_COOKIE)
 
 
 @router.get("/productions/{production_id}/members")
