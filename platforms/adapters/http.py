@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from html.parser import HTMLParser
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -131,7 +132,7 @@ class PlatformHTTP:
 
     def said(self, response: httpx.Response) -> str:
         """The platform's own words, shortened, with every credential scrubbed."""
-        text = self._message_of(response) or " ".join(response.text.split())
+        text = self._message_of(response) or plain_text(response)
         return scrub(text, self._secrets())
 
     def close(self) -> None:
@@ -218,6 +219,42 @@ def _message_in(body: Any) -> str | None:
         if found:
             return found
     return None
+
+
+def plain_text(response: httpx.Response) -> str:
+    """An answer's body as plain words: an HTML error page becomes its text (no markup, no
+    scripts or styles), so what is stored and shown from a receiver is never a page."""
+    body = response.text
+    kind = response.headers.get("content-type", "").lower()
+    if "html" in kind or body.lstrip()[:1] == "<":
+        words = _Words()
+        words.feed(body)
+        words.close()
+        body = " ".join(words.parts)
+    return " ".join(body.split())
+
+
+class _Words(HTMLParser):
+    """The text of an HTML page, without what a browser would not show as text."""
+
+    _HIDDEN = frozenset({"script", "style"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:

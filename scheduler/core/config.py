@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.core.vault import DEVELOPMENT_KEY, Vault, vault_for
@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     #: Days a talent's sign-off link stays usable (``scheduler.review.links``).
     talent_link_days: float = Field(default=7.0, gt=0, le=90)
 
+    #: Whether hooks, webhook accounts, adapters and media links may reach loopback, private,
+    #: link-local or reserved addresses (``platforms.adapters.egress``). Left unset, it is on in
+    #: development and tests (the sandbox runs on 127.0.0.1) and off in production.
+    allow_private_targets: bool = True
+
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: API processes (uvicorn workers): one Python process runs one request's Python at a time
@@ -120,6 +125,19 @@ class Settings(BaseSettings):
                     "'5/2 seconds; 30/minute' (or 'none')"
                 ) from None
         return limits
+
+    @model_validator(mode="after")
+    def _private_targets_by_environment(self) -> Settings:
+        """Production sends only to public addresses unless told otherwise, explicitly."""
+        if self.environment == "production" and "allow_private_targets" not in self.model_fields_set:
+            object.__setattr__(self, "allow_private_targets", False)
+        return self
+
+    @property
+    def require_https(self) -> bool:
+        """Production sends only over https: a hook's signature and a post travel in clear
+        over plain http."""
+        return self.environment == "production"
 
     def vault(self) -> Vault:
         """The vault for account secrets under the configured keys."""

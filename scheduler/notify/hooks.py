@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as model_select
 
+from platforms.adapters.egress import check_url
 from platforms.adapters.webhook import MIN_SECRET_LENGTH
 from scheduler.core.config import get_settings
 from scheduler.core.errors import Invalid, NotFound
@@ -128,17 +128,20 @@ def hook_target(url: str) -> str:
 
 
 def _check_url(url: str) -> str:
-    """http(s) with a host, refused now rather than at the first event weeks later."""
+    """A URL Callsheet may send to (``platforms.adapters.egress``), refused now rather than at
+    the first event weeks later; the sender checks the address again when it connects."""
     value = url.strip()
     if len(value) > MAX_URL_LENGTH:
         raise Invalid("url", f"must be at most {MAX_URL_LENGTH} characters")
+    settings = get_settings()
     try:
-        parsed = httpx.URL(value)
-    except httpx.InvalidURL:
-        raise Invalid("url", "is not a valid URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise Invalid("url", "must be an http:// or https:// URL with a host")
-    return value
+        return check_url(
+            value,
+            allow_private=settings.allow_private_targets,
+            require_https=settings.require_https,
+        )
+    except ValueError as exc:
+        raise Invalid("url", str(exc)) from None
 
 
 def _check_events(events: Sequence[str]) -> list[str]:

@@ -8,7 +8,10 @@ slow receiver never holds a database lock). Each answer is recorded at once: ``s
 again after a doubling backoff, or ``failed`` after ``notify_max_attempts``. A sender that dies
 mid-batch leaves its rows to be claimed again when the lease runs out, so a message may arrive
 twice, never not at all; the ``Idempotency-Key`` header lets a receiver drop the repeat. A
-receiver's error text is scrubbed of the hook's secret and URL.
+receiver's error text is kept as plain text (an HTML page becomes its words), shortened, and
+scrubbed of the hook's secret and URL. The client (``SchedulerService``) is built under the
+egress policy: a hook whose name now points at a private address is refused at connect time
+and ``failed`` at once, its host named, never its path or query.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import httpx
 from sqlalchemy import Engine, exists, select, update
 from sqlmodel import SQLModel
 
+from platforms.adapters.egress import EgressRefused
+from platforms.adapters.http import plain_text, scrub
 from platforms.adapters.webhook import sign
 from scheduler.core.config import Settings, get_settings
 from scheduler.core.models import NotificationStatus
@@ -32,8 +37,8 @@ from scheduler.notify.hooks import hook_target
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LIMIT = 300
 _ERROR_LIMIT = 500
+_REMOVED = "the hook was removed"
 
 _HOOK, _NOTIFICATION = (
     SQLModel.metadata.tables["notificationhook"],
@@ -77,8 +82,8 @@ def send_due(
     counts = dict.fromkeys(NotificationStatus, 0)
     for item in claimed:
         hook = hooks.get(item.hook_id)
-        error = _deliver(client, hook, item, settings) if hook else "the hook was removed"
-        status = _record(engine, item, error=error, now=now, settings=settings, gone=hook is None)
+        error, final = _deliver(client, hook, item, settings) if hook else (_REMOVED, True)
+        status = _record(engine, item, error=error, now=now, settings=settings, final=final)
         counts[status] += 1
         target = hook_target(hook.url) if hook else f"hook {item.hook_id}"
         if error is None:
@@ -136,12 +141,16 @@ def _hooks(engine: Engine, ids: set[int]) -> dict[int, _Hook]:
         return {row.id: _Hook(url=row.url, sealed=row.secret) for row in rows}
 
 
-def _deliver(client: httpx.Client, hook: _Hook, item: _Claimed, settings: Settings) -> str | None:
-    """POST one notification, signed; ``None`` when the receiver took it, else why not."""
+def _deliver(
+    client: httpx.Client, hook: _Hook, item: _Claimed, settings: Settings
+) -> tuple[str | None, bool]:
+    """POST one notification, signed: (``None`` when the receiver took it, else why not;
+    whether that is final). A refused address is final: nothing was sent, and no retry will
+    change where the hook points."""
     try:
         secret = str(settings.vault().open(hook.sealed)["secret"])
     except (VaultError, KeyError):
-        return "the hook's secret cannot be opened with CALLSHEET_SECRET_KEYS"
+        return "the hook's secret cannot be opened with CALLSHEET_SECRET_KEYS", False
     body = json.dumps(
         item.payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False
     ).encode()
@@ -157,14 +166,14 @@ def _deliver(client: httpx.Client, hook: _Hook, item: _Claimed, settings: Settin
         answer = client.post(
             hook.url, content=body, headers=headers, timeout=settings.notify_timeout_seconds
         )
+    except EgressRefused as exc:
+        return f"not sent: {exc.message}", True
     except httpx.HTTPError as exc:
-        return f"could not reach {hook_target(hook.url)} ({type(exc).__name__})"
+        return f"could not reach {hook_target(hook.url)} ({type(exc).__name__})", False
     if answer.is_success:
-        return None
-    said = " ".join(answer.text.split()).replace(secret, "********").replace(hook.url, "…")
-    if len(said) > MESSAGE_LIMIT:
-        said = said[: MESSAGE_LIMIT - 1] + "…"
-    return f"HTTP {answer.status_code}: {said or '(no message)'}"
+        return None, False
+    said = scrub(plain_text(answer).replace(hook.url, "…"), [secret])
+    return f"HTTP {answer.status_code}: {said}", False
 
 
 def _record(
@@ -174,14 +183,14 @@ def _record(
     error: str | None,
     now: datetime,
     settings: Settings,
-    gone: bool,
+    final: bool,
 ) -> NotificationStatus:
     """Write one answer, only if this claim still holds the row (same attempt, pending)."""
     values: dict[str, Any]
     if error is None:
         status = NotificationStatus.sent
         values = {"sent_at": now}
-    elif gone or item.attempts >= settings.notify_max_attempts:
+    elif final or item.attempts >= settings.notify_max_attempts:
         status = NotificationStatus.failed
         values = {"last_error": error[:_ERROR_LIMIT]}
     else:

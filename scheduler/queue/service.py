@@ -28,6 +28,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
+from platforms.adapters.egress import egress_client
 from scheduler.core.clock import Clock, machine_now
 from scheduler.core.config import Settings
 from scheduler.notify.sending import SendReport, send_due
@@ -121,7 +122,11 @@ class SchedulerService:
     def notify(self) -> SendReport:
         """Send the notifications that are due (machine time: receivers' outages are real)."""
         if self._http is None:  # one client, so connections to a receiver are reused
-            self._http = httpx.Client(follow_redirects=False)
+            self._http = egress_client(
+                allow_private=self.settings.allow_private_targets,
+                require_https=self.settings.require_https,
+                timeout=self.settings.notify_timeout_seconds,
+            )
         return send_due(self.engine, now=machine_now(), client=self._http, settings=self.settings)
 
     def _schedule(self, scheduler: BaseScheduler) -> BaseScheduler:
