@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TypeVar
 
+import httpx
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
@@ -42,6 +43,7 @@ from platforms.adapters.base import (
 from scheduler.accounts.connections import (
     build_account_adapter,
     mark_needs_reconnect,
+    platform_client,
     store_credentials,
 )
 from scheduler.accounts.keeper import keeper_for
@@ -90,7 +92,6 @@ def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
     """Read the batch's deliveries and what they refer to, a query per table."""
     with Session(engine, expire_on_commit=False) as session:
         deliveries = list(session.exec(select(Delivery).where(col(Delivery.id).in_(ids))))
-
         posts = _by_id(session, Post, {d.post_id for d in deliveries})
         accounts = _by_id(session, Account, {d.account_id for d in deliveries})
         productions = _by_id(session, Production, {p.production_id for p in posts.values()})
@@ -144,6 +145,7 @@ def publish_batch(
     given_back, dropped = 0, len(delivery_ids) - len(jobs)
     adapters: dict[int, Adapter | Outcome] = {}
     outcomes: dict[int, DeliveryStatus] = {}
+    http = platform_client(settings)  # every request of the batch, under the egress policy
     try:
         with engine.connect() as conn:
             for job in jobs:
@@ -162,7 +164,7 @@ def publish_batch(
                     continue
                 account_id = job.account.id or 0
                 if account_id not in adapters:
-                    adapters[account_id] = _adapter_for(job.account, settings, engine)
+                    adapters[account_id] = _adapter_for(job.account, settings, engine, http)
                 adapter = adapters[account_id]
                 if isinstance(adapter, Outcome):  # the account cannot publish: why, as an outcome
                     outcome = replace(adapter, needs_lookup=job.delivery.needs_lookup)
@@ -193,6 +195,7 @@ def publish_batch(
         for adapter in adapters.values():
             if isinstance(adapter, Adapter):
                 adapter.close()
+        http.close()
         if given_back or dropped:
             log.info(
                 "%s: %d paused and given back, %d stale, duplicate or taken back: dropped",
@@ -205,19 +208,19 @@ def publish_batch(
 
 def _holds(delivery: Delivery, owner: str) -> bool:
     """Still claimed by ``owner`` when read: a duplicate or stale message stops here, cheaply.
-
-    Only a first sieve; the fence decides, since the row can change after this read.
-    """
+    Only a first sieve; the fence decides, since the row can change after this read."""
     return delivery.status == DeliveryStatus.claimed and delivery.lease_owner == owner
 
 
-def _adapter_for(account: Account, settings: Settings, engine: Engine) -> Adapter | Outcome:
+def _adapter_for(
+    account: Account, settings: Settings, engine: Engine, http: httpx.Client
+) -> Adapter | Outcome:
     """The account's adapter, refreshing its token one worker at a time (``keeper_for``), or
     the hold that says why it cannot have one."""
     if account.needs_reconnect:
         return _account_hold(account.needs_reconnect)
     try:
-        adapter = build_account_adapter(account, settings)
+        adapter = build_account_adapter(account, settings, client=http)
     except (ValidationError, VaultError) as exc:
         log.warning("account %s cannot be used: %s", account.id, type(exc).__name__)
         return _account_hold(f"its stored settings are not usable ({type(exc).__name__})")

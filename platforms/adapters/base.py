@@ -101,6 +101,18 @@ class AdapterSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
+    def outbound_urls(self) -> dict[str, str]:
+        """The addresses this account makes Callsheet send to, by field: every field named
+        ``url`` or ``…_url`` (secret ones revealed), for the egress policy to check when the
+        account is saved. A plugin's other fields are still checked where they connect."""
+        found: dict[str, str] = {}
+        for name, value in self:
+            if name == "url" or name.endswith("_url"):
+                plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+                if isinstance(plain, str):
+                    found[name] = plain
+        return found
+
 
 @dataclass(frozen=True, kw_only=True)
 class Media:

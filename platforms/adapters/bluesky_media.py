@@ -57,7 +57,7 @@ def embed(session: BlueskySession, request: PublishRequest) -> dict[str, Any] | 
 
 
 def _upload(session: BlueskySession, medium: Media) -> dict[str, Any]:
-    loaded = load_media(medium, timeout=session.http.timeout)
+    loaded = load_media(medium, client=session.http.given_client, timeout=session.http.timeout)
     limit = VIDEO_MAX_BYTES if medium.kind == "video" else IMAGE_MAX_BYTES
     if len(loaded.data) > limit:
         raise Permanent(f"{loaded.filename} is {len(loaded.data):,} bytes; Bluesky takes {limit:,}")

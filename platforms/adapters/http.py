@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 import time
-from html.parser import HTMLParser
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -134,6 +134,12 @@ class PlatformHTTP:
         """The platform's own words, shortened, with every credential scrubbed."""
         text = self._message_of(response) or plain_text(response)
         return scrub(text, self._secrets())
+
+    @property
+    def given_client(self) -> httpx.Client | None:
+        """The client this connection was handed (the worker's, under the egress policy), for
+        the other requests an adapter makes (fetching media); ``None`` if it makes its own."""
+        return None if self._owns_client else self._client
 
     def close(self) -> None:
         """Close the HTTP client if this object made it; an injected one belongs to the caller."""

@@ -180,7 +180,9 @@ class MastodonAdapter(Adapter[MastodonSettings]):
         return ids
 
     def _upload(self, medium: Media) -> str:
-        loaded = load_media(medium, timeout=self.settings.timeout_seconds)
+        loaded = load_media(
+            medium, client=self.http.given_client, timeout=self.settings.timeout_seconds
+        )
         data = {"description": medium.alt} if medium.alt else {}
         response = self.http.request(
             "POST",

@@ -1,17 +1,20 @@
 """Fetching a post's image or video for platforms that want the bytes, not a link.
 
 X, Mastodon, Bluesky, LinkedIn, TikTok and YouTube upload media before the post refers to it;
-Instagram and Threads fetch it themselves from a public URL. A ``Media.url`` is either an
-http(s) URL or a local path (``file://`` or plain): a rehearsal or a small team may keep
-stills on disk. Reads are capped so a wrong link to a huge file cannot exhaust a worker.
+Instagram and Threads fetch it themselves from a public URL. A ``Media.url`` is an http(s)
+link, never a file on the server: a path or a ``file://`` URL is refused without being looked
+at, so no answer ever tells whether a server file exists. Redirects are followed, each hop
+through the given client, so under the egress policy (``platforms.adapters.egress``) every
+hop's address is checked where it connects. Reads are capped so a wrong link to a huge file
+cannot exhaust a worker.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,6 +22,8 @@ from platforms.adapters.base import Media, Permanent, Transient
 
 #: Larger than any platform accepts for one post (YouTube aside, which streams).
 MAX_MEDIA_BYTES = 512 * 1024 * 1024
+#: Hops a media link may take before it is given up on.
+MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -33,26 +38,18 @@ class MediaFile:
 def load_media(
     media: Media, *, client: httpx.Client | None = None, timeout: float = 30
 ) -> MediaFile:
-    """The bytes of ``media``: ``Permanent`` if missing or too big, ``Transient`` if unreachable."""
-    parts = urlsplit(media.url)
-    if parts.scheme in ("http", "https"):
-        return _download(media.url, client=client, timeout=timeout)
-    path = Path(unquote(parts.path) if parts.scheme == "file" else media.url)
-    try:
-        size = path.stat().st_size
-        if size > MAX_MEDIA_BYTES:
-            raise Permanent(f"{path.name} is {size} bytes; the limit is {MAX_MEDIA_BYTES}")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise Permanent(f"cannot read media {path.name}: {exc.strerror}") from None
-    return MediaFile(data, _guess(path.name, media.kind), path.name)
+    """The bytes of ``media``: ``Permanent`` if not a link, missing or too big, ``Transient``
+    if unreachable. ``client`` is the adapter's (the worker's, under the egress policy)."""
+    if urlsplit(media.url).scheme not in ("http", "https"):
+        raise Permanent("media must be an http(s) link; files on the server are never read")
+    return _download(media.url, client=client, timeout=timeout)
 
 
 def _download(url: str, *, client: httpx.Client | None, timeout: float) -> MediaFile:
-    name = Path(urlsplit(url).path).name or "media"
-    http = client or httpx.Client(timeout=timeout, follow_redirects=True)
+    name = PurePosixPath(urlsplit(url).path).name or "media"
+    http = client or httpx.Client(timeout=timeout, max_redirects=MAX_REDIRECTS)
     try:
-        with http.stream("GET", url, timeout=timeout) as response:
+        with http.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
             if response.status_code >= 400:
                 kind = Transient if response.status_code >= 500 else Permanent
                 raise kind(f"fetching media {name} answered HTTP {response.status_code}")
@@ -63,6 +60,12 @@ def _download(url: str, *, client: httpx.Client | None, timeout: float) -> Media
                     raise Permanent(f"media {name} is larger than {MAX_MEDIA_BYTES} bytes")
                 chunks.append(chunk)
             declared = response.headers.get("content-type", "").split(";")[0].strip()
+    except httpx.TooManyRedirects:
+        raise Permanent(f"media {name} redirects too many times") from None
+    except httpx.UnsupportedProtocol:
+        raise Permanent(
+            f"media {name} redirects to something that is not an http(s) link"
+        ) from None
     except httpx.TransportError as exc:
         raise Transient(f"could not fetch media {name} ({type(exc).__name__})") from None
     finally:

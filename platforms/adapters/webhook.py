@@ -36,11 +36,10 @@ from platforms.adapters.base import (
     Transient,
     Unknown,
 )
+from platforms.adapters.http import plain_text, scrub
 
 #: Seconds to wait when a 429 does not say (or says something unreadable).
 DEFAULT_RETRY_AFTER = 60.0
-#: How much of a receiver's refusal is kept: enough to act on, not a whole HTML error page.
-MESSAGE_LIMIT = 300
 MIN_SECRET_LENGTH = 16
 
 
@@ -180,13 +179,8 @@ class WebhookAdapter(Adapter[WebhookSettings]):
         raise Unknown(f"{prefix}; the receiver may have created the post: {self._said(response)}")
 
     def _said(self, response: httpx.Response) -> str:
-        """The receiver's own words, shortened and with our secret scrubbed in case it echoes."""
-        text = " ".join(response.text.split())
-        secret = self.settings.secret.get_secret_value()
-        text = text.replace(secret, "********")
-        if len(text) > MESSAGE_LIMIT:
-            text = text[: MESSAGE_LIMIT - 1] + "…"
-        return text or "(no message)"
+        """The receiver's own words as plain text, shortened and with our secret scrubbed."""
+        return scrub(plain_text(response), [self.settings.secret.get_secret_value()])
 
 
 def _body(request: PublishRequest) -> bytes:

@@ -59,6 +59,7 @@ class XAdapter(Adapter[XSettings]):
         self.api = XAPI(self, client=client)
         self.media = XMedia(
             self.api.call,
+            client=client,
             timeout=self.settings.timeout_seconds,
             poll_seconds=self.settings.media_poll_seconds,
             wait_seconds=self.settings.media_wait_seconds,

@@ -48,11 +48,13 @@ class XMedia:
         self,
         send: Send,
         *,
+        client: httpx.Client | None = None,
         timeout: float,
         poll_seconds: float | None,
         wait_seconds: float,
     ) -> None:
         self._send = send
+        self._client = client  # the adapter's, so media links go through its egress policy
         self._timeout = timeout
         self._poll_seconds = poll_seconds
         self._wait_seconds = wait_seconds
@@ -89,7 +91,7 @@ class XMedia:
         return ids
 
     def _upload(self, medium: Media) -> dict[str, Any]:
-        loaded = load_media(medium, timeout=self._timeout)
+        loaded = load_media(medium, client=self._client, timeout=self._timeout)
         category = _category(medium, loaded)
         limit = {"tweet_image": IMAGE_MAX_BYTES, "tweet_gif": GIF_MAX_BYTES}.get(
             category, VIDEO_MAX_BYTES

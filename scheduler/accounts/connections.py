@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Union, get_args, get_origin
 
+import httpx
 from pydantic import SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from sqlalchemy import Connection, select, update
@@ -27,6 +28,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
 from platforms.adapters.base import Adapter, AdapterSettings
+from platforms.adapters.egress import check_url, egress_client
 from platforms.adapters.registry import UnknownPlatform, adapter_class
 from scheduler.accounts.schemas import AccountCreate, AccountReconnect
 from scheduler.core.config import Settings, get_settings
@@ -160,10 +162,25 @@ def adapter_settings(account: Account, settings: Settings | None = None) -> dict
     return {**account.settings, **vault.open(account.secrets)}
 
 
-def build_account_adapter(account: Account, settings: Settings | None = None) -> Adapter:
-    """The adapter for ``account``, built from its settings and decrypted secrets."""
+def build_account_adapter(
+    account: Account, settings: Settings | None = None, *, client: httpx.Client | None = None
+) -> Adapter:
+    """The adapter for ``account``, built from its settings and decrypted secrets.
+
+    ``client`` is how it reaches the platform: the worker hands one made by ``egress_client``,
+    so every request the adapter makes (media links included) is checked where it connects.
+    """
     adapter = adapter_class(account.platform)
-    return adapter(adapter.parse_settings(adapter_settings(account, settings)))
+    return adapter(adapter.parse_settings(adapter_settings(account, settings)), client=client)
+
+
+def platform_client(settings: Settings) -> httpx.Client:
+    """The HTTP client adapters publish through: under the egress policy, every address it
+    connects to is checked, so an account saved with a public name that now points inside
+    (DNS rebinding), or a media link redirecting there, is refused before a byte is sent."""
+    return egress_client(
+        allow_private=settings.allow_private_targets, require_https=settings.require_https
+    )
 
 
 def store_credentials(
@@ -239,10 +256,23 @@ def _adapter_class(platform: str) -> type[Adapter]:
 
 
 def _parse(adapter: type[Adapter], raw: Mapping[str, Any]) -> AdapterSettings:
+    """The settings as the adapter reads them, every address in them one Callsheet may send to
+    (``platforms.adapters.egress``); the worker checks them again where it connects."""
     try:
-        return adapter.parse_settings(raw)
+        parsed = adapter.parse_settings(raw)
     except ValidationError as exc:
         raise _settings_problem(exc, adapter.settings_model.model_fields) from None
+    settings = get_settings()
+    for name, url in parsed.outbound_urls().items():
+        try:
+            check_url(
+                url,
+                allow_private=settings.allow_private_targets,
+                require_https=settings.require_https,
+            )
+        except ValueError as exc:
+            raise Invalid(f"settings.{name}", str(exc)) from None
+    return parsed
 
 
 def _settings_problem(exc: ValidationError, known: Mapping[str, object]) -> Invalid:

@@ -129,7 +129,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _private_targets_by_environment(self) -> Settings:
         """Production sends only to public addresses unless told otherwise, explicitly."""
-        if self.environment == "production" and "allow_private_targets" not in self.model_fields_set:
+        if (
+            self.environment == "production"
+            and "allow_private_targets" not in self.model_fields_set
+        ):
             object.__setattr__(self, "allow_private_targets", False)
         return self
 

@@ -26,6 +26,7 @@ from platforms.adapters.bluesky import BlueskyAdapter, record_key, tid_time
 from platforms.adapters.bluesky_session import jwt_expiry
 from platforms.adapters.registry import build_adapter
 from sandbox.control import SandboxControl
+from tests.media_links import link
 
 HANDLE = "crew.bsky.social"
 PASSWORD = "abcd-efgh-ijkl-mnop"
@@ -90,7 +91,7 @@ def _signed_in(build: Build) -> dict[str, Any]:
 def still(tmp_path: Path) -> Media:
     path = tmp_path / "pier.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
-    return Media(url=str(path), alt="The pier at night, lit for the rain scene")
+    return Media(url=link(path), alt="The pier at night, lit for the rain scene")
 
 
 # --- the request flow ----------------------------------------------------------------------
@@ -274,7 +275,7 @@ def test_a_video_is_embedded_as_a_video(
 ) -> None:
     path = tmp_path / "rain.mp4"
     path.write_bytes(b"\0\0\0\x18ftypmp42" + b"\0" * 64)
-    adapter().publish(_request(media=[Media(url=str(path), kind="video", alt="Rain, 30s")]))
+    adapter().publish(_request(media=[Media(url=link(path), kind="video", alt="Rain, 30s")]))
 
     [post] = sandbox.posts("bluesky")
     embed = post["body"]["embed"]

@@ -26,6 +26,7 @@ from platforms.adapters.linkedin import LinkedInAdapter, little_text
 from platforms.adapters.linkedin_api import until_midnight_utc
 from platforms.adapters.registry import build_adapter
 from sandbox.control import SandboxControl
+from tests.media_links import link
 
 AUTHOR = "urn:li:organization:2414183"
 TOKEN = "li-access-3d9f1a7c5e"
@@ -59,7 +60,7 @@ def stills(tmp_path: Path) -> list[Media]:
     for number in range(3):
         path = tmp_path / f"newsroom-{number}.jpg"
         path.write_bytes(b"\xff\xd8\xff" + bytes([number]) * 2048)
-        made.append(Media(url=str(path), alt=f"The newsroom set, angle {number + 1}"))
+        made.append(Media(url=link(path), alt=f"The newsroom set, angle {number + 1}"))
     return made
 
 
@@ -156,7 +157,7 @@ def test_a_video_is_uploaded_in_parts_and_finalized(
 ) -> None:
     path = tmp_path / "newsroom.mp4"
     path.write_bytes(b"\x00" * (5 * 1024 * 1024))  # over LinkedIn's 4 MiB part size
-    adapter().publish(_request(media=[Media(url=str(path), kind="video")]))
+    adapter().publish(_request(media=[Media(url=link(path), kind="video")]))
 
     [video] = sandbox.records("linkedin", kind="video")
     assert video["state"]["status"] == "AVAILABLE"

@@ -27,6 +27,7 @@ from platforms.adapters.mastodon import MastodonAdapter
 from platforms.adapters.registry import build_adapter
 from platforms.text import RULES, shape
 from sandbox.control import SandboxControl
+from tests.media_links import link
 
 TOKEN = "mastodon-token-0123456789abcdef:crew"
 KEY = "callsheet-7-abcdef0123456789"
@@ -58,14 +59,14 @@ def adapter(sandbox: SandboxControl) -> Iterator[Build]:
 def still(tmp_path: Path) -> Media:
     path = tmp_path / "rain.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
-    return Media(url=str(path), alt="The crew under umbrellas on the pier")
+    return Media(url=link(path), alt="The crew under umbrellas on the pier")
 
 
 @pytest.fixture
 def clip(tmp_path: Path) -> Media:
     path = tmp_path / "rain.mp4"
     path.write_bytes(b"\0\0\0\x18ftypmp42" + b"\0" * 64)
-    return Media(url=str(path), kind="video", alt="Thirty seconds of rain machine")
+    return Media(url=link(path), kind="video", alt="Thirty seconds of rain machine")
 
 
 def _request(
@@ -252,7 +253,7 @@ def test_the_servers_refusal_is_permanent_with_its_words(
 ) -> None:
     path = tmp_path / "long-alt.png"
     path.write_bytes(b"\x89PNG")
-    wordy = Media(url=str(path), alt="rain " * 400)
+    wordy = Media(url=link(path), alt="rain " * 400)
     with pytest.raises(Permanent, match="Description is too long"):
         adapter().publish(_request(media=[wordy]))
     assert sandbox.posts("mastodon") == []

@@ -27,6 +27,7 @@ from platforms.adapters.registry import build_adapter
 from platforms.adapters.tiktok import TikTokAdapter
 from platforms.adapters.video import mp4_duration
 from sandbox.control import SandboxControl
+from tests.media_links import link
 from tests.platforms.adapters.video_files import mp4
 
 TOKEN = "tt-access-0123456789:crew-cam"
@@ -68,6 +69,11 @@ def video(tmp_path: Path) -> Path:
     return path
 
 
+def _url(video: Path | str) -> str:
+    """A link as it is; a file as the web would serve it."""
+    return video if isinstance(video, str) else link(video)
+
+
 def _request(
     video: Path | str,
     text: str = "Night 12: the rain machine wins again #bts",
@@ -78,7 +84,7 @@ def _request(
         idempotency_key=key,
         text=text,
         account_handle="@crew-cam",
-        media=[Media(url=str(video), kind="video", alt="The crew under umbrellas")],
+        media=[Media(url=_url(video), kind="video", alt="The crew under umbrellas")],
         progress=progress or NoProgress(),
     )
 

@@ -28,6 +28,7 @@ from platforms.adapters.registry import build_adapter
 from platforms.adapters.x import XAdapter
 from platforms.adapters.x_api import x_retry_after
 from sandbox.control import SandboxControl
+from tests.media_links import link
 
 ACCESS = "x-access-token-0123456789:crew"
 REFRESH = "x-refresh-token-abcdefghij:crew"
@@ -67,14 +68,14 @@ def adapter(sandbox: SandboxControl) -> Iterator[Build]:
 def still(tmp_path: Path) -> Media:
     path = tmp_path / "pier.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
-    return Media(url=str(path), alt="The pier at night, lit for the rain scene")
+    return Media(url=link(path), alt="The pier at night, lit for the rain scene")
 
 
 @pytest.fixture
 def clip(tmp_path: Path) -> Media:
     path = tmp_path / "rain.mp4"
     path.write_bytes(b"\0\0\0\x18ftypmp42" + b"\0" * 64)
-    return Media(url=str(path), kind="video", alt="Thirty seconds of rain machine")
+    return Media(url=link(path), kind="video", alt="Thirty seconds of rain machine")
 
 
 def _request(

@@ -24,6 +24,7 @@ from platforms.adapters.registry import build_adapter
 from platforms.adapters.youtube import YouTubeAdapter, tags
 from platforms.adapters.youtube_api import until_quota_reset
 from sandbox.control import SandboxControl
+from tests.media_links import link
 from tests.platforms.adapters.video_files import mp4
 
 TOKEN = "ya29.access-0123456789:bts-channel"
@@ -83,7 +84,7 @@ def _request(
         idempotency_key="callsheet-9-def",
         text=text,
         account_handle="BTS channel",
-        media=[Media(url=str(video), kind="video")],
+        media=[Media(url=link(video), kind="video")],
         metadata=metadata or {},
         progress=progress or NoProgress(),
     )
