@@ -21,11 +21,15 @@ from pydantic import (
     model_validator,
 )
 
+from platforms.adapters.egress import check_url
+from scheduler.core.config import get_settings
 from scheduler.core.models import (
     ContentPillar,
 )
 from scheduler.core.schemas import Id, Input, Output
 from scheduler.planning.schemas import MilestonePublic
+
+ON_DISK = "give an https link; files on the server are never read"
 
 
 class MovedDelivery(BaseModel):
@@ -49,9 +53,13 @@ class AnchorIn(Input):
 
 
 class MediaIn(Input):
-    """One image or video of a post: a public URL or a local file, and its alt text.
+    """One image or video of a post: a public link, and its alt text.
 
-    A bare string is taken as the URL. ``kind`` is read from the file's extension when left
+    A bare string is taken as the URL. Media come from the web, never from the server's disk:
+    anything but an http(s) link (a path, ``file://``, ``../``) is refused without being
+    looked at, so the answer is the same whether such a file exists or not; a link is held to
+    the egress policy (https only in production, public addresses unless
+    ``CALLSHEET_ALLOW_PRIVATE_TARGETS``). ``kind`` is read from the link's extension when left
     out; alt text is what people using screen readers get instead of the picture, so
     platforms that carry it are given it (its absence is a warning, not an error).
     """
@@ -65,12 +73,27 @@ class MediaIn(Input):
     def _bare_url(cls, value: Any) -> Any:
         return {"url": value} if isinstance(value, str) else value
 
+    @field_validator("url")
+    @classmethod
+    def _a_link(cls, url: str) -> str:
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise ValueError(ON_DISK)
+        settings = get_settings()
+        try:
+            return check_url(
+                url,
+                allow_private=settings.allow_private_targets,
+                require_https=settings.require_https,
+            )
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+
     @field_validator("kind")
     @classmethod
     def _kind_from_extension(cls, kind: str | None, info: ValidationInfo) -> str:
-        if kind is not None:
-            return kind
-        url = str(info.data.get("url", ""))
+        if kind is not None or "url" not in info.data:  # a refused link is reason enough
+            return kind or "image"
+        url = str(info.data["url"])
         guessed, _ = mimetypes.guess_type(urlsplit(url).path)
         major = (guessed or "").split("/")[0]
         if major not in ("image", "video"):
