@@ -40,10 +40,16 @@ from platforms.adapters.base import Permanent
 Resolver = Callable[[str, int], list[str]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 ALLOWANCE = "CALLSHEET_ALLOW_PRIVATE_TARGETS"
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class EgressRefused(Permanent):
     """Callsheet will not send to this URL: wrong scheme, or a private address."""
+
+
+class Unresolvable(ValueError):
+    """The name resolves to nothing now: refused when saved (a typo, most likely); when
+    connecting, a failure to connect like any other (nothing was sent, a retry may do)."""
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -55,14 +61,23 @@ def resolve(host: str, port: int) -> list[str]:
 def why_private(address: str) -> str | None:
     """What kind of address this is, when Callsheet must not send to it; ``None`` if public."""
     ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _embedded(ip) or ip  # ::ffff:127.0.0.1 is 127.0.0.1
     for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             words = kind.replace("_", "-")
             return f"{'an' if words[0] in 'aeiou' else 'a'} {words} address"
     if not ip.is_global:  # shared (100.64/10), documentation and benchmarking ranges
         return "not a public address"
+    return None
+
+
+def _embedded(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64), which is where it leads."""
+    if ip.ipv4_mapped is not None or ip.sixtofour is not None:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
 
@@ -91,9 +106,9 @@ def check_host(host: str, port: int, resolver: Resolver = resolve) -> list[str]:
     try:
         addresses = resolver(host, port)
     except (OSError, UnicodeError):
-        raise ValueError(f"{host} cannot be resolved") from None
+        addresses = []
     if not addresses:
-        raise ValueError(f"{host} cannot be resolved")
+        raise Unresolvable(f"{host} cannot be resolved")
     for address in addresses:
         kind = why_private(address)
         if kind is not None:
@@ -121,9 +136,9 @@ class _PublicOnly(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         try:
             addresses = check_host(host, port, self._resolver)
+        except Unresolvable as exc:
+            raise httpcore.ConnectError(str(exc)) from None
         except ValueError as exc:
-            if "cannot be resolved" in str(exc):
-                raise httpcore.ConnectError(str(exc)) from None  # nothing sent: a retry may do
             raise EgressRefused(str(exc)) from None
         failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in addresses:
@@ -154,9 +169,12 @@ class EgressTransport(httpx.HTTPTransport):
     ) -> None:
         super().__init__()
         self._require_https = require_https
-        if not allow_private:
+        if not allow_private:  # the same pool httpx makes, over sockets that check first
             self._pool = httpcore.ConnectionPool(
                 ssl_context=httpx.create_ssl_context(),
+                max_connections=100,
+                max_keepalive_connections=20,
+                keepalive_expiry=5.0,
                 network_backend=_PublicOnly(resolver),
             )
 

@@ -65,6 +65,8 @@ def inside() -> Iterator[Site]:
         ("http://127.0.0.1:6379/", "127.0.0.1 is a loopback address"),
         ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1 is a loopback address"),
         ("http://[::ffff:169.254.169.254]/", "is a link-local address"),
+        ("http://[64:ff9b::7f00:1]/", "64:ff9b::7f00:1 is a loopback address"),
+        ("http://[2002:a00:1::]/", "2002:a00:1:: is a private address"),
         ("http://0.0.0.0:8000/", "0.0.0.0 is an unspecified address"),
         ("http://[::]/", ":: is an unspecified address"),
         ("http://192.168.1.1/", "192.168.1.1 is a private address"),
