@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from scheduler.core.config import get_settings
+from scheduler.core.config import Settings, get_settings
 from tests import factories
 
 SECRET = "hook-secret-0123456789abcdef"
@@ -95,3 +95,15 @@ def test_reconnecting_cannot_move_an_account_to_a_private_address(
     assert answer.status_code == 422, answer.text
     assert "127.0.0.1 is a loopback address" in answer.text
     assert client.get("/accounts").json()[0]["settings"]["url"] == "https://93.184.215.14/in"
+
+
+def test_production_sends_only_to_public_addresses_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings(environment="development").allow_private_targets
+    assert Settings(environment="test").allow_private_targets
+    assert not Settings(environment="production").allow_private_targets
+    assert Settings(environment="production").require_https
+    assert not Settings(environment="test").require_https
+    monkeypatch.setenv("CALLSHEET_ALLOW_PRIVATE_TARGETS", "true")
+    assert Settings(environment="production").allow_private_targets  # said explicitly
