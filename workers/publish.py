@@ -145,9 +145,8 @@ def publish_batch(
     given_back, dropped = 0, len(delivery_ids) - len(jobs)
     adapters: dict[int, Adapter | Outcome] = {}
     outcomes: dict[int, DeliveryStatus] = {}
-    http = platform_client(settings)  # every request of the batch, under the egress policy
-    try:
-        with engine.connect() as conn:
+    try:  # every request of the batch goes out under the egress policy (``platform_client``)
+        with platform_client(settings) as http, engine.connect() as conn:
             for job in jobs:
                 delivery_id = job.delivery.id or 0
                 lease_until = machine_now() + timedelta(seconds=settings.lease_seconds)
@@ -195,7 +194,6 @@ def publish_batch(
         for adapter in adapters.values():
             if isinstance(adapter, Adapter):
                 adapter.close()
-        http.close()
         if given_back or dropped:
             log.info(
                 "%s: %d paused and given back, %d stale, duplicate or taken back: dropped",
