@@ -32,6 +32,11 @@ from scheduler.planning.schemas import MilestonePublic
 ON_DISK = "give an https link; files on the server are never read"
 
 
+def is_link(url: str) -> bool:
+    """Whether a medium names a link (http or https), not a file."""
+    return urlsplit(url).scheme.lower() in ("http", "https")
+
+
 class MovedDelivery(BaseModel):
     delivery_id: Id
     post_id: Id
@@ -76,7 +81,7 @@ class MediaIn(Input):
     @field_validator("url")
     @classmethod
     def _a_link(cls, url: str) -> str:
-        if urlsplit(url).scheme.lower() not in ("http", "https"):
+        if not is_link(url):
             raise ValueError(ON_DISK)
         settings = get_settings()
         try:
