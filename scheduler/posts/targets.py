@@ -14,7 +14,7 @@ lifecycle decides when to ask, and the preview asks the same platforms the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -36,7 +36,7 @@ from scheduler.core.models import (
 )
 from scheduler.planning.timeline import Anchor, due_at, zone
 from scheduler.planning.windows import QuietHours, Window, blackouts_for, first_allowed
-from scheduler.posts.schemas import ON_DISK, AnchorIn, is_link
+from scheduler.posts.schemas import AnchorIn
 
 
 @dataclass(frozen=True)
@@ -120,28 +120,12 @@ def check_renders(post: Post, production: Production, plan: Plan, accounts: list
 
 
 def platform_verdict(account: Account, rendered: RenderedPost) -> TextCheck:
-    """The platform's verdict on one rendered delivery, through the account's adapter.
-
-    A medium that is not a link (a path saved before links were required) is never looked
-    at: it is judged by its kind alone and named as a problem, the same whether such a file
-    exists or not.
-    """
-    on_disk = [n for n, m in enumerate(rendered.media) if not is_link(m.url)]
-    media = [replace(m, url="") if n in on_disk else m for n, m in enumerate(rendered.media)]
+    """The platform's verdict on one rendered delivery, through the account's adapter."""
     adapter = build_account_adapter(account)
     try:
-        verdict = adapter.check(rendered.text, media)
+        return adapter.check(rendered.text, rendered.media)
     finally:
         adapter.close()
-    if not on_disk:
-        return verdict
-    stored = [f"{rendered.media[n].kind.title()} {n + 1}: {ON_DISK}." for n in on_disk]
-    return replace(
-        verdict,
-        valid=False,
-        problems=verdict.problems + stored,
-        media_problems=verdict.media_problems + stored,
-    )
 
 
 def retarget(

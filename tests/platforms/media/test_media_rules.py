@@ -532,17 +532,18 @@ def test_a_post_to_instagram_without_media_is_refused_naming_media(
     assert problem["msg"] == "instagram @nightshift: Instagram needs an image or a video."
 
 
-def test_a_too_wide_image_for_instagram_is_refused(
+def test_a_picture_on_the_server_is_refused_before_any_rule_reads_it(
     client: httpx.Client, production: dict[str, int], tmp_path: Path
 ) -> None:
+    """The rules judge files Callsheet holds; what a person types is a link, never a path."""
     wide = picture(tmp_path / "wide.jpg", 3000, 1000)
     body = _post(production, _instagram(client), media=[{"url": str(wide), "alt": "Unit base"}])
     answer = client.post("/posts", json=body)
     assert answer.status_code == 422, answer.text
     (problem,) = answer.json()["detail"]
-    assert problem["loc"][-1] == "media"
-    assert "3000 by 1000 pixels" in problem["msg"]
-    assert "1.91:1 (widest)" in problem["msg"]
+    assert problem["loc"][-3:] == ["media", 0, "url"]
+    assert "files on the server are never read" in problem["msg"]
+    assert "pixels" not in problem["msg"]
 
 
 def test_text_problems_name_the_body_before_media(
@@ -555,7 +556,7 @@ def test_text_problems_name_the_body_before_media(
     assert "30 hashtags" in problem["msg"]
 
 
-def test_an_edit_to_a_missing_file_is_refused(
+def test_an_edit_to_a_server_path_is_refused_without_saying_whether_it_exists(
     client: httpx.Client, production: dict[str, int], tmp_path: Path
 ) -> None:
     account = _mastodon(client)
@@ -565,15 +566,18 @@ def test_an_edit_to_a_missing_file_is_refused(
     answer = client.patch(f"/posts/{made.json()['id']}", json=edit)
     assert answer.status_code == 422, answer.text
     (problem,) = answer.json()["detail"]
-    assert problem["loc"][-1] == "media"
-    assert "gone.jpg) cannot be used: there is no such file" in problem["msg"]
+    assert problem["loc"][-3:] == ["media", 0, "url"]
+    assert "files on the server are never read" in problem["msg"]
+    assert "no such file" not in answer.text
 
 
 def test_the_preview_shows_each_deliverys_verdict_with_the_alt_text_warning(
-    client: httpx.Client, production: dict[str, int], tmp_path: Path
+    client: httpx.Client, production: dict[str, int]
 ) -> None:
-    frame = picture(tmp_path / "frame.jpg", 1600, 900)
-    media = [str(frame), {"url": "https://cdn.test/slate.png", "alt": "The slate"}]
+    media = [
+        "https://cdn.test/frame.jpg",
+        {"url": "https://cdn.test/slate.png", "alt": "The slate"},
+    ]
     made = client.post("/posts", json=_post(production, _mastodon(client), media=media))
     assert made.status_code == 201, made.text
 
@@ -584,12 +588,14 @@ def test_the_preview_shows_each_deliverys_verdict_with_the_alt_text_warning(
     assert verdict["length"] == len("Two weeks to the premiere")
     assert verdict["parts"] == ["Two weeks to the premiere"]
     assert verdict["problems"] == []
-    assert verdict["warnings"] == [
+    assert sorted(verdict["warnings"]) == [
+        "Image 1 (frame.jpg) is a link, not fetched until the post is due: its size will be"
+        " checked by Mastodon then.",
         "Image 1 has no alt text: people using screen readers on Mastodon will not know what it"
         " shows.",
         "Image 2 (slate.png) is a link, not fetched until the post is due: its size will be"
         " checked by Mastodon then.",
     ]
     first, second = verdict["media"]
-    assert (first["where"], first["width"], first["height"]) == ("file", 1600, 900)
+    assert (first["where"], first["content_type"], first["alt"]) == ("link", "image/jpeg", False)
     assert (second["where"], second["content_type"], second["alt"]) == ("link", "image/png", True)

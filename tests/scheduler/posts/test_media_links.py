@@ -3,13 +3,11 @@ says nothing about the server's files, and a link to a private address is refuse
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, text
 
 from scheduler.core.config import get_settings
 from tests.scheduler.api.test_api import _post, plan
@@ -94,28 +92,3 @@ def test_a_media_link_to_a_private_address_or_over_http_is_refused_in_production
     [problem] = answer.json()["detail"]
     assert problem["loc"][-3:] == ["media", 0, "url"]
     assert words in problem["msg"]
-
-
-def test_a_post_saved_with_a_server_path_before_links_were_required_is_never_looked_at(
-    client: httpx.Client, plan: dict[str, int], engine: Engine
-) -> None:
-    """A path stored earlier (the column allowed it) is not read by a preview either: the
-    verdicts for an existing and a missing file are the same."""
-    ids = []
-    for _ in range(2):
-        made = client.post("/posts", json=_post(plan, media=["https://cdn.test/rain.jpg"]))
-        assert made.status_code == 201, made.text
-        ids.append(made.json()["id"])
-    for post_id, path in zip(ids, ("/etc/hostname", "/etc/no-such-name"), strict=True):
-        with engine.begin() as conn:
-            conn.execute(
-                text("UPDATE post SET media = :media WHERE id = :id"),
-                {"media": json.dumps([{"url": path, "kind": "image", "alt": "x"}]), "id": post_id},
-            )
-
-    shown = [client.get(f"/posts/{post_id}/preview") for post_id in ids]
-
-    assert [answer.status_code for answer in shown] == [200, 200]
-    verdicts = [answer.json()[0]["verdict"] for answer in shown]
-    assert verdicts[0] == verdicts[1]
-    assert "no such file" not in json.dumps(verdicts)

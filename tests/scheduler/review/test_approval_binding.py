@@ -157,10 +157,20 @@ def test_a_held_file_is_bound_by_its_bytes_and_a_link_by_its_url_with_a_note(
     still.write_bytes(b"GIF89a" + bytes(64))
     link = "https://cdn.nightshift.test/poster.jpg"
     media = [
-        {"url": str(still), "kind": "image", "alt": "The crew at dawn"},
+        {
+            "url": "https://cdn.nightshift.test/still.gif",
+            "kind": "image",
+            "alt": "The crew at dawn",
+        },
         {"url": link, "kind": "image", "alt": "The poster"},
     ]
     post_id = _in_review(client, setup, body="Night shift: the crew at work.", media=media)
+    # The first medium becomes a file Callsheet holds, as its media store will keep uploads
+    # (people give links only: the API never takes a path on the server).
+    post = session.get_one(Post, post_id)
+    post.media = [{**media[0], "url": str(still)}, media[1]]
+    session.add(post)
+    session.commit()
     shown = _shown(client, post_id)
     (delivery_id,) = shown
 
