@@ -143,6 +143,7 @@ def retarget(
         if account_id in wanted:
             delivery.status = DeliveryStatus.pending.value
             delivery.due_at, delivery.schedule_note = plan.for_account(wanted[account_id])
+            delivery.planned_at = delivery.due_at
         else:
             delivery.status = DeliveryStatus.cancelled.value
         delivery.approval_id = None
@@ -151,9 +152,16 @@ def retarget(
         session.add(delivery)
     for account in accounts:
         if account.id not in current:
-            due, note = plan.for_account(account)
-            session.add(
-                Delivery(
-                    post_id=post.id or 0, account_id=account.id or 0, due_at=due, schedule_note=note
-                )
-            )
+            session.add(new_delivery(post, account, plan))
+
+
+def new_delivery(post: Post, account: Account, plan: Plan) -> Delivery:
+    """The post's delivery to ``account``, ``pending``, planned (and due) when ``plan`` says."""
+    due, note = plan.for_account(account)
+    return Delivery(
+        post_id=post.id or 0,
+        account_id=account.id or 0,
+        due_at=due,
+        planned_at=due,
+        schedule_note=note,
+    )
