@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint typecheck fmt clean
+.PHONY: install demo test chaos bench lint typecheck fmt clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# The fault scenarios of tests/faults, ten times the size `make test` runs them at: a table of
+# figures per scenario and database, also kept in chaos-results.json.
+CHAOS_SCALE ?= 10
+chaos: $(STAMP)
+	CALLSHEET_CHAOS_SCALE=$(CHAOS_SCALE) $(BIN)/pytest -q tests/faults -m chaos -s
 
 bench: $(STAMP)
 	$(BIN)/python bench/burst.py

@@ -67,9 +67,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not RESULTS:
         return
     header = (*COLUMNS, "settle s")
-    rows = [
-        (*(str(getattr(f, c)) for c in COLUMNS), f"{f.settle_seconds:.1f}") for f in RESULTS
-    ]
+    rows = [(*(str(getattr(f, c)) for c in COLUMNS), f"{f.settle_seconds:.1f}") for f in RESULTS]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     terminalreporter.section(f"fault scenarios (scale {SCALE})")
     for row in [header, *rows]:

@@ -30,9 +30,9 @@ from sandbox.control import SandboxControl
 from sandbox.receiver import WebhookReceiver
 from scheduler.accounts.connections import create_account
 from scheduler.accounts.schemas import AccountCreate
-from scheduler.cli.processes import settings_env, stop_process
+from scheduler.cli.processes import settings_env
 from scheduler.core.config import Settings
-from scheduler.core.db import is_sqlite
+from scheduler.core.db import create_db_engine, is_sqlite
 from scheduler.core.models import Account, ContentPillar, Delivery, Post
 from scheduler.posts.approval import approve_post, submit_post
 from scheduler.posts.lifecycle import create_post
@@ -45,6 +45,8 @@ from tests.faults.invariants import Figures, Seen, check, settled
 SCALE = max(1, int(os.environ.get("CALLSHEET_CHAOS_SCALE", "1")))
 #: Every scenario's figures, in the order they ran, for the table and the JSON file.
 RESULTS: list[Figures] = []
+#: How the scenario's own PostgreSQL connections name themselves.
+OBSERVER = "application_name=callsheet-faults"
 BODY = "Take {{ take }} of Night Shift: the crew between set-ups."
 
 
@@ -67,15 +69,12 @@ class Scenario:
         logs: Path,
         **settings: Any,
     ) -> None:
-        self.name, self.engine, self.sandbox, self.receiver, self.logs = (
-            name,
-            engine,
-            sandbox,
-            receiver,
-            logs,
-        )
+        self.name, self.sandbox, self.receiver, self.logs = name, sandbox, receiver, logs
         url = engine.url.render_as_string(hide_password=False)
         self.database = "sqlite" if is_sqlite(url) else "postgres"
+        # The scenario's own connections carry a name, so a fault that cuts connections
+        # (``test_database``) spares the one watching.
+        self.engine = engine if is_sqlite(url) else create_db_engine(f"{url}?{OBSERVER}")
         defaults: dict[str, Any] = {
             "queue_name": f"callsheet-faults-{uuid.uuid4().hex[:10]}",
             "tick_seconds": 0.2,
@@ -90,7 +89,7 @@ class Scenario:
         self.schedulers: list[subprocess.Popen[bytes]] = []
         self._takes = 0
         self._started = time.monotonic()
-        with Session(engine) as session:
+        with Session(self.engine) as session:
             self.production_id = factories.production(session).id or 0
             session.commit()
 
@@ -126,11 +125,21 @@ class Scenario:
         data = AccountCreate(platform=platform, handle=handle, settings=settings)
         return create_account(session=session, actor=factories.ACTOR, data=data)
 
-    def posts(self, count: int, accounts: list[Account], *, anchor: AnchorIn | None = None) -> None:
-        """``count`` approved posts, each to one account in turn, each with its own words."""
-        due = anchor or AnchorIn(at=datetime.now(UTC) - timedelta(minutes=1))
+    def posts(
+        self,
+        count: int,
+        accounts: list[Account],
+        *,
+        anchor: Callable[[int], AnchorIn] | None = None,
+    ) -> None:
+        """``count`` approved posts, each to one account in turn, each with its own words.
+
+        Each is due a minute ago, unless ``anchor`` says when the n-th one is due.
+        """
+        now = datetime.now(UTC)
         with Session(self.engine, expire_on_commit=False) as session:
-            for account, _ in zip(cycle(accounts), range(count), strict=False):
+            for account, n in zip(cycle(accounts), range(count), strict=False):
+                due = anchor(n) if anchor else AnchorIn(at=now - timedelta(minutes=1))
                 self._takes += 1
                 draft = create_post(
                     session=session,
@@ -178,10 +187,25 @@ class Scenario:
             log.close()
 
     def stop(self) -> None:
-        for scheduler in self.schedulers:
-            stop_process(scheduler)
+        """End every process at once: the scenario has been judged, nothing in flight counts."""
+        for process in [*self.schedulers, *(w.process for w in self.workers)]:
+            process.kill()
+            process.wait(10)
         for worker in self.workers:
-            worker.stop()
+            worker.stop()  # closes its log
+        self.engine.dispose()
+
+    def alive(self) -> bool:
+        """Whether every process the scenario started is still running."""
+        processes = [*self.schedulers, *(w.process for w in self.workers)]
+        return all(p.poll() is None for p in processes)
+
+    def wait_for(self, what: Callable[[], bool], timeout: float = 60) -> None:
+        """Poll until ``what`` holds (or fail with the processes' logs)."""
+        deadline = time.monotonic() + timeout * SCALE
+        while not what():
+            assert time.monotonic() < deadline, f"{self.name}: timed out\n{self.tail()}"
+            time.sleep(0.05)
 
     def go(self) -> None:
         """The burst starts now: settle time is counted from here."""
@@ -245,8 +269,10 @@ class Scenario:
             lines.extend(path.read_text(errors="replace").splitlines()[-30:])
         return "\n".join(lines)
 
-    def check(self, *, withheld: Collection[int] = (), settle_seconds: float) -> Figures:
-        """The invariants, judged once everything has settled; the figures, recorded."""
+    def check(
+        self, *, withheld: Collection[int] = (), settle_seconds: float, record: bool = True
+    ) -> Figures:
+        """The invariants, judged once everything has settled; the figures, kept if ``record``."""
         try:
             figures = check(
                 self.seen(),
@@ -259,5 +285,6 @@ class Scenario:
             )
         except AssertionError as breach:
             raise AssertionError(f"{breach}\n{self.tail()}") from None
-        RESULTS.append(figures)
+        if record:
+            RESULTS.append(figures)
         return figures

@@ -76,7 +76,9 @@ def test_the_same_message_delivered_twice_publishes_once(
         send(ids, owner)
         send(ids, owner)
 
-    service = SchedulerService(engine=world.engine, settings=world.settings, clock=Clock(), send=twice)
+    service = SchedulerService(
+        engine=world.engine, settings=world.settings, clock=Clock(), send=twice
+    )
     world.start_workers(2)
     world.go()
 
