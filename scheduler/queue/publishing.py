@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import Connection, Engine, and_, bindparam, or_, update
 from sqlmodel import SQLModel
 
 from scheduler.core.clock import machine_now
@@ -182,25 +182,30 @@ class Outcome:
     needs_lookup: bool = False
 
 
-def _finish_statement(*columns: str) -> Any:
+def _finish_statement(*columns: str, confirmed: bool = False) -> Any:
     """``publishing|unknown`` held by ``b_owner`` → the outcome; built once per outcome shape.
 
     The reaper may have marked a slow publish ``unknown``; the owner's real answer still lands.
+    A ``confirmed`` outcome (the platform answered with the post) lands on any ``unknown`` row,
+    whoever holds it: a platform slower than the lease and the lookup delay can have the
+    delivery re-claimed and found ``unknown`` ("cannot be asked") before the first worker's
+    answer comes, and that answer is the truth a person would otherwise have to find by hand.
     """
     shared = ("status", "last_error", "held_for", "needs_lookup")
     values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in (*shared, *columns)}
+    owned = and_(
+        _c.lease_owner == bindparam("b_owner"),
+        _c.status.in_([DeliveryStatus.publishing.value, DeliveryStatus.unknown.value]),
+    )
+    held = or_(owned, _c.status == DeliveryStatus.unknown.value) if confirmed else owned
     return (
         update(DELIVERY)
-        .where(
-            _c.id == bindparam("b_id"),
-            _c.lease_owner == bindparam("b_owner"),
-            _c.status.in_([DeliveryStatus.publishing.value, DeliveryStatus.unknown.value]),
-        )
+        .where(_c.id == bindparam("b_id"), held)
         .values(lease_until=None, updated_at=bindparam("b_updated_at"), **values)
     )
 
 
-_FINISH_PUBLISHED = _finish_statement("external_id", "external_url", "published_at")
+_FINISH_PUBLISHED = _finish_statement("external_id", "external_url", "published_at", confirmed=True)
 
 
 _FINISH_RETRYING = _finish_statement("due_at", "lease_owner")  # and unknown, to look up

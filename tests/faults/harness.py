@@ -19,6 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import cycle
 from pathlib import Path
 from typing import Any
@@ -244,15 +245,17 @@ class Scenario:
         *,
         during: Callable[[], None] | None = None,
         withheld: Collection[int] = (),
-        timeout: float = 90,
+        done: Callable[[Seen], bool] | None = None,
+        timeout: float = 60,
     ) -> float:
-        """Wait (calling ``during`` each round) until every delivery rests; the seconds taken."""
+        """Wait (calling ``during`` each round) until every delivery rests, or is ``done`` if
+        the scenario knows better; the seconds taken since ``go``."""
         deadline = time.monotonic() + timeout * SCALE
         while time.monotonic() < deadline:
             if during is not None:
                 during()
             now = self.seen()
-            if now and all(settled(s, withheld) for s in now):
+            if now and all((done or partial(settled, withheld=withheld))(s) for s in now):
                 return time.monotonic() - self._started
             time.sleep(0.2)
         raise AssertionError(f"{self.name}: not settled: {self.seen()}\n{self.tail()}")
