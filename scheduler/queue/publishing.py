@@ -182,14 +182,25 @@ class Outcome:
     needs_lookup: bool = False
 
 
+#: Where a delivery owed a lookup waits with no worker on it (``publishing`` is a worker's).
+LOOKUP_WAITS = [
+    DeliveryStatus.scheduled.value,
+    DeliveryStatus.claimed.value,
+    DeliveryStatus.retrying.value,
+    DeliveryStatus.held.value,
+]
+
+
 def _finish_statement(*columns: str, confirmed: bool = False) -> Any:
     """``publishing|unknown`` held by ``b_owner`` → the outcome; built once per outcome shape.
 
     The reaper may have marked a slow publish ``unknown``; the owner's real answer still lands.
-    A ``confirmed`` outcome (the platform answered with the post) lands on any ``unknown`` row,
-    whoever holds it: a platform slower than the lease and the lookup delay can have the
-    delivery re-claimed and found ``unknown`` ("cannot be asked") before the first worker's
-    answer comes, and that answer is the truth a person would otherwise have to find by hand.
+    A ``confirmed`` outcome (the platform answered with the post) also lands, whoever holds the
+    delivery, while it is ``unknown`` or waits for its lookup without a worker on it: a
+    platform slower than the lease and the lookup delay gets the delivery claimed again (the
+    message may wait behind slow work) and, where the platform cannot be asked, left
+    ``unknown`` before the first worker's answer comes. That answer is the truth a person would
+    otherwise have to find by hand; the later claim's fence then finds nothing to do.
     """
     shared = ("status", "last_error", "held_for", "needs_lookup")
     values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in (*shared, *columns)}
@@ -197,7 +208,11 @@ def _finish_statement(*columns: str, confirmed: bool = False) -> Any:
         _c.lease_owner == bindparam("b_owner"),
         _c.status.in_([DeliveryStatus.publishing.value, DeliveryStatus.unknown.value]),
     )
-    held = or_(owned, _c.status == DeliveryStatus.unknown.value) if confirmed else owned
+    awaiting_truth = or_(
+        _c.status == DeliveryStatus.unknown.value,
+        and_(_c.needs_lookup.is_(True), _c.status.in_(LOOKUP_WAITS)),
+    )
+    held = or_(owned, awaiting_truth) if confirmed else owned
     return (
         update(DELIVERY)
         .where(_c.id == bindparam("b_id"), held)

@@ -20,8 +20,8 @@ from scheduler.queue.reaper import reap_expired
 from tests import factories
 
 
-def _unknown_after_a_second_claim(session: Session, engine: Engine, tmp_path: Path) -> int:
-    """A delivery fenced by "slow", reaped, claimed by "next" and found ``unknown`` by it."""
+def _claimed_again(session: Session, engine: Engine, tmp_path: Path) -> int:
+    """A delivery fenced by "slow", reaped, and claimed by "next" for a lookup."""
     production = factories.production(session)
     account = factories.outbox_account(session, tmp_path / "out.jsonl")
     factories.approved_post(session, production.id or 0, [account])
@@ -32,6 +32,13 @@ def _unknown_after_a_second_claim(session: Session, engine: Engine, tmp_path: Pa
     reap_expired(engine, now=datetime.now(UTC), lookup_at=now)
     later = datetime.now(UTC) + timedelta(minutes=5)
     assert claim_due(engine, now=datetime.now(UTC), owner="next", limit=5, lease_until=later)
+    return delivery
+
+
+def _unknown_after_a_second_claim(session: Session, engine: Engine, tmp_path: Path) -> int:
+    """A delivery claimed again by "next" and found ``unknown`` by it (it cannot be asked)."""
+    delivery = _claimed_again(session, engine, tmp_path)
+    later = datetime.now(UTC) + timedelta(minutes=5)
     fence(engine, ids=[delivery], owner="next", lease_until=later)
     cannot_ask = Outcome(status=DeliveryStatus.unknown, error="the platform cannot be asked")
     assert finish(engine, delivery_id=delivery, owner="next", outcome=cannot_ask, actor="next")
@@ -50,6 +57,24 @@ def test_a_late_confirmation_lands_on_a_delivery_another_worker_left_unknown(
 
     row = session.exec(select(Delivery)).one()
     assert (row.status, row.external_id, row.needs_lookup) == ("published", "m-1", False)
+
+
+def test_a_late_confirmation_lands_before_the_lookup_claimed_again_and_stops_it(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    """The second claim's message waits in the queue behind slow work; the first worker's
+    answer comes meanwhile. It lands, and the second claim's fence then finds nothing to do."""
+    delivery = _claimed_again(session, engine, tmp_path)
+    confirmed = Outcome(
+        status=DeliveryStatus.published, external_id="m-2", published_at=datetime.now(UTC)
+    )
+
+    assert finish(engine, delivery_id=delivery, owner="slow", outcome=confirmed, actor="slow")
+
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert fence(engine, ids=[delivery], owner="next", lease_until=later) == []
+    row = session.exec(select(Delivery)).one()
+    assert (row.status, row.external_id, row.needs_lookup) == ("published", "m-2", False)
 
 
 def test_a_late_answer_that_confirms_nothing_leaves_the_new_holders_outcome(
