@@ -26,6 +26,7 @@ from typing import TypeVar
 import httpx
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from platforms.adapters.base import (
@@ -346,7 +347,10 @@ def publish_one(
         return Outcome(status=DeliveryStatus.failed, error=exc.message)
     except Unknown as exc:
         return _lost(exc.message, adapter, settings=settings, clock=clock)
-    except NotOwned:  # not an adapter's error: the caller stops, recording nothing
+    except (NotOwned, SQLAlchemyError):
+        # Not the adapter's errors: the delivery was taken back, or the database was lost under
+        # a progress save. The worker stops as if it had died, recording nothing: the reaper
+        # and the platform's lookup settle the delivery, not a person reading "unexpected".
         raise
     except Exception as exc:  # an adapter bug: it may have sent something, so never retry
         log.exception("adapter %s raised unexpectedly", adapter.name)

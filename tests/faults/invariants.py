@@ -79,7 +79,8 @@ def check(
     duplicates = lost = unknown = 0
     for seen in deliveries:
         count = reached.get(seen.text, 0)
-        where = f"delivery {seen.id} on {seen.platform} ({seen.status}, {count} sent)"
+        said = f"{seen.status}, {count} sent, {seen.last_error!r}"
+        where = f"delivery {seen.id} on {seen.platform} ({said})"
         if count > 1:
             duplicates += count - 1
             breaches.append(f"{where}: reached the platform {count} times")
