@@ -347,11 +347,8 @@ def publish_one(
         return Outcome(status=DeliveryStatus.failed, error=exc.message)
     except Unknown as exc:
         return _lost(exc.message, adapter, settings=settings, clock=clock)
-    except (NotOwned, SQLAlchemyError):
-        # Not the adapter's errors: the delivery was taken back, or the database was lost under
-        # a progress save. The worker stops as if it had died, recording nothing: the reaper
-        # and the platform's lookup settle the delivery, not a person reading "unexpected".
-        raise
+    except (NotOwned, SQLAlchemyError):  # taken back, or the database lost under a save: stop
+        raise  # as if dead, recording nothing; the reaper and the lookup settle it, not a person
     except Exception as exc:  # an adapter bug: it may have sent something, so never retry
         log.exception("adapter %s raised unexpectedly", adapter.name)
         return Outcome(

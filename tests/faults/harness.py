@@ -156,7 +156,9 @@ class Scenario:
                 )
                 post_id = draft.id or 0
                 submit_post(session=session, post_id=post_id, version=draft.version, actor="dev")
-                approve_post(session=session, post_id=post_id, version=draft.version, actor="pr")
+                approve_post(
+                    session=session, post_id=post_id, version=draft.version, actor="pr", shown=None
+                )
             session.commit()
 
     # --- processes ---------------------------------------------------------------------------
