@@ -19,15 +19,13 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
-from typing import TypeVar
 
 import httpx
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
 
 from platforms.adapters.base import (
     Adapter,
@@ -54,13 +52,9 @@ from scheduler.core.clock import Clock, machine_now
 from scheduler.core.config import Settings
 from scheduler.core.models import (
     Account,
-    Approval,
     Delivery,
     DeliveryStatus,
     HoldReason,
-    Milestone,
-    Post,
-    Production,
 )
 from scheduler.core.vault import VaultError
 from scheduler.queue.claims import release
@@ -72,55 +66,9 @@ from scheduler.queue.publishing import (
     fence_one,
     finish,
 )
+from workers.jobs import Job, load_jobs
 
 log = logging.getLogger(__name__)
-T = TypeVar("T", Post, Account, Production, Milestone, Approval)
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything needed to publish one delivery, read in one go for the batch."""
-
-    delivery: Delivery
-    post: Post
-    account: Account
-    production: Production
-    milestone: Milestone | None
-    approval: Approval | None
-
-
-def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
-    """Read the batch's deliveries and what they refer to, a query per table."""
-    with Session(engine, expire_on_commit=False) as session:
-        deliveries = list(session.exec(select(Delivery).where(col(Delivery.id).in_(ids))))
-        posts = _by_id(session, Post, {d.post_id for d in deliveries})
-        accounts = _by_id(session, Account, {d.account_id for d in deliveries})
-        productions = _by_id(session, Production, {p.production_id for p in posts.values()})
-        milestones = _by_id(session, Milestone, {p.anchor_milestone_id for p in posts.values()})
-        approvals = _by_id(session, Approval, {d.approval_id for d in deliveries})
-    jobs = []
-    for d in sorted(deliveries, key=lambda d: (d.due_at, d.id or 0)):
-        post = posts[d.post_id]
-        jobs.append(
-            Job(
-                delivery=d,
-                post=post,
-                account=accounts[d.account_id],
-                production=productions[post.production_id],
-                milestone=milestones.get(post.anchor_milestone_id or 0),
-                approval=approvals.get(d.approval_id or 0),
-            )
-        )
-    return jobs
-
-
-def _by_id(session: Session, model: type[T], wanted: set[int | None]) -> dict[int, T]:
-    keys = [k for k in wanted if k is not None]
-    if not keys:
-        return {}
-    id_column = getattr(model, "id")  # noqa: B009 - every table here has an integer id
-    rows = session.exec(select(model).where(col(id_column).in_(keys)))
-    return {getattr(row, "id"): row for row in rows}  # noqa: B009
 
 
 def publish_batch(

@@ -25,7 +25,8 @@ from scheduler.core.clock import Clock
 from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories
 from tests.conftest import test_settings
-from workers.publish import load_jobs, publish_one
+from workers.jobs import load_jobs
+from workers.publish import publish_one
 
 
 class CutConnection:

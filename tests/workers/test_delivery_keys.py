@@ -24,7 +24,8 @@ from scheduler.queue.claims import claim_due, lease_deadline
 from scheduler.queue.publishing import Outcome
 from tests import factories
 from tests.conftest import test_settings
-from workers.publish import load_jobs, publish_one
+from workers.jobs import load_jobs
+from workers.publish import publish_one
 
 
 def test_two_attempts_that_kept_no_keys_make_the_same_record_and_bluesky_has_one_post(

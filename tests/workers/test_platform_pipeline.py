@@ -27,7 +27,8 @@ from scheduler.queue.reaper import reap_expired
 from tests import factories
 from tests.conftest import WorkerProcess
 from tests.running import all_final, run_until, service_for
-from workers.publish import load_jobs, publish_one
+from workers.jobs import load_jobs
+from workers.publish import publish_one
 
 
 def _published(statuses: dict[int, str]) -> bool:

@@ -20,7 +20,7 @@ from scheduler.queue.reaper import reap_expired
 from scheduler.queue.service import SchedulerService
 from tests import factories
 from tests.conftest import test_settings
-from workers.publish import load_jobs
+from workers.jobs import load_jobs
 
 
 def _seed(session: Session, tmp_path: Path, *, posts: int, accounts: int = 2) -> list[int]:
