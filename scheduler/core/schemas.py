@@ -16,9 +16,10 @@ from pydantic import (
     ConfigDict,
 )
 
-#: The largest id a row can have. SQLite's INTEGER holds 64 bits, and binding a larger number
-#: to a query fails inside the driver (a 500), not as "no such row".
-MAX_ID = 2**63 - 1
+#: The largest id a row can have: id columns are ``Integer``, which is 32 bits on PostgreSQL
+#: (SQLite's holds 64). Comparing a column with a larger number fails inside the database or
+#: the driver ("integer out of range", ``OverflowError``: a 500), not as "no such row".
+MAX_ID = 2**31 - 1
 #: An id as the API takes it, in a path, a query or a body: a number outside 1..``MAX_ID`` is a
 #: 422 naming the field, since no row can have it.
 Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
