@@ -12,8 +12,10 @@ from typing import Annotated
 
 from annotated_types import Interval
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
+    field_validator,
 )
 
 #: The largest id a row can have: id columns are ``Integer``, which is 32 bits on PostgreSQL
@@ -24,9 +26,50 @@ MAX_ID = 2**31 - 1
 #: 422 naming the field, since no row can have it.
 Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
 
+#: PostgreSQL can neither store nor compare text holding NUL: such input is refused by name.
+NUL_REFUSED = "must not contain the NUL character (\\u0000)"
+
+
+def holds_nul(value: object) -> bool:
+    """Whether any text in ``value`` (in nested lists and mappings, keys too) has a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
+def refuse_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError(NUL_REFUSED)
+    return text
+
+
+#: Text as the API takes it in a query: no NUL character, which PostgreSQL cannot compare with
+#: (it failed inside the driver, a 500); a 422 naming the parameter instead. Bodies are
+#: checked by ``Input``.
+Text = Annotated[str, AfterValidator(refuse_nul)]
+
 
 class Input(BaseModel):
+    """What a request body may hold.
+
+    Text with the NUL character is refused, naming the field: PostgreSQL cannot store it (nor
+    compare with it), so it would otherwise fail inside the driver, a 500, and SQLite would keep
+    what PostgreSQL cannot. Nested inputs check their own fields, so the error names the
+    deepest field.
+    """
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if holds_nul(value):
+            raise ValueError(NUL_REFUSED)
+        return value
 
 
 class Output(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime
 
 from scheduler.api.deps import SessionDep
 from scheduler.audit.trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
-from scheduler.core.schemas import Id, Output
+from scheduler.core.schemas import MAX_ID, Id, Output, Text
 
 router = APIRouter(tags=["audit"])
 
@@ -35,19 +35,19 @@ class AuditEventPublic(Output):
 def list_audit_events(
     session: SessionDep,
     production_id: Annotated[
-        int | None,
+        Id | None,
         Query(description="Only this production, its milestones, posts and deliveries"),
     ] = None,
     entity: Annotated[
-        str | None, Query(max_length=40, examples=["post"], description="A table name")
+        Text | None, Query(max_length=40, examples=["post"], description="A table name")
     ] = None,
     entity_id: Id | None = None,
     actor: Annotated[
-        str | None, Query(max_length=120, description="Part of the actor's name or email")
+        Text | None, Query(max_length=120, description="Part of the actor's name or email")
     ] = None,
     since: Annotated[AwareDatetime | None, Query(description="Events at or after")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[AuditEventPublic]:
     """Who changed what, when, from what to what, and why: newest first.
 

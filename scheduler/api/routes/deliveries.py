@@ -12,7 +12,7 @@ from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, DeliveryStatus, Post
-from scheduler.core.schemas import Id
+from scheduler.core.schemas import MAX_ID, Id
 from scheduler.posts import deliveries as service
 from scheduler.posts.schemas import (
     CancelDelivery,
@@ -34,7 +34,7 @@ def list_deliveries(
     due_after: AwareDatetime | None = None,
     due_before: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[DeliveryPublic]:
     """Deliveries by status, production and due-time range, soonest first."""
     query = select(Delivery)

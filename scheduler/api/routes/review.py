@@ -28,7 +28,7 @@ router = APIRouter(prefix="/productions/{production_id}", tags=["review"])
 class StepIn(Input):
     name: str = Field(min_length=1, max_length=80, examples=["studio legal"])
     mode: ApprovalMode = ApprovalMode.any
-    people: list[int] = Field(min_length=1, max_length=50, description="Person ids")
+    people: list[Id] = Field(min_length=1, max_length=50, description="Person ids")
 
 
 class ChainIn(Input):
