@@ -120,12 +120,12 @@ class PostCreate(Input):
     variables: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, max_length=50)
     media: list[MediaIn] = Field(default_factory=list, max_length=20)
-    featured: list[int] = Field(
+    featured: list[Id] = Field(
         default_factory=list, max_length=50, description="Talent ids of the people it features"
     )
     anchor: AnchorIn
     latest_at: AwareDatetime | None = Field(default=None, description=LATEST_AT)
-    account_ids: list[int] = Field(min_length=1, max_length=50)
+    account_ids: list[Id] = Field(min_length=1, max_length=50)
 
 
 class PostEdit(Input):
@@ -138,10 +138,10 @@ class PostEdit(Input):
     variables: dict[str, Any] | None = None
     tags: list[str] | None = None
     media: list[MediaIn] | None = None
-    featured: list[int] | None = Field(default=None, max_length=50)
+    featured: list[Id] | None = Field(default=None, max_length=50)
     anchor: AnchorIn | None = None
     latest_at: AwareDatetime | None = Field(default=None, description=LATEST_AT)
-    account_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
+    account_ids: list[Id] | None = Field(default=None, min_length=1, max_length=50)
 
 
 class DeliveryPublic(Output):

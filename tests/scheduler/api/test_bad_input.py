@@ -7,12 +7,19 @@ out of range", or psycopg refusing a NUL character in text).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tests import factories
 
 HUGE = 10**35
+#: One past the largest id PostgreSQL's INTEGER columns hold.
+BEYOND_32_BITS = 2**31
 NUL = "Night\u0000Shift"
 
 
@@ -75,3 +82,28 @@ def test_a_nul_character_in_text_is_a_422_naming_the_field(
     answer = client.post(path, json=body)
     assert answer.status_code == 422, answer.text
     assert field_named(answer, field)
+
+
+@pytest.mark.parametrize("field", ["account_ids", "featured"])
+def test_ids_no_table_holds_in_a_posts_lists_are_a_422_naming_the_list(
+    client: httpx.Client, engine: Engine, tmp_path: Path, field: str
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        production = factories.production(session)
+        account = factories.outbox_account(session, tmp_path / "outbox")
+        draft = factories.post(session, production.id or 0, [account])
+        session.commit()
+    new = {
+        "production_id": production.id,
+        "pillar": "on_set",
+        "body": "Night shift, take one.",
+        "anchor": {"at": "2027-01-01T10:00:00Z"},
+        "account_ids": [account.id],
+    }
+    created = client.post("/posts", json={**new, field: [BEYOND_32_BITS]})
+    edited = client.patch(
+        f"/posts/{draft.id}", json={"version": draft.version, field: [BEYOND_32_BITS]}
+    )
+    for answer in (created, edited):
+        assert answer.status_code == 422, answer.text
+        assert field_named(answer, field)
