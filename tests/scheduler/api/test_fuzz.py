@@ -34,7 +34,7 @@ from scheduler.core.models import Delivery
 from tests import factories
 from tests.conftest import person_with_token
 
-EXAMPLES = int(os.environ.get("CALLSHEET_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("CALLSHEET_FUZZ_EXAMPLES", "40"))
 SCHEMA = schemathesis.openapi.from_dict(create_app().openapi())
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.response_schema_conformance]
