@@ -8,11 +8,13 @@ answers with them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from annotated_types import Interval
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     field_validator,
@@ -25,6 +27,21 @@ MAX_ID = 2**31 - 1
 #: An id as the API takes it, in a path, a query or a body: a number outside 1..``MAX_ID`` is a
 #: 422 naming the field, since no row can have it.
 Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
+
+#: The years a time the API takes may fall in: far wider than anything a production plans,
+#: and far from the calendar's ends, where converting an offset to UTC leaves it (midnight of
+#: year 1, an hour east of UTC, is in year 0: an ``OverflowError``, a 500).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _within_the_years(value: datetime) -> datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must fall between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+#: A time with its offset, as the API takes it (``AwareDatetime``, within the years above).
+Moment = Annotated[AwareDatetime, AfterValidator(_within_the_years)]
 
 #: PostgreSQL can neither store nor compare text holding NUL: such input is refused by name.
 NUL_REFUSED = "must not contain the NUL character (\\u0000)"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import (
-    AwareDatetime,
     Field,
 )
 
@@ -16,7 +15,7 @@ from scheduler.core.models import (
     PauseScope,
     ProductionKind,
 )
-from scheduler.core.schemas import Id, Input, Output
+from scheduler.core.schemas import Id, Input, Moment, Output
 
 _MONTH = 30 * 24 * 60
 _LATE_POLICY = (
@@ -79,14 +78,14 @@ class ProductionPublic(Output):
 class MilestoneCreate(Input):
     kind: MilestoneKind
     name: str = Field(min_length=1, max_length=120)
-    at: AwareDatetime = Field(description="When it happens, with its timezone offset")
+    at: Moment = Field(description="When it happens, with its timezone offset")
     tentative: bool = False
 
 
 class MilestoneMove(Input):
     """A new date and/or a change of tentativeness; unsent anchored posts follow."""
 
-    at: AwareDatetime | None = None
+    at: Moment | None = None
     tentative: bool | None = None
 
 
@@ -137,8 +136,8 @@ class BlackoutCreate(Input):
     """No posts between ``starts_at`` and ``ends_at``; for one production, or everyone's."""
 
     production_id: Id | None = None
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str = Field(min_length=1, max_length=500, examples=["Day of national mourning"])
 
 

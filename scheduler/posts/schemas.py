@@ -12,7 +12,6 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,7 +25,7 @@ from scheduler.core.config import get_settings
 from scheduler.core.models import (
     ContentPillar,
 )
-from scheduler.core.schemas import Id, Input, Output
+from scheduler.core.schemas import Id, Input, Moment, Output
 from scheduler.planning.schemas import MilestonePublic
 
 ON_DISK = "give an https link; files on the server are never read"
@@ -54,7 +53,7 @@ class AnchorIn(Input):
     milestone_id: Id | None = None
     offset: str | None = Field(default=None, examples=["-P14D", "+PT2H"])
     local_time: time | None = Field(default=None, examples=["18:00"])
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class MediaIn(Input):
@@ -124,7 +123,7 @@ class PostCreate(Input):
         default_factory=list, max_length=50, description="Talent ids of the people it features"
     )
     anchor: AnchorIn
-    latest_at: AwareDatetime | None = Field(default=None, description=LATEST_AT)
+    latest_at: Moment | None = Field(default=None, description=LATEST_AT)
     account_ids: list[Id] = Field(min_length=1, max_length=50)
 
 
@@ -140,8 +139,19 @@ class PostEdit(Input):
     media: list[MediaIn] | None = None
     featured: list[Id] | None = Field(default=None, max_length=50)
     anchor: AnchorIn | None = None
-    latest_at: AwareDatetime | None = Field(default=None, description=LATEST_AT)
+    latest_at: Moment | None = Field(default=None, description=LATEST_AT)
     account_ids: list[Id] | None = Field(default=None, min_length=1, max_length=50)
+
+    @field_validator("pillar", "variables", "tags", "media", "featured", "anchor", "account_ids")
+    @classmethod
+    def _kept_when_left_out(cls, value: object) -> object:
+        """Every post has these: left out, an edit keeps them; ``null`` cannot clear them.
+
+        (A validator runs only for fields the request names, so ``None`` here was sent.)
+        """
+        if value is None:
+            raise ValueError("leave it out to keep it; it cannot be cleared (null)")
+        return value
 
 
 class DeliveryPublic(Output):
@@ -252,7 +262,7 @@ class MilestoneMoved(BaseModel):
 
 
 class ReleaseHold(Input):
-    due_at: AwareDatetime | None = Field(default=None, description="When to send; default now")
+    due_at: Moment | None = Field(default=None, description="When to send; default now")
     send_late: bool = Field(
         default=False,
         description="Send it even after its latest useful time (needed to release a late hold)",

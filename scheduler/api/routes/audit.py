@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from scheduler.api.deps import SessionDep
 from scheduler.audit.trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
-from scheduler.core.schemas import MAX_ID, Id, Output, Text
+from scheduler.core.schemas import MAX_ID, Id, Moment, Output, Text
 
 router = APIRouter(tags=["audit"])
 
@@ -45,7 +44,7 @@ def list_audit_events(
     actor: Annotated[
         Text | None, Query(max_length=120, description="Part of the actor's name or email")
     ] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Events at or after")] = None,
+    since: Annotated[Moment | None, Query(description="Events at or after")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[AuditEventPublic]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from sqlmodel import col, select
 
 from scheduler.api.access import AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, DeliveryStatus, Post
-from scheduler.core.schemas import MAX_ID, Id
+from scheduler.core.schemas import MAX_ID, Id, Moment
 from scheduler.posts import deliveries as service
 from scheduler.posts.schemas import (
     CancelDelivery,
@@ -31,8 +30,8 @@ def list_deliveries(
     access: AccessDep,
     status: Annotated[list[DeliveryStatus] | None, Query()] = None,
     production_id: Id | None = None,
-    due_after: AwareDatetime | None = None,
-    due_before: AwareDatetime | None = None,
+    due_after: Moment | None = None,
+    due_before: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[DeliveryPublic]:

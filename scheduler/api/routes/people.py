@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import AwareDatetime, EmailStr, Field
+from pydantic import EmailStr, Field
 from sqlmodel import Session, col, select
 
 from scheduler.api.access import SESSION_COOKIE, Access, AccessDep, ActorDep
@@ -14,7 +14,7 @@ from scheduler.core.clock import machine_now
 from scheduler.core.config import get_settings
 from scheduler.core.errors import NotFound
 from scheduler.core.models import AccessToken, Membership, Person, Role
-from scheduler.core.schemas import Id, Input, Output
+from scheduler.core.schemas import Id, Input, Moment, Output
 from scheduler.people import members as service
 from scheduler.people.members import NotSignedIn
 from scheduler.people.sign_in import SignInGuard
@@ -55,7 +55,7 @@ class Me(PersonPublic):
 
 class TokenCreate(Input):
     name: str = Field(min_length=1, max_length=80, examples=["CI schedule import"])
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Moment | None = Field(
         default=None, description=f"Default: {DEFAULT_TOKEN_DAYS} days from now"
     )
 

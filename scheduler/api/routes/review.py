@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlmodel import col, select
 
 from scheduler.api.access import AccessDep, ActorDep
@@ -14,7 +14,7 @@ from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.errors import Invalid
 from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
-from scheduler.core.schemas import Id, Input, Output
+from scheduler.core.schemas import Id, Input, Moment, Output
 from scheduler.planning.productions import get_production
 from scheduler.posts.approval import expect_deliveries_of
 from scheduler.posts.preview import preview_post
@@ -128,8 +128,8 @@ def schedule_for_review(
     production_id: Id,
     session: SessionDep,
     milestone_id: Id | None = None,
-    due_from: AwareDatetime | None = None,
-    due_to: AwareDatetime | None = None,
+    due_from: Moment | None = None,
+    due_to: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[PostForReview]:
     """Posts waiting for review in a milestone's schedule or a date range, each with exactly

@@ -107,3 +107,51 @@ def test_ids_no_table_holds_in_a_posts_lists_are_a_422_naming_the_list(
     for answer in (created, edited):
         assert answer.status_code == 422, answer.text
         assert field_named(answer, field)
+
+
+#: Midnight of year 1 an hour east of UTC: in UTC it is still year 0, which no calendar has
+#: (``OverflowError`` converting it).
+ANCIENT = "0001-01-01T00:00:00+01:00"
+
+
+def test_a_time_outside_the_years_anything_is_planned_is_a_422_naming_it(
+    client: httpx.Client, engine: Engine, tmp_path: Path
+) -> None:
+    """Each answered 500 (an ``OverflowError`` converting the time to UTC)."""
+    with Session(engine, expire_on_commit=False) as session:
+        production = factories.production(session)
+        account = factories.outbox_account(session, tmp_path / "outbox")
+        draft = factories.post(session, production.id or 0, [account])
+        session.commit()
+    answers = {
+        "latest_at": client.patch(
+            f"/posts/{draft.id}", json={"version": draft.version, "latest_at": ANCIENT}
+        ),
+        "at": client.post(
+            f"/productions/{production.id}/milestones",
+            json={"kind": "wrap", "name": "Wrap", "at": ANCIENT},
+        ),
+        "starts_at": client.post(
+            "/blackouts",
+            json={"starts_at": ANCIENT, "ends_at": "2027-01-01T00:00:00Z", "reason": "x"},
+        ),
+    }
+    for field, answer in answers.items():
+        assert answer.status_code == 422, (field, answer.text)
+        assert field_named(answer, field), answer.text
+
+
+@pytest.mark.parametrize("field", ["pillar", "variables", "tags", "media", "featured"])
+def test_an_edit_cannot_clear_what_every_post_has(
+    client: httpx.Client, engine: Engine, tmp_path: Path, field: str
+) -> None:
+    """Found by the fuzz: ``PATCH /posts/{id}`` with ``"pillar": null`` answered 500 (the
+    column is NOT NULL). Leaving a field out keeps it; null cannot clear it."""
+    with Session(engine, expire_on_commit=False) as session:
+        production = factories.production(session)
+        account = factories.outbox_account(session, tmp_path / "outbox")
+        draft = factories.post(session, production.id or 0, [account])
+        session.commit()
+    answer = client.patch(f"/posts/{draft.id}", json={"version": draft.version, field: None})
+    assert answer.status_code == 422, answer.text
+    assert field_named(answer, field)
