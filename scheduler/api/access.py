@@ -33,6 +33,7 @@ from scheduler.core.errors import Forbidden
 from scheduler.core.models import Delivery, Pause, PauseScope, Person, Post, Role
 from scheduler.core.schemas import MAX_ID
 from scheduler.people.members import NotSignedIn, roles_of, signed_in
+from scheduler.review.duties import RULE
 
 Row = TypeVar("Row", Post, Delivery, Pause)
 
@@ -309,7 +310,8 @@ def check_policy_covers(app: FastAPI) -> None:
 
 
 def access_table(describe: Callable[[str, str], str] | None = None) -> str:
-    """The policy as a Markdown table (docs/access.md is this, and a test keeps it so)."""
+    """The policy as a Markdown table, then the rule no role lifts: separation of duties
+    (docs/access.md is this, and a test keeps it so)."""
     lines = ["| method | path | who | production from |", "|---|---|---|---|"]
     for (method, path), rule in sorted(POLICY.items(), key=lambda item: (item[0][1], item[0][0])):
         if rule.scope in (Scope.public, Scope.signed_in, Scope.site):
@@ -322,4 +324,4 @@ def access_table(describe: Callable[[str, str], str] | None = None) -> str:
             who = f"{rule.role.value} or above"
             where = rule.scope.value
         lines.append(f"| {method} | `{path}` | {who} | {where} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + RULE + "\n"

@@ -61,6 +61,11 @@ class ProductionUpdate(Input):
     )
     late_policy: LatePolicy | None = Field(default=None, description=_LATE_POLICY)
     late_grace_minutes: int | None = Field(default=None, ge=1, le=_MONTH, description=_LATE_GRACE)
+    self_approval: bool | None = Field(
+        default=None,
+        description="A one-person team: a post's writer may approve it, and one person may "
+        "approve several steps of the chain; every such approval is marked self_approved",
+    )
 
 
 class ProductionPublic(Output):
@@ -73,6 +78,7 @@ class ProductionPublic(Output):
     approval_max_age_days: int
     late_policy: str
     late_grace_minutes: int
+    self_approval: bool
 
 
 class MilestoneCreate(Input):

@@ -47,8 +47,14 @@ def anchor_of(post: Post) -> AnchorIn:
     )
 
 
-def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
-    """Create a draft post and one pending delivery per target account."""
+def create_post(
+    *, session: Session, data: PostCreate, actor: str, writer_id: int | None = None
+) -> Post:
+    """Create a draft post and one pending delivery per target account.
+
+    ``writer_id``: the person writing it, who may not approve it (``scheduler.review.duties``);
+    None when the system writes it.
+    """
     try:
         production = get_production(session=session, production_id=data.production_id)
     except NotFound:
@@ -66,6 +72,7 @@ def create_post(*, session: Session, data: PostCreate, actor: str) -> Post:
         featured=_featured(session, production.id or 0, data.featured),
         latest_at=data.latest_at,
         created_by=actor,
+        written_by_id=writer_id,
     )
     _set_anchor(post, data.anchor)
     check_renders(post, production, plan, accounts)
@@ -119,8 +126,15 @@ def expect_version(post: Post, version: int) -> None:
         )
 
 
-def edit_post(*, session: Session, post_id: int, data: PostEdit, actor: str) -> Post:
-    """Change a post; content changes send it back to review and unbind its approval."""
+def edit_post(
+    *, session: Session, post_id: int, data: PostEdit, actor: str, writer_id: int | None = None
+) -> Post:
+    """Change a post; content changes send it back to review and unbind its approval.
+
+    Every edit makes a new version, and its editor (``writer_id``; None for the system) is
+    now who wrote it: they may not approve it, and the original author, who did not write
+    these words, may.
+    """
     post = get_post(session=session, post_id=post_id, lock=True)
     expect_version(post, data.version)
     deliveries = deliveries_of(session=session, post_id=post_id, lock=True)
@@ -144,6 +158,7 @@ def edit_post(*, session: Session, post_id: int, data: PostEdit, actor: str) -> 
     check_renders(post, production, plan, accounts)
     retarget(session, post, current, accounts, plan)
     post.version += 1
+    post.written_by_id = writer_id
     post.updated_at = utcnow()
     if post.status in (PostStatus.approved, PostStatus.in_review):
         post.status = PostStatus.in_review.value

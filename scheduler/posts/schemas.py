@@ -253,6 +253,10 @@ class PostPublic(Output):
     status: str
     version: int
     review_note: str | None
+    #: The person who wrote this version; they may not approve it (separation of duties).
+    written_by_id: Id | None = None
+    #: In an approval's answer: separation of duties was relaxed for it (a one-person team).
+    self_approved: bool = False
     deliveries: list[DeliveryPublic] = Field(default_factory=list)
 
 

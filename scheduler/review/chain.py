@@ -9,7 +9,9 @@ who must sign off to have approved this exact content. Only then is the approval
 each delivery's rendered output (``scheduler.posts.approval.approve_post``) and the post scheduled.
 
 Being allowed to approve at all needs the producer role (``scheduler.api.access``); a chain
-narrows who, at each step, among the production's producers and admins.
+narrows who, at each step, among the production's producers and admins; separation of duties
+(``scheduler.review.duties``) keeps a post's writer from approving it and one person from
+approving two steps.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from scheduler.core.models import (
 )
 from scheduler.events.record import record_event, save_recorded
 from scheduler.people.members import roles_of
+from scheduler.planning.productions import get_production
 from scheduler.posts.approval import approve_post, check_shown
 from scheduler.posts.lifecycle import get_post
+from scheduler.review import duties
 from scheduler.review.signoffs import talent_blockers
 
 
@@ -48,12 +52,15 @@ class StepState:
     approvers: list[str]
     voter_ids: set[int]
     done: bool
+    #: In ``all`` mode, who must vote: the step's people but the writer of the version, who
+    #: may not approve it (``duties``).
+    needed: frozenset[int] = frozenset()
 
     def finished_by(self, person_id: int) -> bool:
         """Whether a vote by ``person_id`` completes this step."""
         if self.step is None or self.step.mode == ApprovalMode.any:
             return True
-        return set(self.step.people) <= self.voter_ids | {person_id}
+        return self.needed <= self.voter_ids | {person_id}
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,12 @@ def chain_of(session: Session, production_id: int) -> list[ApprovalStep]:
 def set_chain(
     *, session: Session, production_id: int, steps: list[dict[str, Any]], actor: str
 ) -> list[ApprovalStep]:
-    """Replace the production's chain; each step names people who are members of it."""
+    """Replace the production's chain; each step names people who are members of it, and
+    (separation of duties, unless the production relaxes it) no person is in two steps."""
+    duties.require_distinct_steps(
+        get_production(session=session, production_id=production_id),
+        [(str(raw.get("name", "")), [int(p) for p in raw.get("people", [])]) for raw in steps],
+    )
     old_steps = chain_of(session, production_id)
     before = [_describe(s) for s in old_steps]
     # A new chain starts reviews in progress over: their votes were for steps that are gone
@@ -174,7 +186,8 @@ def steps_for(session: Session, post: Post) -> list[StepState]:
     states = []
     for step in chain:
         voters = {v.person_id: v.actor for v in votes if v.step_id == step.id}
-        done = set(step.people) <= set(voters) if step.mode == ApprovalMode.all else bool(voters)
+        needed = frozenset(step.people) - {post.written_by_id}
+        done = bool(voters) and (step.mode != ApprovalMode.all or needed <= set(voters))
         states.append(
             StepState(
                 step=step,
@@ -182,6 +195,7 @@ def steps_for(session: Session, post: Post) -> list[StepState]:
                 approvers=list(voters.values()),
                 voter_ids=set(voters),
                 done=done,
+                needed=needed,
             )
         )
     return states
@@ -222,6 +236,11 @@ def approve(
         )
     if person.id in current.voter_ids:
         raise Conflict(f"step: you approved step '{current.name}' of this version already")
+    production = get_production(session=session, production_id=post.production_id)
+    duties.refuse_own_posts(production, [post], person.id or 0)
+    earlier = [s.name for s in steps if s is not current and person.id in s.voter_ids]
+    duties.refuse_second_step(production, current.name, earlier, person.id or 0)
+    relaxed = bool(earlier) or post.written_by_id == person.id
     last = current is steps[-1] and current.finished_by(person.id or 0)
     answers: list[dict[str, Any]] = []
     if last:
@@ -242,7 +261,8 @@ def approve(
         vote,
         actor=person.actor,
         action="post.step_approved",
-        after={"post_id": post.id, "version": post.version, "step": current.name},
+        after={"post_id": post.id, "version": post.version, "step": current.name}
+        | ({"self_approved": True} if relaxed else {}),
         reason=note,
     )
     steps = steps_for(session, post)
@@ -258,6 +278,9 @@ def approve(
     )
     approval.chain = [{"step": s.name, "by": s.approvers} for s in steps]
     approval.checklist = answers
+    approval.self_approved = duties.self_approved(
+        post, [voter for s in steps for voter in s.voter_ids]
+    )
     session.add(approval)
     session.flush()
     return Approved(post=post, steps=steps, approval=approval)

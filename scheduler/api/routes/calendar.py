@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from scheduler.api.access import ActorDep
+from scheduler.api.access import Access, AccessDep
 from scheduler.api.deps import SessionDep
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Production
@@ -91,11 +91,16 @@ async def _read_upload(request: Request) -> str:
         ) from None
 
 
-def _import(session: Session, production_id: Id, text: str, actor: str) -> list[int]:
+def _import(session: Session, production_id: Id, text: str, access: Access) -> list[int]:
     """The import and its commit, in one worker thread: the session is not shared meanwhile."""
+    writer = access.person.id if access.person is not None else None
     try:
         posts = import_schedule(
-            session=session, production_id=production_id, text=text, actor=actor
+            session=session,
+            production_id=production_id,
+            text=text,
+            actor=access.actor,
+            writer_id=writer,
         )
     except BaseException:
         session.rollback()  # now, not when the request ends: on SQLite it holds the write lock
@@ -113,7 +118,7 @@ def _import(session: Session, production_id: Id, text: str, actor: str) -> list[
     },
 )
 async def import_schedule_csv(
-    production_id: Id, request: Request, session: SessionDep, actor: ActorDep
+    production_id: Id, request: Request, session: SessionDep, access: AccessDep
 ) -> ScheduleImported | JSONResponse:
     """Create draft posts from a CSV (columns in ``scheduler.exchange.csv_import``), all or none.
 
@@ -127,7 +132,7 @@ async def import_schedule_csv(
     await run_in_threadpool(session.commit)
     text = await _read_upload(request)
     try:
-        created = await run_in_threadpool(_import, session, production_id, text, actor)
+        created = await run_in_threadpool(_import, session, production_id, text, access)
     except CsvInvalid as exc:
         detail = [
             {"loc": ["body", f"line {p.line}", p.column], "msg": p.message, "type": "value_error"}

@@ -39,9 +39,11 @@ def _shown(post: Post, deliveries: Iterable[Delivery]) -> PostPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_post(data: PostCreate, session: SessionDep, actor: ActorDep) -> PostPublic:
-    """Create a draft; it is rendered for every account now, so errors show up here."""
-    post = service.create_post(session=session, data=data, actor=actor)
+def create_post(data: PostCreate, session: SessionDep, access: AccessDep) -> PostPublic:
+    """Create a draft; it is rendered for every account now, so errors show up here. Its
+    writer may not approve it (separation of duties, docs/access.md)."""
+    writer = access.person.id if access.person is not None else None
+    post = service.create_post(session=session, data=data, actor=access.actor, writer_id=writer)
     session.commit()
     return _public(session, post)
 
@@ -75,9 +77,13 @@ def get_post(post_id: Id, session: SessionDep) -> PostPublic:
 
 
 @router.patch("/{post_id}")
-def edit_post(post_id: Id, data: PostEdit, session: SessionDep, actor: ActorDep) -> PostPublic:
-    """Edit; 409 when the version is stale. An approved post goes back to review."""
-    post = service.edit_post(session=session, post_id=post_id, data=data, actor=actor)
+def edit_post(post_id: Id, data: PostEdit, session: SessionDep, access: AccessDep) -> PostPublic:
+    """Edit; 409 when the version is stale. An approved post goes back to review, and the
+    editor, now its writer, may not approve this version."""
+    writer = access.person.id if access.person is not None else None
+    post = service.edit_post(
+        session=session, post_id=post_id, data=data, actor=access.actor, writer_id=writer
+    )
     session.commit()
     return _public(session, post)
 
@@ -105,12 +111,13 @@ def approve_post(
 
     ``shown`` sends back each delivery's ``shown`` from the preview. 409 if the post changed
     since it was shown (its version, or what a delivery renders: text, media, due time), or
-    featured talent has not signed off; 403 if the caller is not one of the current step's
+    featured talent has not signed off, or the caller wrote this version or approved another
+    step of it (separation of duties); 403 if the caller is not one of the current step's
     approvers; 422 naming an unconfirmed checklist item or a ``shown`` value left out.
     """
     assert access.person is not None
     approval.expect_deliveries_of(session, [post_id], data.shown)
-    review.approve(
+    done = review.approve(
         session=session,
         post_id=post_id,
         version=data.version,
@@ -121,7 +128,9 @@ def approve_post(
         shown=data.shown,
     )
     session.commit()
-    return _public(session, service.get_post(session=session, post_id=post_id))
+    answer = _public(session, service.get_post(session=session, post_id=post_id))
+    answer.self_approved = done.approval is not None and done.approval.self_approved
+    return answer
 
 
 @router.post("/{post_id}/reject")

@@ -20,6 +20,7 @@ from scheduler.posts.approval import expect_deliveries_of
 from scheduler.posts.preview import preview_post
 from scheduler.posts.schemas import RenderedDelivery
 from scheduler.review import chain as service
+from scheduler.review.duties import refuse_own_posts
 from scheduler.review.schemas import SHOWN
 
 router = APIRouter(prefix="/productions/{production_id}", tags=["review"])
@@ -63,6 +64,9 @@ class PostForReview(Output):
     post_id: Id
     version: int
     pillar: str
+    written_by_id: Id | None = Field(
+        description="Who wrote this version; they may not approve it (separation of duties)"
+    )
     steps: list[StepProgress]
     deliveries: list[RenderedDelivery] = Field(description="Exactly what goes out, per platform")
 
@@ -80,6 +84,9 @@ class ApprovedPost(Output):
     post_id: Id
     status: str
     steps: list[StepProgress]
+    self_approved: bool = Field(
+        default=False, description="Approved under the production's self_approval relaxation"
+    )
 
 
 @router.get("/chain")
@@ -141,6 +148,7 @@ def schedule_for_review(
             post_id=post.id or 0,
             version=post.version,
             pillar=post.pillar,
+            written_by_id=post.written_by_id,
             steps=_progress(service.steps_for(session, post)),
             deliveries=preview_post(session=session, post_id=post.id or 0),
         )
@@ -154,15 +162,21 @@ def approve_schedule(
 ) -> list[ApprovedPost]:
     """Approve every post shown, at the versions shown, in one go: all or nothing. ``shown``
     sends back every delivery's ``shown`` value; a post that renders differently stops it all
-    (409 naming the post, the delivery and what changed)."""
+    (409 naming the post, the delivery and what changed). Posts the approver wrote stop it all
+    too (409 naming every one of them: separation of duties)."""
     assert access.person is not None
     now = Clock.from_settings().now()
     expect_deliveries_of(session, data.versions, data.shown)
-    answers = []
-    for post_id, version in sorted(data.versions.items()):
+    posts = []
+    for post_id in sorted(data.versions):
         post = session.get(Post, post_id)
         if post is None or post.production_id != production_id:
             raise Invalid(f"versions.{post_id}", f"not a post of production {production_id}")
+        posts.append(post)
+    production = get_production(session=session, production_id=production_id)
+    refuse_own_posts(production, posts, access.person.id or 0)
+    answers = []
+    for post_id, version in sorted(data.versions.items()):
         done = service.approve(
             session=session,
             post_id=post_id,
@@ -173,8 +187,14 @@ def approve_schedule(
             now=now,
             shown=data.shown,
         )
+        relaxed = done.approval is not None and done.approval.self_approved
         answers.append(
-            ApprovedPost(post_id=post_id, status=done.post.status, steps=_progress(done.steps))
+            ApprovedPost(
+                post_id=post_id,
+                status=done.post.status,
+                steps=_progress(done.steps),
+                self_approved=relaxed,
+            )
         )
     session.commit()
     return answers

@@ -29,6 +29,9 @@ class Production(SQLModel, table=True):
     #: A post's latest useful time (``scheduler.planning.lateness``): a release after it is held.
     late_policy: str = Field(default=LatePolicy.grace, sa_type=String(20))
     late_grace_minutes: int = 120
+    #: A one-person team: the writer of a post may approve it and one person may approve
+    #: several steps of a chain (``scheduler.review.duties``); each such approval says so.
+    self_approval: bool = False
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -44,6 +44,10 @@ class Post(SQLModel, table=True):
     version: int = 1
     review_note: str | None = None
     created_by: str = Field(sa_type=String(120))
+    #: The person who wrote the current version (created it, or made its last edit): they may
+    #: not approve it (``scheduler.review.duties``). Empty: written by the system, or before
+    #: Callsheet kept it. A person id, not ``created_by``'s name, which a person can change.
+    written_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -73,6 +77,9 @@ class Approval(SQLModel, table=True):
     chain: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     #: The production's checklist as the approver answered it: ``[{"item", "confirmed"}]``.
     checklist: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    #: Separation of duties was relaxed for it: its writer approved it, or one person
+    #: approved two steps (the production's ``self_approval``).
+    self_approved: bool = False
 
 
 class Delivery(SQLModel, table=True):

@@ -71,8 +71,11 @@ from scheduler.posts.lifecycle import create_post
 __all__ = ["MAX_BYTES", "MAX_ROWS", "CsvInvalid", "CsvProblem", "import_schedule"]
 
 
-def import_schedule(*, session: Session, production_id: int, text: str, actor: str) -> list[Post]:
-    """Create the posts a CSV describes as drafts, all of them or none.
+def import_schedule(
+    *, session: Session, production_id: int, text: str, actor: str, writer_id: int | None = None
+) -> list[Post]:
+    """Create the posts a CSV describes as drafts, all of them or none; the person importing
+    (``writer_id``) is their writer, who may not approve them.
 
     NotFound for an unknown production; Invalid("file") for a file too big or empty;
     ``CsvInvalid`` with every problem found, after rolling back whatever was tried.
@@ -89,21 +92,28 @@ def import_schedule(*, session: Session, production_id: int, text: str, actor: s
         if draft is not None:
             drafts.append(draft)
     with session.begin_nested():  # rolled back by the raise below, with every post in it
-        posts = _create(session, drafts, actor, problems)
+        posts = _create(session, drafts, actor, writer_id, problems)
         if problems:
             raise CsvInvalid(problems)
     return posts
 
 
 def _create(
-    session: Session, drafts: list[Draft], actor: str, problems: list[CsvProblem]
+    session: Session,
+    drafts: list[Draft],
+    actor: str,
+    writer_id: int | None,
+    problems: list[CsvProblem],
 ) -> list[Post]:
     """Create each post in a SAVEPOINT of its own; a refused one is rolled back and reported."""
     posts = []
     for draft in drafts:
         try:
             with session.begin_nested():
-                posts.append(create_post(session=session, data=draft.data, actor=actor))
+                made = create_post(
+                    session=session, data=draft.data, actor=actor, writer_id=writer_id
+                )
+                posts.append(made)
         except Invalid as exc:
             problems.append(draft.problem(exc))
     return posts
