@@ -128,6 +128,20 @@ def client(engine: Engine) -> Iterator[httpx.Client]:
 
 #: How the audit trail names the ``client`` fixture's caller (a site admin).
 CLIENT_ACTOR = "Maya <maya@nightshift.test>"
+#: How the audit trail names the ``approver`` fixture's caller (another site admin).
+APPROVER_ACTOR = "Noor <noor@nightshift.test>"
+
+
+@pytest.fixture
+def approver(client: httpx.Client, engine: Engine) -> Iterator[httpx.Client]:
+    """A second site admin on the ``client``'s API. Separation of duties keeps whoever wrote
+    a post from approving it, so tests whose ``client`` writes posts approve them as Noor
+    (``APPROVER_ACTOR``)."""
+    with Session(engine) as db:
+        secret = person_with_token(db, name="Noor", email="noor@nightshift.test", site_admin=True)
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx.Client(base_url=client.base_url, headers=headers) as other:
+        yield other
 
 
 def person_with_token(

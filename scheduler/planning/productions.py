@@ -45,10 +45,11 @@ def update_production(
     *, session: Session, production_id: int, data: ProductionUpdate, actor: str
 ) -> Production:
     """Change the fields given (title, past-due policy, approvals kept on reflow, approval age
-    limit, late policy and grace, self-approval for a one-person team), recorded with their values before and after. The claim reads
-    the age limit and the late policy in its own transaction, so a new value counts from the
-    next claim on: raising the age limit lets an approval that has not yet expired go out; an
-    approval already sent back to review stays there."""
+    limit, late policy and grace, self-approval for a one-person team), recorded with their
+    values before and after. The claim reads the age limit and the late policy in its own
+    transaction, so a new value counts from the next claim on: raising the age limit lets an
+    approval that has not yet expired go out; an approval already sent back to review stays
+    there. Self-approval counts from the next vote; approvals given meanwhile stay."""
     given = data.model_dump(mode="json", exclude_unset=True)
     for field, value in given.items():
         if value is None:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from scheduler.core.models import Approval, AuditEvent, Delivery, Post
 from tests import factories
-from tests.conftest import CLIENT_ACTOR
+from tests.conftest import APPROVER_ACTOR, CLIENT_ACTOR
 
 PREMIERE = "2027-03-01T19:00:00+00:00"
 
@@ -61,7 +61,7 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_plan_review_and_approve_a_post(
-    client: httpx.Client, plan: dict[str, int], engine: Engine
+    client: httpx.Client, approver: httpx.Client, plan: dict[str, int], engine: Engine
 ) -> None:
     created = client.post("/posts", json=_post(plan))
     assert created.status_code == 201, created.text
@@ -77,7 +77,7 @@ def test_plan_review_and_approve_a_post(
 
     submitted = client.post(f"/posts/{post['id']}/submit", json={"version": 1})
     assert submitted.json()["status"] == "in_review"
-    approved = client.post(
+    approved = approver.post(
         f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
     )
     assert approved.status_code == 200, approved.text
@@ -90,18 +90,18 @@ def test_plan_review_and_approve_a_post(
     assert [d["id"] for d in listed] == [delivery["id"]]
     with Session(engine) as s:
         approval = s.exec(select(Approval)).one()
-        assert approval.approved_by == CLIENT_ACTOR
+        assert approval.approved_by == APPROVER_ACTOR
         assert approval.delivery_hashes == {str(delivery["id"]): preview[0]["content_hash"]}
         actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions[-4:] == ["post.created", "post.submitted", "post.step_approved", "post.approved"]
 
 
 def test_an_edit_after_approval_returns_the_post_to_review(
-    client: httpx.Client, plan: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, plan: dict[str, int]
 ) -> None:
     post = client.post("/posts", json=_post(plan)).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
-    client.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
+    approver.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
 
     edited = client.patch(
         f"/posts/{post['id']}",
@@ -111,7 +111,7 @@ def test_an_edit_after_approval_returns_the_post_to_review(
     assert edited.status_code == 200, edited.text
     assert (edited.json()["status"], edited.json()["version"]) == ("in_review", 2)
     assert edited.json()["deliveries"][0]["status"] == "pending"
-    stale = client.post(
+    stale = approver.post(
         f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
     )
     assert stale.status_code == 409
@@ -119,7 +119,7 @@ def test_an_edit_after_approval_returns_the_post_to_review(
 
 
 def test_media_carry_alt_text_and_changing_it_needs_a_new_approval(
-    client: httpx.Client, plan: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, plan: dict[str, int]
 ) -> None:
     still = {"url": "https://cdn.test/rain.jpg", "alt": "The crew under umbrellas at 3am"}
     post = client.post("/posts", json=_post(plan, media=[still, "https://cdn.test/teaser.mp4"]))
@@ -130,7 +130,7 @@ def test_media_carry_alt_text_and_changing_it_needs_a_new_approval(
     ]
     post_id = post.json()["id"]
     client.post(f"/posts/{post_id}/submit", json={"version": 1})
-    client.post(f"/posts/{post_id}/approve", json=factories.approve_body(client, post_id))
+    approver.post(f"/posts/{post_id}/approve", json=factories.approve_body(client, post_id))
 
     described = {**still, "alt": "The crew under umbrellas"}
     edited = client.patch(f"/posts/{post_id}", json={"version": 1, "media": [described]})
@@ -240,7 +240,7 @@ def test_deliveries_filter_by_due_time(client: httpx.Client, plan: dict[str, int
 
 
 def test_a_rejected_post_carries_the_note_and_can_be_resubmitted(
-    client: httpx.Client, plan: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, plan: dict[str, int]
 ) -> None:
     post = client.post("/posts", json=_post(plan)).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
@@ -256,7 +256,7 @@ def test_a_rejected_post_carries_the_note_and_can_be_resubmitted(
         "rejected",
         "Credit the gaffer by name.",
     )
-    refused = client.post(
+    refused = approver.post(
         f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
     )
     assert refused.status_code == 409
@@ -321,13 +321,13 @@ def test_moving_a_milestone_answers_with_what_moved(
 
 
 def test_a_person_releases_or_cancels_a_held_delivery(
-    client: httpx.Client, plan: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, plan: dict[str, int]
 ) -> None:
     post = client.post(
         "/posts", json=_post(plan, template=None, body="Night shoot tonight.", variables={})
     ).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
-    client.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
+    approver.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
     path = f"/productions/{plan['production']}/milestones/{plan['milestone']}"
     client.patch(path, json={"at": "2020-03-01T19:00:00+00:00"})  # into the past: held
     (delivery,) = client.get("/deliveries", params={"status": "held"}).json()
@@ -354,13 +354,13 @@ def test_a_person_releases_or_cancels_a_held_delivery(
 
 
 def test_a_tentative_hold_is_released_by_confirming_the_date_not_by_hand(
-    client: httpx.Client, plan: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, plan: dict[str, int]
 ) -> None:
     path = f"/productions/{plan['production']}/milestones/{plan['milestone']}"
     client.patch(path, json={"tentative": True})
     post = client.post("/posts", json=_post(plan, template=None, body="Soon.", variables={})).json()
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
-    client.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
+    approver.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
     (delivery,) = client.get("/deliveries", params={"status": "held"}).json()
     refused = client.post(f"/deliveries/{delivery['id']}/release", json={})
     assert refused.status_code == 409

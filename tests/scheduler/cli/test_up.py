@@ -27,18 +27,9 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         _get_when_up(f"{base}/healthz", timeout=30)
         # As the README says: the first site admin and their token come from the command line.
-        people = [*CALLSHEET, "people"]
-        admin = ["--name", "Maya", "--email", "maya@nightshift.studio", "--site-admin"]
-        subprocess.run([*people, "add", *admin], cwd=tmp_path, env=env, check=True)
-        token = subprocess.run(
-            [*people, "token", "maya@nightshift.studio"],
-            cwd=tmp_path,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        headers = {"Authorization": f"Bearer {token}"}
+        # A second one approves: whoever writes a post may not approve it.
+        headers = {"Authorization": f"Bearer {_site_admin(tmp_path, env, 'Maya')}"}
+        approver = {"Authorization": f"Bearer {_site_admin(tmp_path, env, 'Noor')}"}
         with httpx.Client(base_url=base, headers=headers) as api:
             production = api.post(
                 "/productions",
@@ -66,7 +57,12 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
             api.post(f"/posts/{post['id']}/submit", json={"version": 1})
             seen = api.get(f"/posts/{post['id']}/preview").json()
             shown = {str(d["delivery_id"]): d["shown"] for d in seen}
-            api.post(f"/posts/{post['id']}/approve", json={"version": 1, "shown": shown})
+            approved = api.post(
+                f"/posts/{post['id']}/approve",
+                json={"version": 1, "shown": shown},
+                headers=approver,
+            )
+            assert approved.status_code == 200, approved.text
             deadline = time.monotonic() + 30
             published: list[dict[str, object]] = []
             while not published and time.monotonic() < deadline:
@@ -81,3 +77,14 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
         up.wait(30)
         log.close()
     assert up.returncode == 0
+
+
+def _site_admin(cwd: Path, env: dict[str, str], name: str) -> str:
+    """Add a site admin with the command line, as the README says; their token's secret."""
+    people = [*CALLSHEET, "people"]
+    email = f"{name.lower()}@nightshift.studio"
+    admin = ["--name", name, "--email", email, "--site-admin"]
+    subprocess.run([*people, "add", *admin], cwd=cwd, env=env, check=True)
+    return subprocess.run(
+        [*people, "token", email], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()

@@ -160,7 +160,7 @@ def test_patch_refuses_a_bad_late_policy_by_name(
 
 
 def test_a_post_s_own_latest_useful_time_overrides_the_production_s_grace(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client, approver: httpx.Client, session: Session, engine: Engine, tmp_path: Path
 ) -> None:
     production = factories.production(session)
     account = factories.outbox_account(session, tmp_path / "feed.jsonl")
@@ -188,7 +188,7 @@ def test_a_post_s_own_latest_useful_time_overrides_the_production_s_grace(
         assert answer.json()["latest_at"] is not None
         post_id = answer.json()["id"]
         assert client.post(f"/posts/{post_id}/submit", json={"version": 1}).status_code == 200
-        approved = client.post(
+        approved = approver.post(
             f"/posts/{post_id}/approve", json=factories.approve_body(client, post_id)
         )
         assert approved.status_code == 200, approved.text

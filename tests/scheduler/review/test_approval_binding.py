@@ -71,14 +71,14 @@ def _move_premiere(client: httpx.Client, setup: dict[str, int], days: int) -> No
 
 
 def test_a_milestone_moved_between_preview_and_approval_is_a_409_naming_what_changed(
-    client: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
 ) -> None:
     post_id = _in_review(client, setup)
     shown = _shown(client, post_id)
     (delivery_id,) = shown
     _move_premiere(client, setup, 81)  # the text prints the date: it now says another day
 
-    stale = client.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": shown})
+    stale = approver.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": shown})
 
     assert stale.status_code == 409, stale.text
     detail = stale.text
@@ -93,7 +93,7 @@ def test_a_milestone_moved_between_preview_and_approval_is_a_409_naming_what_cha
     session.commit()  # end the read: on SQLite it would keep the approval from writing
 
     again = _shown(client, post_id)
-    approved = client.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": again})
+    approved = approver.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": again})
     assert approved.status_code == 200, approved.text
     session.expire_all()
     approval = session.exec(select(Approval)).one()
@@ -102,23 +102,23 @@ def test_a_milestone_moved_between_preview_and_approval_is_a_409_naming_what_cha
 
 
 def test_an_approval_that_does_not_say_what_was_shown_is_refused_by_name(
-    client: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
 ) -> None:
     post_id = _in_review(client, setup)
 
-    bare = client.post(f"/posts/{post_id}/approve", json={"version": 1})
+    bare = approver.post(f"/posts/{post_id}/approve", json={"version": 1})
     assert bare.status_code == 422, bare.text
     assert "shown" in bare.text
 
     shown = _shown(client, post_id)
     (delivery_id,) = shown
-    garbled = client.post(
+    garbled = approver.post(
         f"/posts/{post_id}/approve", json={"version": 1, "shown": {delivery_id: "nonsense"}}
     )
     assert garbled.status_code == 422, garbled.text
     assert garbled.json()["detail"][0]["loc"] == ["body", "shown", delivery_id]
 
-    missing = client.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": {"99": "x"}})
+    missing = approver.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": {"99": "x"}})
     assert missing.status_code == 422, missing.text
     assert "shown" in missing.text
     session.expire_all()
@@ -126,7 +126,7 @@ def test_an_approval_that_does_not_say_what_was_shown_is_refused_by_name(
 
 
 def test_a_schedule_approved_after_a_move_approves_nothing_and_names_the_post(
-    client: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
 ) -> None:
     pid = setup["production"]
     on_a_date = {"at": (datetime.now(UTC) + timedelta(days=30)).isoformat()}
@@ -138,7 +138,7 @@ def test_a_schedule_approved_after_a_move_approves_nothing_and_names_the_post(
     shown = {str(d["delivery_id"]): d["shown"] for p in listed.json() for d in p["deliveries"]}
     _move_premiere(client, setup, 81)
 
-    stale = client.post(
+    stale = approver.post(
         f"/productions/{pid}/review/approve", json={"versions": versions, "shown": shown}
     )
 
@@ -151,7 +151,11 @@ def test_a_schedule_approved_after_a_move_approves_nothing_and_names_the_post(
 
 
 def test_a_held_file_is_bound_by_its_bytes_and_a_link_by_its_url_with_a_note(
-    client: httpx.Client, session: Session, setup: dict[str, int], tmp_path: Path
+    client: httpx.Client,
+    approver: httpx.Client,
+    session: Session,
+    setup: dict[str, int],
+    tmp_path: Path,
 ) -> None:
     still = tmp_path / "still.gif"
     still.write_bytes(b"GIF89a" + bytes(64))
@@ -175,13 +179,13 @@ def test_a_held_file_is_bound_by_its_bytes_and_a_link_by_its_url_with_a_note(
     (delivery_id,) = shown
 
     still.write_bytes(b"GIF89a" + bytes(63) + b"\x01")  # another picture, same name
-    changed = client.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": shown})
+    changed = approver.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": shown})
     assert changed.status_code == 409, changed.text
     what = changed.text.split("changed:")[-1]
     assert "media" in what
     assert "text" not in what
 
-    approved = client.post(
+    approved = approver.post(
         f"/posts/{post_id}/approve", json={"version": 1, "shown": _shown(client, post_id)}
     )
     assert approved.status_code == 200, approved.text

@@ -103,7 +103,7 @@ def test_a_chain_is_walked_step_by_step_and_recorded_with_the_approval(
 
 
 def test_the_checklist_is_confirmed_at_the_final_approval_and_stored(
-    client: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
 ) -> None:
     pid = setup["production"]
     items = client.put(
@@ -115,7 +115,7 @@ def test_the_checklist_is_confirmed_at_the_final_approval_and_stored(
     seen = factories.shown(client, post["id"])
     half = {str(items[0]["id"]): True, str(items[1]["id"]): True}
 
-    missing = client.post(url, json={"version": 1, "shown": seen, "checklist": half})
+    missing = approver.post(url, json={"version": 1, "shown": seen, "checklist": half})
 
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["body", "checklist", str(items[2]["id"])]
@@ -123,7 +123,7 @@ def test_the_checklist_is_confirmed_at_the_final_approval_and_stored(
     assert session.exec(select(Approval)).all() == []
     session.commit()
     everything = {str(item["id"]): True for item in items}
-    done = client.post(url, json={"version": 1, "shown": seen, "checklist": everything})
+    done = approver.post(url, json={"version": 1, "shown": seen, "checklist": everything})
     assert done.status_code == 200, done.text
     session.expire_all()
     stored = session.exec(select(Approval)).one().checklist
@@ -155,7 +155,7 @@ def test_a_marketer_cannot_approve(
 
 
 def test_a_schedule_is_reviewed_per_platform_and_approved_in_one_action(
-    client: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
 ) -> None:
     pid = setup["production"]
     posts = [_in_review(client, setup, take) for take in (1, 2, 3)]
@@ -171,7 +171,7 @@ def test_a_schedule_is_reviewed_per_platform_and_approved_in_one_action(
     versions = {str(p["post_id"]): p["version"] for p in listed}
     seen = {str(d["delivery_id"]): d["shown"] for p in listed for d in p["deliveries"]}
 
-    approved = client.post(
+    approved = approver.post(
         f"/productions/{pid}/review/approve", json={"versions": versions, "shown": seen}
     )
 
@@ -182,7 +182,7 @@ def test_a_schedule_is_reviewed_per_platform_and_approved_in_one_action(
 
 
 def test_a_schedule_with_one_changed_post_approves_nothing(
-    client: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
 ) -> None:
     pid = setup["production"]
     posts = [_in_review(client, setup, take) for take in (1, 2)]
@@ -193,7 +193,7 @@ def test_a_schedule_with_one_changed_post_approves_nothing(
     )
     assert edited.status_code == 200, edited.text
 
-    stale = client.post(
+    stale = approver.post(
         f"/productions/{pid}/review/approve", json={"versions": versions, "shown": seen}
     )
 
@@ -204,7 +204,7 @@ def test_a_schedule_with_one_changed_post_approves_nothing(
 
 
 def test_featured_talent_must_sign_off_before_the_final_approval(
-    client: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
 ) -> None:
     pid = setup["production"]
     ana = client.post(
@@ -222,7 +222,7 @@ def test_featured_talent_must_sign_off_before_the_final_approval(
     assert post["featured"] == [ana["id"]]
     client.post(f"/posts/{post['id']}/submit", json={"version": 1})
 
-    waiting = client.post(
+    waiting = approver.post(
         f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
     )
 
@@ -231,7 +231,7 @@ def test_featured_talent_must_sign_off_before_the_final_approval(
     link = client.post(f"/posts/{post['id']}/signoffs").json()["links"][0]["link"]
     with httpx.Client(base_url=str(client.base_url)) as talent:  # no account, just the link
         assert talent.post(link, json={"decision": "approve"}).status_code == 200
-    approved = client.post(
+    approved = approver.post(
         f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
     )
     assert approved.status_code == 200, approved.text

@@ -143,6 +143,22 @@ def test_a_chain_set_before_the_rule_still_needs_a_second_person(
     assert done.json()["status"] == "approved"
 
 
+def test_a_step_of_all_its_people_waits_for_all_but_the_writer(
+    client: httpx.Client, setup: dict[str, Any]
+) -> None:
+    ana = _id_of(client, setup["ana"])
+    ben = _id_of(client, setup["ben"])
+    producers = [{"name": "producers", "mode": "all", "people": [ana, ben]}]
+    chained = client.put(f"/productions/{setup['production']}/chain", json={"steps": producers})
+    assert chained.status_code == 200, chained.text
+    post_id = _written_by(client, setup, setup["ana"])
+
+    assert _approve(client, post_id, setup["ana"]).status_code == 409
+    done = _approve(client, post_id, setup["ben"])
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "approved"
+
+
 def test_a_one_person_team_may_approve_its_own_posts_visibly_and_on_the_record(
     client: httpx.Client, session: Session, setup: dict[str, Any]
 ) -> None:
