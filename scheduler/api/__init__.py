@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from scheduler.api.access import authorize, check_policy_covers
@@ -94,6 +95,16 @@ def create_app() -> FastAPI:
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=403)
+
+    @app.exception_handler(RequestValidationError)
+    async def refused_input(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """Where and why, never what: a refused value (a password too long, a token pasted in
+        the wrong field) is not sent back, as pydantic's ``input`` and ``ctx`` would."""
+        detail = [
+            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(Invalid)
     async def invalid(_: Request, exc: Invalid) -> JSONResponse:

@@ -155,3 +155,13 @@ def test_an_edit_cannot_clear_what_every_post_has(
     answer = client.patch(f"/posts/{draft.id}", json={"version": draft.version, field: None})
     assert answer.status_code == 422, answer.text
     assert field_named(answer, field)
+
+
+def test_a_refused_value_is_not_echoed_back(client: httpx.Client) -> None:
+    """A 422 names the field and says why, but never repeats what was sent: before, a sign-in
+    with an over-long password answered with the password itself (pydantic's ``input``)."""
+    secret = "hunter2-" * 200
+    answer = client.post("/auth/login", json={"email": "dev@nightshift.studio", "password": secret})
+    assert answer.status_code == 422
+    assert field_named(answer, "password")
+    assert "hunter2" not in answer.text
