@@ -122,3 +122,32 @@ def list_people() -> None:
                 shown,
             )
     console.print(table)
+
+
+@app.command("disable")
+def disable(email: Annotated[str, typer.Argument(help="Their email")]) -> None:
+    """Stop a person at once: their tokens and sessions no longer work, and are revoked."""
+    _set_disabled(email, disabled=True)
+
+
+@app.command("enable")
+def enable(email: Annotated[str, typer.Argument(help="Their email")]) -> None:
+    """Let a disabled person sign in again (with a new session or token)."""
+    _set_disabled(email, disabled=False)
+
+
+def _set_disabled(email: str, *, disabled: bool) -> None:
+    from scheduler.core.clock import machine_now
+    from scheduler.people.members import set_disabled
+
+    with session_or_exit() as session:
+        person = set_disabled(
+            session=session,
+            person_id=_person(session, email).id or 0,
+            disabled=disabled,
+            by=None,
+            actor=OPERATOR,
+            now=machine_now(),
+        )
+        shown = person.actor
+    console.print(f"[green]{'disabled' if disabled else 'enabled'} {escape(shown)}[/green]")

@@ -220,29 +220,36 @@ def check_password(session: Session, email: str, password: str) -> Person:
 
 
 def set_disabled(
-    *, session: Session, person_id: int, disabled: bool, by: Person, now: datetime
+    *,
+    session: Session,
+    person_id: int,
+    disabled: bool,
+    by: Person | None,
+    actor: str,
+    now: datetime,
 ) -> Person:
     """Disable a person, or enable them again (a site admin's act, audited).
 
     Disabling stops them at once: every request signs in through ``signed_in``, which refuses
     a disabled person's tokens and sessions, and those are revoked too, so enabling the
     person later does not bring old credentials back. Nobody disables themselves: a site
-    admin locking themselves out is a mistake, not a decision.
+    admin locking themselves out is a mistake, not a decision. ``by`` is the person acting
+    (``None``: the operator, on the command line); ``actor`` names them in the audit trail.
     """
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound("person", person_id)
-    if disabled and person.id == by.id:
+    if disabled and by is not None and person.id == by.id:
         raise Conflict("person: you cannot disable yourself; ask another site admin")
     if disabled and person.disabled_at is None:
         person.disabled_at = now
         revoked = _revoke_all(session, person_id, now=now)
         save_recorded(
-            session, person, actor=by.actor, action="person.disabled", after={"revoked": revoked}
+            session, person, actor=actor, action="person.disabled", after={"revoked": revoked}
         )
     elif not disabled and person.disabled_at is not None:
         person.disabled_at = None
-        save_recorded(session, person, actor=by.actor, action="person.enabled")
+        save_recorded(session, person, actor=actor, action="person.enabled")
     return person
 
 

@@ -212,7 +212,12 @@ def enable_person(person_id: Id, access: AccessDep, session: SessionDep) -> Pers
 def _set_disabled(person_id: int, disabled: bool, access: Access, session: Session) -> PersonPublic:
     assert access.person is not None  # the policy lets site admins only
     person = service.set_disabled(
-        session=session, person_id=person_id, disabled=disabled, by=access.person, now=machine_now()
+        session=session,
+        person_id=person_id,
+        disabled=disabled,
+        by=access.person,
+        actor=access.person.actor,
+        now=machine_now(),
     )
     session.commit()
     return PersonPublic.model_validate(person)

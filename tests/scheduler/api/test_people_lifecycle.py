@@ -6,11 +6,14 @@ set, stayed (both routes answered 404).
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import httpx
 from sqlmodel import Session, select
 
 from scheduler.core.models import AuditEvent
-from tests.conftest import person_with_token
+from tests.conftest import CALLSHEET, person_with_token
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a longer passphrase for the premiere"
@@ -86,3 +89,26 @@ def test_changing_ones_password_needs_the_current_one_and_ends_web_sessions(
         assert browser.post("/auth/login", json=old).status_code == 401
         new = {**old, "password": NEW_PASSWORD}
         assert browser.post("/auth/login", json=new).status_code == 204
+
+
+def test_the_operator_disables_and_enables_a_person_from_the_command_line(
+    client: httpx.Client, session: Session, database_url: str
+) -> None:
+    """Before, there was no such command (the CLI's usage error, exit 2)."""
+    secret = person_with_token(session, name="Lee", email="lee@nightshift.studio")
+    env = {**os.environ, "CALLSHEET_DATABASE_URL": database_url}
+    done = subprocess.run(
+        [*CALLSHEET, "people", "disable", "lee@nightshift.studio"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "disabled Lee" in done.stdout
+    with _as(client, secret) as lee:
+        assert lee.get("/me").status_code == 401
+    session.expire_all()
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "person.disabled")).all()
+    assert [event.actor for event in events] == ["callsheet people (operator)"]
