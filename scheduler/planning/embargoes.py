@@ -13,21 +13,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, select
 from sqlmodel import Session, SQLModel
 
 from scheduler.core.errors import Invalid
 from scheduler.core.models import (
     Delivery,
-    DeliveryStatus,
     EmbargoRule,
     HoldReason,
     Milestone,
     Post,
     Production,
-    utcnow,
 )
-from scheduler.events.record import record_event, save_recorded
+from scheduler.events.record import save_recorded
+from scheduler.planning.holds import hold_claimed
 from scheduler.planning.schemas import EmbargoCreate
 from scheduler.planning.timeline import Anchor, due_at, parse_offset, zone
 
@@ -149,37 +148,8 @@ def hold_embargoed(
             if embargo.covers(tags or [], now):
                 held[delivery_id] = embargo.describe()
                 break
-    if held:
-        conn.execute(
-            _HOLD, [{"b_id": i, "b_reason": why, "b_at": utcnow()} for i, why in held.items()]
-        )
-        for delivery_id, why in held.items():
-            record_event(
-                conn,
-                actor=actor,
-                action="delivery.held",
-                entity="delivery",
-                entity_id=delivery_id,
-                reason=why,
-            )
-    return set(held)
+    return hold_claimed(conn, held, held_for=HoldReason.embargo, actor=actor)
 
 
 def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
-
-
-_delivery = SQLModel.metadata.tables["delivery"]
-_HOLD = (
-    update(_delivery)
-    .where(_delivery.c.id == bindparam("b_id"))
-    .values(
-        status=DeliveryStatus.held.value,
-        held_for=HoldReason.embargo.value,
-        last_error=bindparam("b_reason"),
-        lease_owner=None,
-        lease_until=None,
-        attempt=_delivery.c.attempt - 1,
-        updated_at=bindparam("b_at"),
-    )
-)

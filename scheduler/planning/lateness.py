@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select
 from sqlmodel import SQLModel
 
-from scheduler.core.models import DeliveryStatus, HoldReason, LatePolicy, utcnow
-from scheduler.events.record import record_event
+from scheduler.core.models import HoldReason, LatePolicy
+from scheduler.planning.holds import hold_claimed
 from scheduler.planning.timeline import zone
 
 _delivery = SQLModel.metadata.tables["delivery"]
@@ -124,20 +124,7 @@ def hold_late(
             held[row.id] = late_reason(
                 due_at=row.planned_at, now=now, latest=latest, timezone=row.timezone
             )
-    if held:
-        conn.execute(
-            _HOLD, [{"b_id": i, "b_reason": why, "b_at": utcnow()} for i, why in held.items()]
-        )
-        for delivery_id, why in held.items():
-            record_event(
-                conn,
-                actor=actor,
-                action="delivery.held",
-                entity="delivery",
-                entity_id=delivery_id,
-                reason=why,
-            )
-    return set(held)
+    return hold_claimed(conn, held, held_for=HoldReason.late, actor=actor)
 
 
 def _span(minutes: int) -> str:
@@ -148,18 +135,3 @@ def _span(minutes: int) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} h"
     return f"{minutes} min"
-
-
-_HOLD = (
-    update(_delivery)
-    .where(_delivery.c.id == bindparam("b_id"))
-    .values(
-        status=DeliveryStatus.held.value,
-        held_for=HoldReason.late.value,
-        last_error=bindparam("b_reason"),
-        lease_owner=None,
-        lease_until=None,
-        attempt=_delivery.c.attempt - 1,
-        updated_at=bindparam("b_at"),
-    )
-)
