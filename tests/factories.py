@@ -65,6 +65,23 @@ def webhook_account(session: Session, url: str, secret: str, handle: str = "#mar
     )
 
 
+def bluesky_account(session: Session, base_url: str) -> Account:
+    """A Bluesky account on the sandbox at ``base_url`` (its ``/bluesky`` endpoint)."""
+    return create_account(
+        session=session,
+        actor=ACTOR,
+        data=AccountCreate(
+            platform="bluesky",
+            handle="crew.bsky.social",
+            settings={
+                "base_url": base_url,
+                "identifier": "crew.bsky.social",
+                "app_password": "abcd-efgh-ijkl-mnop",
+            },
+        ),
+    )
+
+
 def post(
     session: Session,
     production_id: int,

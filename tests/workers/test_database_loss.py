@@ -19,8 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from sandbox.control import SandboxControl
-from scheduler.accounts.connections import build_account_adapter, create_account
-from scheduler.accounts.schemas import AccountCreate
+from scheduler.accounts.connections import build_account_adapter
 from scheduler.core.clock import Clock
 from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories
@@ -45,19 +44,7 @@ def test_a_progress_save_that_loses_the_database_is_no_adapter_outcome(
     session: Session, engine: Engine, database_url: str, sandbox: SandboxControl
 ) -> None:
     settings = test_settings(database_url, "memory://")
-    account = create_account(
-        session=session,
-        actor=factories.ACTOR,
-        data=AccountCreate(
-            platform="bluesky",
-            handle="crew.bsky.social",
-            settings={
-                "base_url": sandbox.url("bluesky"),
-                "identifier": "crew.bsky.social",
-                "app_password": "abcd-efgh-ijkl-mnop",
-            },
-        ),
-    )
+    account = factories.bluesky_account(session, sandbox.url("bluesky"))
     production = factories.production(session)
     factories.approved_post(session, production.id or 0, [account])
     session.commit()

@@ -17,8 +17,7 @@ from sqlmodel import Session
 from platforms.adapters.base import aware
 from platforms.adapters.bluesky import tid_time
 from sandbox.control import SandboxControl
-from scheduler.accounts.connections import build_account_adapter, create_account
-from scheduler.accounts.schemas import AccountCreate
+from scheduler.accounts.connections import build_account_adapter
 from scheduler.core.clock import Clock
 from scheduler.queue.claims import claim_due, lease_deadline
 from scheduler.queue.publishing import Outcome
@@ -32,19 +31,7 @@ def test_two_attempts_that_kept_no_keys_make_the_same_record_and_bluesky_has_one
     session: Session, engine: Engine, database_url: str, sandbox: SandboxControl
 ) -> None:
     settings = test_settings(database_url, "memory://")
-    account = create_account(
-        session=session,
-        actor=factories.ACTOR,
-        data=AccountCreate(
-            platform="bluesky",
-            handle="crew.bsky.social",
-            settings={
-                "base_url": sandbox.url("bluesky"),
-                "identifier": "crew.bsky.social",
-                "app_password": "abcd-efgh-ijkl-mnop",
-            },
-        ),
-    )
+    account = factories.bluesky_account(session, sandbox.url("bluesky"))
     production = factories.production(session)
     factories.approved_post(session, production.id or 0, [account])
     session.commit()

@@ -91,19 +91,7 @@ def test_a_platform_slower_than_the_lease_gets_each_post_exactly_once(
     for a lookup, the late worker stops at its next step, and the lookup finds the post: one
     record per delivery (Bluesky keeps every record it is sent), all published, none
     ``failed`` or left ``unknown``."""
-    account = create_account(
-        session=session,
-        actor=factories.ACTOR,
-        data=AccountCreate(
-            platform="bluesky",
-            handle="crew.bsky.social",
-            settings={
-                "base_url": sandbox.url("bluesky"),
-                "identifier": "crew.bsky.social",
-                "app_password": "abcd-efgh-ijkl-mnop",
-            },
-        ),
-    )
+    account = factories.bluesky_account(session, sandbox.url("bluesky"))
     _posts(session, account)
     sandbox.fault("bluesky", "slow", path="createRecord", delay=LEASE + 1.5, times=len(TAKES) * 10)
     service = service_for(engine, short_lease_worker)

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from sandbox.control import SandboxControl
 from sandbox.receiver import WebhookReceiver
 from scheduler.accounts.connections import create_account
 from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.logs import configure_logging
 from tests import factories
-from tests.conftest import SandboxControl, WorkerProcess
+from tests.conftest import WorkerProcess
 from tests.running import all_final, run_until, service_for
 
 TOKEN = "crew-token-6f1d2b9e7c"
