@@ -22,12 +22,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, select, update
+from sqlalchemy import Connection, Engine, and_, select, update
 from sqlmodel import SQLModel
 
 from scheduler.core.models import DeliveryStatus, HoldReason, utcnow
-from scheduler.events.record import record_event
 from scheduler.planning.embargoes import hold_embargoed
+from scheduler.planning.holds import hold_claimed
 from scheduler.planning.lateness import hold_late
 from scheduler.queue.gates import claimable_now
 from scheduler.queue.throttle import Throttle
@@ -125,35 +125,13 @@ def hold_disconnected(
     if not ids:
         return set()
     account = ACCOUNT.c
-    reason = select(account.needs_reconnect).where(account.id == _c.account_id).scalar_subquery()
     rows = conn.execute(
-        update(DELIVERY)
-        .where(
-            _c.id.in_(list(ids)),
-            exists(
-                select(account.id).where(
-                    account.id == _c.account_id, account.needs_reconnect.is_not(None)
-                )
-            ),
-        )
-        .values(
-            **{**UNTRIED, "status": DeliveryStatus.held.value},
-            held_for=HoldReason.account.value,
-            last_error="the account needs reconnecting: " + reason,
-            updated_at=utcnow(),
-        )
-        .returning(_c.id, _c.last_error)
+        select(_c.id, account.needs_reconnect)
+        .join(ACCOUNT, account.id == _c.account_id)
+        .where(_c.id.in_(list(ids)), account.needs_reconnect.is_not(None))
     ).all()
-    for delivery_id, why in rows:
-        record_event(
-            conn,
-            actor=actor,
-            action="delivery.held",
-            entity="delivery",
-            entity_id=delivery_id,
-            reason=why,
-        )
-    return {row.id for row in rows}
+    reasons = {row.id: f"the account needs reconnecting: {row.needs_reconnect}" for row in rows}
+    return hold_claimed(conn, reasons, held_for=HoldReason.account, actor=actor)
 
 
 def release(engine: Engine, *, owner: str, ids: Sequence[int] | None = None) -> int:
