@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from scheduler.api.access import authorize, check_policy_covers
-from scheduler.api.deps import reads_by_method
+from scheduler.api.deps import SessionDep, reads_by_method
 from scheduler.api.headers import SecurityHeaders
 from scheduler.api.routes import (
     accounts,
@@ -35,6 +35,7 @@ from scheduler.api.routes import (
 )
 from scheduler.core.config import get_settings
 from scheduler.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
+from scheduler.ops.health import readiness, ready
 from scheduler.people.members import NotSignedIn
 from scheduler.people.sign_in import SignInGuard
 from scheduler.review.links import hide_link_tokens
@@ -127,7 +128,19 @@ def create_app() -> FastAPI:
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
+        """The process lives and answers (liveness: restart it when this fails)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["service"], responses={503: {"description": "Not ready"}})
+    def readyz(session: SessionDep) -> JSONResponse:
+        """The database answers at the newest schema and the broker answers (readiness: send
+        it no traffic while this fails). 503 names what is not ready."""
+        checks = readiness(session.get_bind().engine, get_settings().broker_url)
+        body = {
+            "status": "ready" if ready(checks) else "not ready",
+            "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+        }
+        return JSONResponse(body, status_code=200 if ready(checks) else 503)
 
     check_policy_covers(app)
     return app

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from scheduler.cli import pauses, serve
 from scheduler.cli.audit import audit
+from scheduler.cli.health import health
 from scheduler.cli.lint import lint
 from scheduler.cli.output import console, warnings
 from scheduler.cli.people import app as people_app
@@ -41,6 +42,7 @@ app.command("resume")(pauses.resume_command)
 app.command("pauses")(pauses.pauses_command)
 app.command("timeline")(timeline_command)
 app.command("sandbox")(serve.sandbox)
+app.command("health")(health)
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""Running Callsheet as a service: whether a process is ready to work (health)."""
