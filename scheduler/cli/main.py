@@ -20,6 +20,7 @@ from scheduler.cli.health import health
 from scheduler.cli.lint import lint
 from scheduler.cli.output import console, warnings
 from scheduler.cli.people import app as people_app
+from scheduler.cli.status import status_command
 from scheduler.cli.timeline import timeline_command
 from scheduler.core.config import get_settings
 
@@ -43,6 +44,7 @@ app.command("pauses")(pauses.pauses_command)
 app.command("timeline")(timeline_command)
 app.command("sandbox")(serve.sandbox)
 app.command("health")(health)
+app.command("status")(status_command)
 
 
 @app.callback()

@@ -42,8 +42,9 @@ def schema_check(engine: Engine) -> list[Check]:
     database = Check("database", True, "answers")
     if current == heads:
         return [database, Check("schema", True, f"at {', '.join(sorted(heads))}")]
-    found = ", ".join(sorted(current)) or "no tables"
-    return [database, Check("schema", False, f"at {found}; run `callsheet db upgrade`")]
+    wanted = ", ".join(sorted(heads))
+    found = f"at {', '.join(sorted(current))}, this code needs {wanted}" if current else "empty"
+    return [database, Check("schema", False, f"{found}: run `callsheet db upgrade`")]
 
 
 def broker_check(broker_url: str) -> Check:

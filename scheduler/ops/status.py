@@ -1,0 +1,133 @@
+"""The state of the queue at a glance: what ``callsheet status`` shows a person on call.
+
+Backlog by state, the oldest delivery still waiting and the next one due, what failed or went
+unknown in the last day, what is paused, and which accounts wait for a person to reconnect
+them. Every figure is one aggregate query, so the screen costs the same with a million
+published deliveries as with ten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from scheduler.core.models import Account, Delivery, DeliveryStatus, Pause
+from scheduler.core.models.states import CLAIMABLE
+
+#: States that still have to be sent or decided: the backlog.
+WAITING = (
+    DeliveryStatus.scheduled,
+    DeliveryStatus.retrying,
+    DeliveryStatus.claimed,
+    DeliveryStatus.publishing,
+    DeliveryStatus.held,
+)
+#: How far back "recent" failures and unknowns are counted.
+RECENT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PauseInForce:
+    id: int
+    scope: str
+    target: int | None
+    reason: str
+    paused_by: str
+    paused_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountToReconnect:
+    id: int
+    platform: str
+    handle: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    now: datetime
+    #: Deliveries per state, every state named (zeros included).
+    by_state: dict[str, int]
+    #: The earliest ``due_at`` of a delivery that could go out and has not (overdue if past).
+    oldest_due: datetime | None
+    #: The first ``due_at`` still ahead.
+    next_due: datetime | None
+    failed_last_day: int
+    unknown_last_day: int
+    pauses: list[PauseInForce] = field(default_factory=list)
+    reconnect: list[AccountToReconnect] = field(default_factory=list)
+
+    @property
+    def backlog(self) -> int:
+        return sum(self.by_state[s] for s in WAITING)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON types, times in ISO 8601 (``callsheet status --json``)."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, datetime):
+                return value.isoformat()
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            return value
+
+        return {**plain(asdict(self)), "backlog": self.backlog}
+
+
+def queue_status(session: Session, now: datetime) -> QueueStatus:
+    """Read the whole picture in one go (a handful of aggregate queries)."""
+    counted = session.exec(
+        select(Delivery.status, func.count()).group_by(col(Delivery.status))
+    ).all()
+    by_state = {state.value: 0 for state in DeliveryStatus} | {s: int(n) for s, n in counted}
+    claimable = col(Delivery.status).in_(list(CLAIMABLE))
+    oldest = session.exec(select(func.min(Delivery.due_at)).where(claimable)).one()
+    upcoming = session.exec(
+        select(func.min(Delivery.due_at)).where(claimable, col(Delivery.due_at) > now)
+    ).one()
+    since = now - RECENT
+
+    def recent(state: DeliveryStatus) -> int:
+        query = select(func.count()).where(
+            Delivery.status == state, col(Delivery.updated_at) >= since
+        )
+        return int(session.exec(query).one())
+
+    pauses = session.exec(
+        select(Pause).where(col(Pause.resumed_at).is_(None)).order_by(col(Pause.id))
+    ).all()
+    accounts = session.exec(
+        select(Account).where(col(Account.needs_reconnect).is_not(None)).order_by(col(Account.id))
+    ).all()
+    return QueueStatus(
+        now=now,
+        by_state=by_state,
+        oldest_due=oldest,
+        next_due=upcoming,
+        failed_last_day=recent(DeliveryStatus.failed),
+        unknown_last_day=recent(DeliveryStatus.unknown),
+        pauses=[
+            PauseInForce(
+                id=p.id or 0,
+                scope=p.scope,
+                target=p.production_id if p.production_id is not None else p.account_id,
+                reason=p.reason,
+                paused_by=p.paused_by,
+                paused_at=p.paused_at,
+            )
+            for p in pauses
+        ],
+        reconnect=[
+            AccountToReconnect(
+                id=a.id or 0, platform=a.platform, handle=a.handle, reason=a.needs_reconnect or ""
+            )
+            for a in accounts
+        ],
+    )
