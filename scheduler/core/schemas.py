@@ -8,7 +8,7 @@ answers with them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from annotated_types import Interval
@@ -34,14 +34,17 @@ Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
-def _within_the_years(value: datetime) -> datetime:
+def _within_the_years_in_utc(value: datetime) -> datetime:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValueError(f"must fall between the years {FIRST_YEAR} and {LAST_YEAR}")
-    return value
+    return value.astimezone(UTC)
 
 
-#: A time with its offset, as the API takes it (``AwareDatetime``, within the years above).
-Moment = Annotated[AwareDatetime, AfterValidator(_within_the_years)]
+#: A time with its offset, as the API takes it (``AwareDatetime``, within the years above),
+#: kept in UTC from there on: the database gives times back in UTC, so a time taken in UTC is
+#: answered the same way whether the row was just made or read again later (a milestone was
+#: answered with the offset it was given when created, and in UTC after a move).
+Moment = Annotated[AwareDatetime, AfterValidator(_within_the_years_in_utc)]
 
 #: PostgreSQL can neither store nor compare text holding NUL: such input is refused by name.
 NUL_REFUSED = "must not contain the NUL character (\\u0000)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -106,3 +107,27 @@ def test_local_times_resolve_to_the_rule_in_every_zone(zone: str, day: date, clo
         # It fell in a gap: the answer is the first valid instant after the gap starts.
         assert shown > wall
         assert (instant - timedelta(seconds=1)).astimezone(tz).replace(tzinfo=None) < wall
+
+
+def test_a_milestone_is_answered_in_utc_when_created_and_after_a_move(
+    client: httpx.Client,
+) -> None:
+    """Before, it was answered with the offset it was given when created and in UTC after a
+    move: a client comparing the two saw a change where there was none."""
+    production = client.post(
+        "/productions", json={"title": "Offsets", "kind": "film", "timezone": "Europe/Madrid"}
+    ).json()
+    made = client.post(
+        f"/productions/{production['id']}/milestones",
+        json={"kind": "premiere", "name": "Premiere", "at": "2027-03-01T20:00:00+01:00"},
+    )
+    assert made.status_code == 201, made.text
+    moved = client.patch(
+        f"/productions/{production['id']}/milestones/{made.json()['id']}",
+        json={"at": "2027-03-02T20:00:00+01:00"},
+    )
+    assert moved.status_code == 200, moved.text
+    listed = client.get(f"/productions/{production['id']}/milestones").json()
+    assert made.json()["at"] == "2027-03-01T19:00:00Z"
+    assert moved.json()["milestone"]["at"] == "2027-03-02T19:00:00Z"
+    assert listed[0]["at"] == "2027-03-02T19:00:00Z"
