@@ -165,8 +165,12 @@ def compose_database() -> Iterator[str]:
 
 
 def _container_env(service: dict[str, Any]) -> dict[str, str]:
-    """What a container of this image sees: its service's environment, and a PATH."""
-    return {"PATH": os.environ["PATH"], "HOME": "/tmp", **environment(service)}
+    """What a container of this image sees: its service's environment, and a PATH. Each
+    container has its own ports; on this one machine, a metrics port is a free one."""
+    env = {"PATH": os.environ["PATH"], "HOME": "/tmp", **environment(service)}
+    if "CALLSHEET_METRICS_PORT" in env:
+        env["CALLSHEET_METRICS_PORT"] = str(free_port())
+    return env
 
 
 @pytest.mark.postgres

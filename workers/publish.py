@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -50,6 +51,7 @@ from scheduler.content.context import content_hash, render_delivery
 from scheduler.content.render import RenderError
 from scheduler.core.clock import Clock, machine_now
 from scheduler.core.config import Settings
+from scheduler.core.metrics import LATENESS, PUBLISH_SECONDS, SETTLED
 from scheduler.core.models import (
     Account,
     Delivery,
@@ -120,6 +122,7 @@ def publish_batch(
                     progress = DeliveryProgress(
                         conn, job.delivery, owner, lease_seconds=settings.lease_seconds
                     )
+                    started = time.perf_counter()
                     try:
                         outcome = publish_one(
                             job, adapter, settings=settings, clock=clock, progress=progress
@@ -131,8 +134,12 @@ def publish_batch(
                         continue
                     finally:  # a refreshed token is the account's, whoever holds the delivery
                         _store_credentials(conn, adapter, account_id, settings)
+                    PUBLISH_SECONDS.labels(job.account.platform).observe(
+                        time.perf_counter() - started
+                    )
                 if finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
                     outcomes[delivery_id] = outcome.status
+                    _count(job, outcome)
                 if outcome.held_for is HoldReason.account:
                     with conn.begin():
                         reason = outcome.error or "the platform refused the credentials"
@@ -151,6 +158,15 @@ def publish_batch(
                 dropped,
             )
     return outcomes
+
+
+def _count(job: Job, outcome: Outcome) -> None:
+    """The settled attempt in the worker's metrics (``scheduler.core.metrics``)."""
+    platform = job.account.platform
+    SETTLED.labels(platform, outcome.status.value).inc()
+    if outcome.published_at is not None:
+        late = (outcome.published_at - job.delivery.planned_at).total_seconds()
+        LATENESS.labels(platform).observe(max(late, 0.0))
 
 
 def _holds(delivery: Delivery, owner: str) -> bool:

@@ -8,6 +8,7 @@ never takes the write lock) and ``authorize`` (the access policy).
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +16,8 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from scheduler.api.access import authorize, check_policy_covers
 from scheduler.api.deps import SessionDep, reads_by_method
@@ -33,9 +35,11 @@ from scheduler.api.routes import (
     review,
     talent,
 )
+from scheduler.core.clock import Clock
 from scheduler.core.config import get_settings
 from scheduler.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from scheduler.ops.health import readiness, ready
+from scheduler.ops.metrics import exposition
 from scheduler.people.members import NotSignedIn
 from scheduler.people.sign_in import SignInGuard
 from scheduler.review.links import hide_link_tokens
@@ -141,6 +145,17 @@ def create_app() -> FastAPI:
             "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
         }
         return JSONResponse(body, status_code=200 if ready(checks) else 503)
+
+    @app.get("/metrics", tags=["service"], response_class=PlainTextResponse)
+    def metrics(request: Request, session: SessionDep) -> PlainTextResponse:
+        """Prometheus metrics: this API's counts and the queue as the database has it now."""
+        token = settings.metrics_token
+        if token is not None:
+            sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not hmac.compare_digest(sent.encode(), token.get_secret_value().encode()):
+                return PlainTextResponse("a metrics token is required\n", status_code=401)
+        body = exposition(session.get_bind().engine, Clock.from_settings(settings).now)
+        return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
     check_policy_covers(app)
     return app

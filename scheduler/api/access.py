@@ -101,6 +101,8 @@ V, M, P, A = Role.viewer, Role.marketer, Role.producer, Role.admin
 POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): Rule(Scope.public),
     ("GET", "/readyz"): Rule(Scope.public),
+    # Counts only, no names; `metrics_token` closes it (Prometheus sends it as a bearer token).
+    ("GET", "/metrics"): Rule(Scope.public),
     ("POST", "/auth/login"): Rule(Scope.public),
     ("POST", "/auth/logout"): Rule(Scope.signed_in),
     ("GET", "/me"): Rule(Scope.signed_in),

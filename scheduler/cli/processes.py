@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from scheduler.core.config import Settings
 
 
@@ -32,8 +34,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
             # Structured fields are read back as JSON (pydantic-settings), scalars as text.
             text = json.dumps(value) if isinstance(value, dict | list) else str(value)
             env[f"CALLSHEET_{name.upper()}"] = text
-    # Secrets dump masked; a child needs the real keys to read account secrets.
-    env["CALLSHEET_SECRET_KEYS"] = settings.secret_keys.get_secret_value()
+    # Secrets dump masked; a child needs the real values (the keys that open account secrets).
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            env[f"CALLSHEET_{name.upper()}"] = value.get_secret_value()
     return env
 
 

@@ -18,6 +18,7 @@ from scheduler.cli.output import console
 from scheduler.cli.processes import stop_process, worker_process
 from scheduler.core.config import get_settings
 from scheduler.core.logs import configure_logging
+from scheduler.ops.sharing import share_between_processes
 
 #: The worker's Celery app, as Celery's ``--app`` names it.
 WORKER_APP = "workers.app:celery_app"
@@ -52,6 +53,8 @@ def api(
 
     settings = get_settings()
     settings.refuse_unsafe()  # here, once, rather than in every worker as it starts
+    if (workers or settings.api_workers) > 1:
+        share_between_processes()  # one /metrics sums what every API process counted
     uvicorn.run(
         "scheduler.api:create_app",
         factory=True,
@@ -70,6 +73,10 @@ def scheduler_command() -> None:
 
     configure_logging()
     settings = get_settings()
+    if settings.metrics_port is not None:
+        from scheduler.ops.metrics import serve_metrics
+
+        serve_metrics(settings.metrics_port)
     service = SchedulerService(
         engine=get_engine(),
         settings=settings,
@@ -94,6 +101,8 @@ def worker(
     from celery.bin.celery import celery as celery_command
 
     settings = get_settings()
+    if (pool or settings.worker_pool) == "prefork":
+        share_between_processes()  # the main process serves what its children count
     celery_command.main(
         [
             f"--app={WORKER_APP}",

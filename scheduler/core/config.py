@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     #: one; PostgreSQL sees up to ``api_workers`` times that many from the API.
     api_threads: int = Field(default=20, ge=1, le=200)
 
+    #: The port the scheduler and each worker serve their Prometheus metrics on (the API
+    #: serves them at ``/metrics``); unset, they serve none.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: When set, the API's ``/metrics`` answers only ``Authorization: Bearer <metrics_token>``
+    #: (what Prometheus's ``authorization`` scrape setting sends); unset, it is open.
+    metrics_token: SecretStr | None = None
+
     #: The schedule's clock: when set, schedule time started at ``clock_epoch`` at the real
     #: instant ``clock_origin`` and runs ``clock_rate`` times faster. The demo uses it to make
     #: days pass in seconds; production leaves it unset (schedule time is real time).

@@ -57,6 +57,8 @@ class QueueStatus:
     oldest_due: datetime | None
     #: The first ``due_at`` still ahead.
     next_due: datetime | None
+    #: Deliveries due now that no scheduler has claimed yet: the queue's depth.
+    due_now: int
     failed_last_day: int
     unknown_last_day: int
     pauses: list[PauseInForce] = field(default_factory=list)
@@ -89,6 +91,7 @@ def queue_status(session: Session, now: datetime) -> QueueStatus:
     by_state = {state.value: 0 for state in DeliveryStatus} | {s: int(n) for s, n in counted}
     claimable = col(Delivery.status).in_(list(CLAIMABLE))
     oldest = session.exec(select(func.min(Delivery.due_at)).where(claimable)).one()
+    due_now = session.exec(select(func.count()).where(claimable, col(Delivery.due_at) <= now)).one()
     upcoming = session.exec(
         select(func.min(Delivery.due_at)).where(claimable, col(Delivery.due_at) > now)
     ).one()
@@ -111,6 +114,7 @@ def queue_status(session: Session, now: datetime) -> QueueStatus:
         by_state=by_state,
         oldest_due=oldest,
         next_due=upcoming,
+        due_now=int(due_now),
         failed_last_day=recent(DeliveryStatus.failed),
         unknown_last_day=recent(DeliveryStatus.unknown),
         pauses=[

@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from platforms.adapters.egress import egress_client
 from scheduler.core.clock import Clock, machine_now
 from scheduler.core.config import Settings
+from scheduler.core.metrics import CLAIMED, REAPED
 from scheduler.notify.sending import SendReport, send_due
 from scheduler.queue.claims import claim_due, lease_deadline, release
 from scheduler.queue.messages import Sender
@@ -89,6 +90,7 @@ class SchedulerService:
             sent += self._dispatch(ids, owner)
             if len(ids) < self.settings.claim_batch:
                 break
+        CLAIMED.observe(sent)
         return sent
 
     def _dispatch(self, ids: list[int], owner: str) -> int:
@@ -112,6 +114,8 @@ class SchedulerService:
         """
         lookup_at = self.clock.now() + timedelta(seconds=self.settings.lookup_delay_seconds)
         reaped = reap_expired(self.engine, now=machine_now(), lookup_at=lookup_at)
+        REAPED.labels("reclaimed").inc(len(reaped.reclaimed))
+        REAPED.labels("unknown").inc(len(reaped.unknown))
         if reaped.reclaimed or reaped.unknown:
             log.warning(
                 "reaper: %d claims taken back, %d publishes now unknown",

@@ -27,6 +27,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from platforms.adapters.registry import publish_rates_for
 from scheduler.core.config import Settings, limits_storage
+from scheduler.core.metrics import RATE_LIMIT_WAITS
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class Throttle:
             return True
         until = max(self._limiter.get_window_stats(item, *key).reset_time for item in full)
         self._resting[account_id] = until
+        RATE_LIMIT_WAITS.labels(platform).inc()
         log.info(
             "account %s (%s) is out of publishing budget for %.1f s",
             account_id,
