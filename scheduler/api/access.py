@@ -30,12 +30,12 @@ from sqlmodel import Session
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import machine_now
 from scheduler.core.errors import Forbidden
-from scheduler.core.models import Delivery, Pause, PauseScope, Person, Post, Role
+from scheduler.core.models import Blackout, Delivery, Pause, PauseScope, Person, Post, Role
 from scheduler.core.schemas import MAX_ID
 from scheduler.people.members import NotSignedIn, roles_of, signed_in
 from scheduler.review.duties import RULE
 
-Row = TypeVar("Row", Post, Delivery, Pause)
+Row = TypeVar("Row", Post, Delivery, Pause, Blackout)
 
 SESSION_COOKIE = "callsheet_session"
 
@@ -53,7 +53,9 @@ class Scope(StrEnum):
     #: Without ``production_id`` in the query, only a site admin (``GET /audit``).
     query = "production_id in the query string"
     pause = "the pause's scope"  # everything or an account: site admin; a production: its role
-    blackout = "production_id in the body, or every production"
+    #: A blackout's production (in the body, or the blackout in the path); none: every
+    #: production's, site admins only.
+    blackout = "the blackout's production_id (none: every production)"
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PATCH", "/productions/{production_id}/milestones/{milestone_id}"): Rule(Scope.production, P),
     ("POST", "/productions/{production_id}/embargoes"): Rule(Scope.production, P),
     ("GET", "/productions/{production_id}/embargoes"): Rule(Scope.production, V),
+    ("PATCH", "/productions/{production_id}/embargoes/{embargo_id}"): Rule(Scope.production, P),
+    ("DELETE", "/productions/{production_id}/embargoes/{embargo_id}"): Rule(Scope.production, P),
+    ("DELETE", "/productions/{production_id}/milestones/{milestone_id}"): Rule(Scope.production, P),
     ("GET", "/productions/{production_id}/calendar.ics"): Rule(Scope.production, V),
     ("GET", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, V),
     ("POST", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, M),
@@ -158,6 +163,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/pauses/{pause_id}/resume"): Rule(Scope.pause, P),
     ("POST", "/blackouts"): Rule(Scope.blackout, P),
     ("GET", "/blackouts"): Rule(Scope.signed_in),
+    ("PATCH", "/blackouts/{blackout_id}"): Rule(Scope.blackout, P),
+    ("DELETE", "/blackouts/{blackout_id}"): Rule(Scope.blackout, P),
     ("POST", "/productions/{production_id}/talent"): Rule(Scope.production, M),
     ("GET", "/productions/{production_id}/talent"): Rule(Scope.production, V),
     ("POST", "/posts/{post_id}/signoffs"): Rule(Scope.post, M),
@@ -266,6 +273,9 @@ def _production_of(
         if pause is None:
             return None
         return pause.production_id if pause.scope == PauseScope.production else None
+    if scope is Scope.blackout and "blackout_id" in params:
+        blackout = _row(session, Blackout, params.get("blackout_id"))
+        return blackout.production_id if blackout else None
     if scope is Scope.pause and body.get("scope") != PauseScope.production:
         return None  # everything, or an account: no one production's people decide that
     return _int(body.get("production_id"))

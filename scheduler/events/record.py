@@ -8,11 +8,13 @@ too. The database refuses any ``UPDATE`` of an event (migration 0011).
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, insert
 from sqlmodel import Session, SQLModel
 
+from scheduler.core.errors import Invalid
 from scheduler.core.models import utcnow
 from scheduler.events.outbox import NOTIFY_ACTIONS, enqueue
 
@@ -81,3 +83,48 @@ def save_recorded(
         after=after,
         reason=reason,
     )
+
+
+def change_recorded(
+    session: Session, row: SQLModel, given: dict[str, Any], *, actor: str, action: str
+) -> bool:
+    """Set the fields ``given`` (a partial update's ``model_dump(exclude_unset=True)``) on
+    ``row`` and record only what changed, before and after; ``False`` when nothing did.
+
+    A field given as null is refused by name: in a partial update, leaving a field out keeps
+    it, so a null can only be a mistake (and most columns cannot hold one).
+    """
+    for field, value in given.items():
+        if value is None:
+            raise Invalid(field, "may not be null; leave it out to keep the current value")
+    changed = {field: value for field, value in given.items() if getattr(row, field) != value}
+    if not changed:
+        return False
+    before = {field: _plain(getattr(row, field)) for field in changed}
+    for field, value in changed.items():
+        setattr(row, field, value)
+    after = {field: _plain(value) for field, value in changed.items()}
+    save_recorded(session, row, actor=actor, action=action, before=before, after=after)
+    return True
+
+
+def delete_recorded(session: Session, row: SQLModel, *, actor: str, action: str) -> None:
+    """Delete ``row`` and record what it was (its columns, as JSON)."""
+    was = row.model_dump(mode="json")
+    entity_id = getattr(row, "id", None)
+    session.delete(row)
+    session.flush()
+    record_event(
+        session.connection(),
+        actor=actor,
+        action=action,
+        entity=str(type(row).__tablename__),
+        entity_id=entity_id,
+        before=was,
+    )
+
+
+def _plain(value: object) -> object:
+    """A column's value as JSON has it: an enum as its string, a time in ISO 8601."""
+    value = getattr(value, "value", value)
+    return value.isoformat() if isinstance(value, datetime | time) else value

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Table, select
 from sqlmodel import Session, SQLModel
 
-from scheduler.core.errors import Invalid
+from scheduler.core.errors import Invalid, NotFound
 from scheduler.core.models import (
     Delivery,
     EmbargoRule,
@@ -25,9 +25,9 @@ from scheduler.core.models import (
     Post,
     Production,
 )
-from scheduler.events.record import save_recorded
+from scheduler.events.record import change_recorded, delete_recorded, save_recorded
 from scheduler.planning.holds import hold_claimed
-from scheduler.planning.schemas import EmbargoCreate
+from scheduler.planning.schemas import EmbargoCreate, EmbargoUpdate
 from scheduler.planning.timeline import Anchor, due_at, parse_offset, zone
 
 
@@ -59,12 +59,7 @@ def add_rule(
     *, session: Session, production_id: int, data: EmbargoCreate, actor: str
 ) -> EmbargoRule:
     """Add an embargo; its milestone must be one of this production's."""
-    milestone = session.get(Milestone, data.milestone_id)
-    if milestone is None or milestone.production_id != production_id:
-        raise Invalid(
-            "milestone_id", f"milestone {data.milestone_id} is not a milestone of this production"
-        )
-    parse_offset(data.offset, field="offset")
+    _check(session, production_id, milestone_id=data.milestone_id, offset=data.offset)
     rule = EmbargoRule(
         production_id=production_id,
         tag=data.tag,
@@ -76,6 +71,46 @@ def add_rule(
         session, rule, actor=actor, action="embargo.created", after=data.model_dump(mode="json")
     )
     return rule
+
+
+def _check(session: Session, production_id: int, *, milestone_id: int, offset: str) -> None:
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None or milestone.production_id != production_id:
+        raise Invalid(
+            "milestone_id", f"milestone {milestone_id} is not a milestone of this production"
+        )
+    parse_offset(offset, field="offset")
+
+
+def get_rule(*, session: Session, production_id: int, rule_id: int) -> EmbargoRule:
+    rule = session.get(EmbargoRule, rule_id)
+    if rule is None or rule.production_id != production_id:
+        raise NotFound("embargo", rule_id)
+    return rule
+
+
+def change_rule(
+    *, session: Session, production_id: int, rule_id: int, data: EmbargoUpdate, actor: str
+) -> EmbargoRule:
+    """Change an embargo's tag, milestone or offset. The claim reads the rules as they are, so
+    it counts from the next tick; deliveries it held stay held until a person releases them."""
+    rule = get_rule(session=session, production_id=production_id, rule_id=rule_id)
+    given = data.model_dump(exclude_unset=True)
+    _check(
+        session,
+        production_id,
+        milestone_id=given.get("milestone_id") or rule.milestone_id,
+        offset=given.get("offset") or rule.offset,
+    )
+    change_recorded(session, rule, given, actor=actor, action="embargo.changed")
+    return rule
+
+
+def remove_rule(*, session: Session, production_id: int, rule_id: int, actor: str) -> None:
+    """Lift an embargo for good. Deliveries it already held stay held, for a person to release:
+    they were stopped for a reason someone should look at again."""
+    rule = get_rule(session=session, production_id=production_id, rule_id=rule_id)
+    delete_recorded(session, rule, actor=actor, action="embargo.removed")
 
 
 def embargoes_of(

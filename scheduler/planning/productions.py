@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from scheduler.core.errors import Conflict, Invalid, NotFound
-from scheduler.core.models import Milestone, Production
-from scheduler.events.record import save_recorded
+from scheduler.core.models import EmbargoRule, Milestone, Post, Production
+from scheduler.events.record import change_recorded, delete_recorded, save_recorded
 from scheduler.planning.schemas import MilestoneCreate, ProductionCreate, ProductionUpdate
 from scheduler.planning.timeline import zone
 
@@ -50,31 +50,10 @@ def update_production(
     transaction, so a new value counts from the next claim on: raising the age limit lets an
     approval that has not yet expired go out; an approval already sent back to review stays
     there. Self-approval counts from the next vote; approvals given meanwhile stay."""
-    given = data.model_dump(mode="json", exclude_unset=True)
-    for field, value in given.items():
-        if value is None:
-            raise Invalid(field, "may not be null; leave it out to keep the current value")
     production = get_production(session=session, production_id=production_id)
-    before = {field: _plain(getattr(production, field)) for field in given}
-    changed = {field: value for field, value in given.items() if before[field] != value}
-    if not changed:
-        return production
-    for field, value in changed.items():
-        setattr(production, field, value)
-    save_recorded(
-        session,
-        production,
-        actor=actor,
-        action="production.updated",
-        before={field: before[field] for field in changed},
-        after=changed,
-    )
+    given = data.model_dump(exclude_unset=True)
+    change_recorded(session, production, given, actor=actor, action="production.updated")
     return production
-
-
-def _plain(value: object) -> object:
-    """A column's value as the JSON of the request has it (an enum as its string)."""
-    return getattr(value, "value", value)
 
 
 def list_productions(*, session: Session) -> list[Production]:
@@ -116,3 +95,24 @@ def list_milestones(*, session: Session, production_id: int) -> list[Milestone]:
     get_production(session=session, production_id=production_id)
     query = select(Milestone).where(Milestone.production_id == production_id)
     return list(session.exec(query.order_by(col(Milestone.at))))
+
+
+def remove_milestone(
+    *, session: Session, production_id: int, milestone_id: int, actor: str
+) -> None:
+    """Remove a milestone nothing hangs off. One that posts are anchored to, or that an embargo
+    waits for, is refused with how many of each: removing it would leave them without a time,
+    so they must be re-anchored (or the embargo removed) first, on purpose."""
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None or milestone.production_id != production_id:
+        raise NotFound("milestone", milestone_id)
+    posts = session.exec(select(func.count()).where(Post.anchor_milestone_id == milestone_id)).one()
+    rules = session.exec(select(func.count()).where(EmbargoRule.milestone_id == milestone_id)).one()
+    if posts or rules:
+        hanging = [f"{posts} post(s) anchored to it"] if posts else []
+        hanging += [f"{rules} embargo(es) waiting for it"] if rules else []
+        raise Conflict(
+            f"milestone {milestone_id} ('{milestone.name}') has {' and '.join(hanging)}: "
+            "re-anchor them or remove the embargoes first"
+        )
+    delete_recorded(session, milestone, actor=actor, action="milestone.removed")

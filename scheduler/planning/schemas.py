@@ -89,10 +89,13 @@ class MilestoneCreate(Input):
 
 
 class MilestoneMove(Input):
-    """A new date and/or a change of tentativeness; unsent anchored posts follow."""
+    """A new date, a change of tentativeness, a new name or kind; only the fields given change.
+    Unsent anchored posts follow, and those whose words change go back to review."""
 
     at: Moment | None = None
     tentative: bool | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    kind: MilestoneKind | None = None
 
 
 class MilestonePublic(Output):
@@ -129,6 +132,14 @@ class EmbargoCreate(Input):
     offset: str = Field(default="PT0S", max_length=40, examples=["PT0S", "+P7D"])
 
 
+class EmbargoUpdate(Input):
+    """A change to an embargo; only the fields given change. It counts from the next claim."""
+
+    tag: str | None = Field(default=None, min_length=1, max_length=60)
+    milestone_id: Id | None = None
+    offset: str | None = Field(default=None, max_length=40, examples=["PT0S", "+P7D"])
+
+
 class EmbargoPublic(Output):
     id: int
     production_id: Id
@@ -145,6 +156,15 @@ class BlackoutCreate(Input):
     starts_at: Moment
     ends_at: Moment
     reason: str = Field(min_length=1, max_length=500, examples=["Day of national mourning"])
+
+
+class BlackoutUpdate(Input):
+    """A change to a blackout's window or reason; only the fields given change. The claim
+    reads blackouts as they are, so a window changed or removed counts from the next tick."""
+
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class BlackoutPublic(Output):

@@ -15,10 +15,10 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from scheduler.core.errors import Invalid
+from scheduler.core.errors import Invalid, NotFound
 from scheduler.core.models import Account, Blackout, Production
-from scheduler.events.record import save_recorded
-from scheduler.planning.schemas import BlackoutCreate
+from scheduler.events.record import change_recorded, delete_recorded, save_recorded
+from scheduler.planning.schemas import BlackoutCreate, BlackoutUpdate
 from scheduler.planning.timeline import local_to_utc, zone
 
 #: More moves than this means the windows leave no gap (say, quiet hours all day).
@@ -122,3 +122,31 @@ def add_blackout(*, session: Session, data: BlackoutCreate, actor: str) -> Black
         session, row, actor=actor, action="blackout.created", after=data.model_dump(mode="json")
     )
     return row
+
+
+def get_blackout(*, session: Session, blackout_id: int) -> Blackout:
+    row = session.get(Blackout, blackout_id)
+    if row is None:
+        raise NotFound("blackout", blackout_id)
+    return row
+
+
+def change_blackout(
+    *, session: Session, blackout_id: int, data: BlackoutUpdate, actor: str
+) -> Blackout:
+    """Change a blackout's window or reason. The claim reads blackouts as they are, so the new
+    window counts from the next tick; due times planned around the old one stay where they
+    are (each says why in its schedule note)."""
+    row = get_blackout(session=session, blackout_id=blackout_id)
+    given = data.model_dump(exclude_unset=True)
+    starts_at = given.get("starts_at") or row.starts_at
+    if (given.get("ends_at") or row.ends_at) <= starts_at:
+        raise Invalid("ends_at", "a blackout must end after it starts")
+    change_recorded(session, row, given, actor=actor, action="blackout.changed")
+    return row
+
+
+def remove_blackout(*, session: Session, blackout_id: int, actor: str) -> None:
+    """End a blackout for good; what it kept from being claimed goes out from the next tick."""
+    row = get_blackout(session=session, blackout_id=blackout_id)
+    delete_recorded(session, row, actor=actor, action="blackout.removed")

@@ -11,7 +11,13 @@ from scheduler.core.models import Blackout
 from scheduler.core.schemas import Id
 from scheduler.planning import pauses as service
 from scheduler.planning import windows
-from scheduler.planning.schemas import BlackoutCreate, BlackoutPublic, PauseCreate, PausePublic
+from scheduler.planning.schemas import (
+    BlackoutCreate,
+    BlackoutPublic,
+    BlackoutUpdate,
+    PauseCreate,
+    PausePublic,
+)
 
 router = APIRouter(prefix="/pauses", tags=["pauses"])
 blackouts_router = APIRouter(prefix="/blackouts", tags=["pauses"])
@@ -65,3 +71,20 @@ def list_blackouts(session: SessionDep, access: AccessDep) -> list[BlackoutPubli
         for b in rows
         if visible is None or b.production_id is None or b.production_id in visible
     ]
+
+
+@blackouts_router.patch("/{blackout_id}")
+def change_blackout(
+    blackout_id: Id, data: BlackoutUpdate, session: SessionDep, actor: ActorDep
+) -> BlackoutPublic:
+    """Change a blackout's window or reason; the claim reads it as it is from the next tick."""
+    row = windows.change_blackout(session=session, blackout_id=blackout_id, data=data, actor=actor)
+    session.commit()
+    return BlackoutPublic.model_validate(row)
+
+
+@blackouts_router.delete("/{blackout_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_blackout(blackout_id: Id, session: SessionDep, actor: ActorDep) -> None:
+    """End a blackout for good."""
+    windows.remove_blackout(session=session, blackout_id=blackout_id, actor=actor)
+    session.commit()

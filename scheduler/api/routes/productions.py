@@ -15,6 +15,7 @@ from scheduler.planning import productions as service
 from scheduler.planning.schemas import (
     EmbargoCreate,
     EmbargoPublic,
+    EmbargoUpdate,
     MilestoneCreate,
     MilestoneMove,
     MilestonePublic,
@@ -101,6 +102,8 @@ def move_milestone(
         milestone_id=milestone_id,
         at=data.at,
         tentative=data.tentative,
+        name=data.name,
+        kind=data.kind.value if data.kind is not None else None,
         actor=actor,
         now=Clock.from_settings().now(),
     )
@@ -110,6 +113,17 @@ def move_milestone(
         milestone=MilestonePublic.model_validate(milestone),
         moved=[MovedDelivery.model_validate(vars(m)) for m in moves],
     )
+
+
+@router.delete("/{production_id}/milestones/{milestone_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_milestone(
+    production_id: Id, milestone_id: Id, session: SessionDep, actor: ActorDep
+) -> None:
+    """Remove a milestone no post is anchored to and no embargo waits for (409 otherwise)."""
+    service.remove_milestone(
+        session=session, production_id=production_id, milestone_id=milestone_id, actor=actor
+    )
+    session.commit()
 
 
 @router.post("/{production_id}/embargoes", status_code=status.HTTP_201_CREATED)
@@ -128,3 +142,24 @@ def list_embargoes(production_id: Id, session: SessionDep) -> list[EmbargoPublic
     service.get_production(session=session, production_id=production_id)
     rules = session.exec(select(EmbargoRule).where(EmbargoRule.production_id == production_id))
     return [EmbargoPublic.model_validate(r) for r in rules]
+
+
+@router.patch("/{production_id}/embargoes/{embargo_id}")
+def change_embargo(
+    production_id: Id, embargo_id: Id, data: EmbargoUpdate, session: SessionDep, actor: ActorDep
+) -> EmbargoPublic:
+    """Change an embargo's tag, milestone or offset; it counts from the next claim."""
+    rule = embargoes.change_rule(
+        session=session, production_id=production_id, rule_id=embargo_id, data=data, actor=actor
+    )
+    session.commit()
+    return EmbargoPublic.model_validate(rule)
+
+
+@router.delete("/{production_id}/embargoes/{embargo_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_embargo(production_id: Id, embargo_id: Id, session: SessionDep, actor: ActorDep) -> None:
+    """Lift an embargo for good; deliveries it held stay held until a person releases them."""
+    embargoes.remove_rule(
+        session=session, production_id=production_id, rule_id=embargo_id, actor=actor
+    )
+    session.commit()

@@ -55,7 +55,7 @@ from datetime import datetime
 from sqlmodel import Session
 from sqlmodel import select as select_models
 
-from scheduler.core.errors import NotFound
+from scheduler.core.errors import Conflict, NotFound
 from scheduler.core.models import Milestone, Production
 from scheduler.events.record import record_event
 from scheduler.posts.reflow.plan import Planner
@@ -92,8 +92,15 @@ def move_milestone(
     tentative: bool | None,
     actor: str,
     now: datetime,
+    name: str | None = None,
+    kind: str | None = None,
 ) -> list[Move]:
-    """Change a milestone's date and/or tentativeness and reflow what hangs off it."""
+    """Change a milestone's date, tentativeness, name or kind and reflow what hangs off it.
+
+    A new name or kind moves nothing, but a template may print it: the same planning re-renders
+    exactly the deliveries whose source reads ``milestone``, and sends back to review those
+    whose words changed, as a move does.
+    """
     milestone = session.exec(
         select_models(Milestone).where(Milestone.id == milestone_id).with_for_update()
     ).first()
@@ -101,7 +108,23 @@ def move_milestone(
         raise NotFound("milestone", milestone_id)
     production = session.get(Production, production_id)
     assert production is not None  # foreign key
+    if name is not None and name != milestone.name:
+        taken = session.exec(
+            select_models(Milestone.id).where(
+                Milestone.production_id == production_id, Milestone.name == name
+            )
+        ).first()
+        if taken is not None:
+            raise Conflict(f"name: the production already has a milestone called '{name}'")
     before = {"at": milestone.at.isoformat(), "tentative": milestone.tentative}
+    renamed = {
+        field: (getattr(milestone, field), value)
+        for field, value in (("name", name), ("kind", kind))
+        if value is not None and value != getattr(milestone, field)
+    }
+    for field, (old, new) in renamed.items():
+        before[field] = old
+        setattr(milestone, field, new)
     if at is not None:
         milestone.at = at
     if tentative is not None:
@@ -120,6 +143,7 @@ def move_milestone(
     after = {
         "at": milestone.at.isoformat(),
         "tentative": milestone.tentative,
+        **{field: new for field, (_old, new) in renamed.items()},
         "moved": len(moves) - len(skipped),
         **({"skipped": sorted(skipped)} if skipped else {}),
     }

@@ -7,7 +7,6 @@ through: whatever the route then answers (200, 201, 404, 409, 422), it is not 40
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -94,14 +93,27 @@ def test_every_route_by_every_role(
         "pause_id": _production_pause(client, pid),
         "hook_id": 999_999,
         "token": _signoff_token(client, session, pid, account),
+        "blackout_id": _blackout(client, pid),
+        "embargo_id": client.post(
+            f"/productions/{pid}/embargoes", json={"tag": "matrix", "milestone_id": milestone}
+        ).json()["id"],
+    }
+    #: Rows a call removes, and whose production decides who may: a fresh one per call, so
+    #: the first caller allowed to remove it leaves one for the next.
+    fresh = {
+        ("DELETE", "/blackouts/{blackout_id}"): ("blackout_id", lambda: _blackout(client, pid))
     }
     bodies = _bodies(pid, milestone, account.id or 0)
     #: Routes whose production is named in the query string.
     queries = {("GET", "/audit"): {"production_id": pid}}
     wrong = []
     for (method, template), rule in sorted(POLICY.items()):
-        path = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), template)
         for caller in CALLERS:
+            named = dict(ids)
+            if (method, template) in fresh:
+                key, make = fresh[(method, template)]
+                named[key] = make()
+            path = template.format(**named)
             headers = {"Authorization": f"Bearer {tokens[caller]}"} if caller in tokens else {}
             answer = httpx.request(
                 method,
@@ -120,6 +132,20 @@ def test_every_route_by_every_role(
             if not expected_ok:
                 wrong.append(f"{method} {template} as {caller}: {answer.status_code} {answer.text}")
     assert wrong == []
+
+
+def _blackout(client: httpx.Client, production_id: int) -> int:
+    soon = datetime.now(UTC) + timedelta(days=40)
+    body = {
+        "production_id": production_id,
+        "starts_at": soon.isoformat(),
+        "ends_at": (soon + timedelta(hours=2)).isoformat(),
+        "reason": "matrix",
+    }
+    answer = client.post("/blackouts", json=body)
+    assert answer.status_code == 201, answer.text
+    blackout_id: int = answer.json()["id"]
+    return blackout_id
 
 
 def _production_pause(client: httpx.Client, production_id: int) -> int:
