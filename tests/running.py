@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -53,3 +54,15 @@ def run_until(
 
 def all_final(statuses: dict[int, str]) -> bool:
     return bool(statuses) and set(statuses.values()) <= FINAL
+
+
+def get_when_up(url: str, timeout: float = 30) -> httpx.Response:
+    """GET ``url`` once a process just started answers it (connection refused until then)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -14,7 +14,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 import typer.main
@@ -29,6 +28,7 @@ from scheduler.core.models import Delivery
 from tests import factories
 from tests.compose import ENV_EXAMPLE, MissingVariable, environment, interpolate, load
 from tests.conftest import CALLSHEET, PG_ADMIN, REDIS_URL, RUN, _pg_url, free_port
+from tests.running import get_when_up
 
 SERVICES = ("migrate", "api", "scheduler", "worker")
 
@@ -218,7 +218,7 @@ def test_compose_runs_migrate_then_api_scheduler_and_worker_as_written(
     ]
     engine = create_db_engine(compose_database)
     try:
-        ready = _get_when_up(f"http://127.0.0.1:{port}/readyz")
+        ready = get_when_up(f"http://127.0.0.1:{port}/readyz")
         assert ready.status_code == 200, ready.text
         for name in ("scheduler", "worker"):
             check = subprocess.run(
@@ -260,14 +260,3 @@ def test_compose_runs_migrate_then_api_scheduler_and_worker_as_written(
             stop_process(process)
         logs.close()
         engine.dispose()
-
-
-def _get_when_up(url: str, timeout: float = 30) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return httpx.get(url)
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)

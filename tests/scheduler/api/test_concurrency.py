@@ -25,7 +25,7 @@ from sqlmodel import Session
 from scheduler.cli.processes import stop_process
 from scheduler.core.db import pool_capacity
 from tests.conftest import CALLSHEET, free_port, person_with_token
-from tests.test_compose import _get_when_up
+from tests.running import get_when_up
 
 CLIENTS = 8
 ROUNDS = 12
@@ -72,7 +72,7 @@ def api(session: Session, database_url: str, tmp_path: Path) -> Iterator[Api]:
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        _get_when_up(f"{base}/healthz", timeout=30)
+        get_when_up(f"{base}/healthz", timeout=30)
         headers = {"Authorization": f"Bearer {secret}"}
         with httpx.Client(base_url=base, headers=headers, timeout=60) as admin:
             production = admin.post(

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import CALLSHEET
-from tests.test_compose import _free_port, _get_when_up
+from tests.conftest import CALLSHEET, free_port
+from tests.running import get_when_up
 
 
 def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("CALLSHEET_")}
     env |= {"CALLSHEET_API_PORT": str(port), "CALLSHEET_TICK_SECONDS": "0.5"}
     log = (tmp_path / "up.log").open("wb")
@@ -25,7 +25,7 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        _get_when_up(f"{base}/healthz", timeout=30)
+        get_when_up(f"{base}/healthz", timeout=30)
         # As the README says: the first site admin and their token come from the command line.
         # A second one approves: whoever writes a post may not approve it.
         headers = {"Authorization": f"Bearer {_site_admin(tmp_path, env, 'Maya')}"}

@@ -12,7 +12,7 @@ import pytest
 
 from scheduler.cli.processes import stop_process
 from tests.conftest import CALLSHEET, REDIS_URL, free_port
-from tests.test_compose import _get_when_up
+from tests.running import get_when_up
 
 
 def _health(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +71,7 @@ def test_readyz_is_503_until_the_schema_is_at_head_and_health_asks_it(tmp_path: 
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            assert _get_when_up(f"{base}/healthz").status_code == 200
+            assert get_when_up(f"{base}/healthz").status_code == 200
             behind = httpx.get(f"{base}/readyz")
             assert behind.status_code == 503
             assert behind.json()["checks"]["schema"]["ok"] is False

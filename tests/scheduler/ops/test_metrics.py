@@ -19,8 +19,7 @@ from sqlmodel import Session
 from scheduler.cli.processes import settings_env, stop_process
 from tests import factories
 from tests.conftest import CALLSHEET, REDIS_URL, free_port, test_settings
-from tests.running import statuses
-from tests.test_compose import _get_when_up
+from tests.running import get_when_up, statuses
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -91,13 +90,13 @@ def test_a_prefork_worker_and_the_scheduler_serve_what_they_counted(
                 time.sleep(0.3)
             printed = (tmp_path / "worker.log").read_text(errors="replace")
             assert set(statuses(engine).values()) == {"published"}, printed
-            worker_text = _get_when_up(f"http://127.0.0.1:{worker_port}").text
+            worker_text = get_when_up(f"http://127.0.0.1:{worker_port}").text
             worker_samples = _samples(worker_text)
             published = ("platform", "outbox"), ("status", "published")
             assert worker_samples[("callsheet_deliveries_settled_total", published)] == 3
             lateness = ("callsheet_publish_lateness_seconds_count", (("platform", "outbox"),))
             assert worker_samples[lateness] == 3
-            scheduler_samples = _samples(_get_when_up(f"http://127.0.0.1:{scheduler_port}").text)
+            scheduler_samples = _samples(get_when_up(f"http://127.0.0.1:{scheduler_port}").text)
             assert scheduler_samples[("callsheet_claims_per_tick_sum", ())] == 3
         finally:
             stop_process(scheduler)
@@ -135,7 +134,7 @@ def test_a_metrics_token_closes_metrics_to_everyone_without_it(
         )
         try:
             url = f"http://127.0.0.1:{port}/metrics"
-            assert _get_when_up(url).status_code == 401
+            assert get_when_up(url).status_code == 401
             wrong = httpx.get(url, headers={"Authorization": "Bearer guess"})
             assert wrong.status_code == 401
             right = httpx.get(url, headers={"Authorization": "Bearer scrape-secret-7f3a"})
