@@ -33,6 +33,7 @@ from scheduler.api.routes import (
     posts,
     productions,
     review,
+    subscriptions,
     talent,
 )
 from scheduler.core.clock import Clock
@@ -85,6 +86,7 @@ def create_app() -> FastAPI:
         deliveries,
         pauses,
         calendar,
+        subscriptions,
         talent,
     ):
         app.include_router(module.router)

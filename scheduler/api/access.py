@@ -133,6 +133,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("DELETE", "/productions/{production_id}/milestones/{milestone_id}"): Rule(Scope.production, P),
     ("GET", "/productions/{production_id}/calendar.ics"): Rule(Scope.production, V),
     ("GET", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, V),
+    ("POST", "/productions/{production_id}/calendar-subscriptions"): Rule(Scope.production, V),
+    ("GET", "/me/calendar-subscriptions"): Rule(Scope.signed_in),
+    ("DELETE", "/calendar-subscriptions/{subscription_id}"): Rule(Scope.signed_in),  # owner
+    # The link is the credential: calendar apps cannot sign in (scheduler.people.calendars).
+    ("GET", "/calendar/{token}.ics"): Rule(Scope.public),
     ("POST", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, M),
     ("POST", "/accounts"): Rule(Scope.site),
     ("GET", "/accounts"): Rule(Scope.signed_in),

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     #: development and tests (the sandbox runs on 127.0.0.1) and off in production.
     allow_private_targets: bool = True
 
+    #: Where people reach the API from outside, to build links they are given (a calendar
+    #: subscription's URL): scheme, host and any path prefix, no trailing slash needed.
+    public_url: str = "http://127.0.0.1:8000"
+
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: API processes (uvicorn workers): one Python process runs one request's Python at a time

@@ -21,7 +21,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from scheduler.core.errors import Conflict, Invalid, NotFound
-from scheduler.core.models import AccessToken, Membership, Person, Production, Role, utcnow
+from scheduler.core.models import (
+    AccessToken,
+    CalendarSubscription,
+    Membership,
+    Person,
+    Production,
+    Role,
+    utcnow,
+)
 from scheduler.events.record import record_event, save_recorded
 
 TOKEN_PREFIX = "cs_"  # noqa: S105 - a prefix that lets secret scanners spot leaked tokens
@@ -232,7 +240,8 @@ def set_disabled(
 
     Disabling stops them at once: every request signs in through ``signed_in``, which refuses
     a disabled person's tokens and sessions, and those are revoked too, so enabling the
-    person later does not bring old credentials back. Nobody disables themselves: a site
+    person later does not bring old credentials back. Their calendar feed links
+    (``scheduler.people.calendars``) stop and are revoked the same way. Nobody disables themselves: a site
     admin locking themselves out is a mistake, not a decision. ``by`` is the person acting
     (``None``: the operator, on the command line); ``actor`` names them in the audit trail.
     """
@@ -244,8 +253,13 @@ def set_disabled(
     if disabled and person.disabled_at is None:
         person.disabled_at = now
         revoked = _revoke_all(session, person_id, now=now)
+        links = _revoke_calendar_links(session, person_id, now=now)
         save_recorded(
-            session, person, actor=actor, action="person.disabled", after={"revoked": revoked}
+            session,
+            person,
+            actor=actor,
+            action="person.disabled",
+            after={"revoked": revoked, "calendar_links_revoked": links},
         )
     elif not disabled and person.disabled_at is not None:
         person.disabled_at = None
@@ -292,3 +306,14 @@ def _revoke_all(session: Session, person_id: int, *, now: datetime, kind: str | 
         token.revoked_at = now
         session.add(token)
     return len(tokens)
+
+
+def _revoke_calendar_links(session: Session, person_id: int, *, now: datetime) -> int:
+    query = select(CalendarSubscription).where(
+        CalendarSubscription.person_id == person_id, col(CalendarSubscription.revoked_at).is_(None)
+    )
+    links = list(session.exec(query))
+    for link in links:
+        link.revoked_at = now
+        session.add(link)
+    return len(links)

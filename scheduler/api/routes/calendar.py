@@ -44,7 +44,13 @@ def file_stem(production: Production) -> str:
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def calendar_feed(production_id: Id, session: SessionDep) -> Response:
-    """Milestones and live deliveries as iCalendar, to subscribe to from a calendar app."""
+    """Milestones and live deliveries as iCalendar, for a signed-in caller. Calendar apps, which
+    cannot sign in, subscribe through a link of their own (``POST …/calendar-subscriptions``)."""
+    return feed_response(session, production_id)
+
+
+def feed_response(session: Session, production_id: int) -> Response:
+    """The production's iCalendar feed as an answer, however its reader was let in."""
     production = get_production(session=session, production_id=production_id)
     body = production_calendar(session=session, production_id=production_id)
     disposition = f'inline; filename="{file_stem(production)}.ics"'

@@ -17,7 +17,7 @@ from __future__ import annotations
 from scheduler.core.models.accounts import Account
 from scheduler.core.models.columns import UTCDateTime, utcnow
 from scheduler.core.models.events import AuditEvent, Notification, NotificationHook
-from scheduler.core.models.people import AccessToken, Membership, Person
+from scheduler.core.models.people import AccessToken, CalendarSubscription, Membership, Person
 from scheduler.core.models.planning import Blackout, EmbargoRule, Milestone, Pause, Production
 from scheduler.core.models.posts import Approval, Delivery, Post
 from scheduler.core.models.review import ApprovalStep, ChecklistItem, Talent, TalentSignoff, Vote
@@ -49,6 +49,7 @@ __all__ = [
     "ApprovalStep",
     "AuditEvent",
     "Blackout",
+    "CalendarSubscription",
     "ChecklistItem",
     "ContentPillar",
     "Delivery",

@@ -61,3 +61,22 @@ class AccessToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class CalendarSubscription(SQLModel, table=True):
+    """A person's link to one production's calendar feed, for calendar apps that cannot sign in.
+
+    The link's secret is its own credential, so only its SHA-256 is kept, shown once when made.
+    It lives apart from ``AccessToken`` so that no feed link can ever sign in to the API: it
+    reads one production's feed, and only while its person may (``scheduler.people.calendars``).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    production_id: int = Field(foreign_key="production.id", index=True)
+    name: str = Field(sa_type=String(80))
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -92,6 +92,7 @@ def test_every_route_by_every_role(
         "token_id": 999_999,
         "pause_id": _production_pause(client, pid),
         "hook_id": 999_999,
+        "subscription_id": 999_999,
         "token": _signoff_token(client, session, pid, account),
         "blackout_id": _blackout(client, pid),
         "embargo_id": client.post(
