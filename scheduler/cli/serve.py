@@ -17,7 +17,7 @@ import typer
 from scheduler.cli.output import console
 from scheduler.cli.processes import stop_process, worker_process
 from scheduler.core.config import get_settings
-from scheduler.core.logs import configure_logging
+from scheduler.core.logs import configure_logging, uvicorn_log_config
 from scheduler.ops.sharing import share_between_processes
 
 #: The worker's Celery app, as Celery's ``--app`` names it.
@@ -61,6 +61,7 @@ def api(
         host=host or settings.api_host,
         port=port or settings.api_port,
         workers=workers or settings.api_workers,
+        log_config=uvicorn_log_config(),  # its access log redacted like every other line
     )
 
 
@@ -145,7 +146,12 @@ def up() -> None:
     # normal exit so the scheduler and the worker child are stopped too, never orphaned.
     signal.signal(signal.SIGTERM, _exit_quietly)
     try:
-        uvicorn.run(create_app(), host=settings.api_host, port=settings.api_port)
+        uvicorn.run(
+            create_app(),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=uvicorn_log_config(),
+        )
     except KeyboardInterrupt:
         pass
     finally:
@@ -170,4 +176,10 @@ def sandbox(
     from sandbox.app import create_app
 
     console.print(f"sandbox at http://{host}:{port}/ (what went out) - control API under /_sandbox")
-    uvicorn.run(create_app(keep=keep), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(keep=keep),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=uvicorn_log_config(),
+    )

@@ -13,6 +13,13 @@ scheduler's and the workers' logs. Two guards:
   not its token; ``Bearer …`` and ``secret=…``-like pairs keep their names, not their values.
   It is the last guard, not the first: code should not log secrets to begin with.
 
+The API's own request lines are secrets' likeliest way out: uvicorn's access log prints each
+request's path and query string whole, and Callsheet serves links whose path is the credential
+(a talent's ``/signoff/<token>``, a calendar app's ``/calendar/<token>.ics``) while clients put
+keys in query strings. uvicorn installs its own handlers unless told otherwise, so its servers
+are given ``uvicorn_log_config``: its loggers then print through the same redacting handler,
+which drops a request line's query (``GET /healthz?… HTTP/1.1``) and those path tokens.
+
 The scheduler, the API, the sandbox and ``callsheet up`` call ``configure_logging``; a Celery
 worker calls it from Celery's ``setup_logging`` signal (``workers.app``), which keeps Celery
 from installing handlers of its own.
@@ -22,10 +29,13 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Libraries whose INFO lines print whole URLs.
 QUIET = ("httpx", "httpcore")
+#: uvicorn's loggers: its server's messages and its access log (one line per request).
+UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 _REDACTIONS = (
     # a URL's query (``?key=…``, ``?access_token=…``): kept up to the path
@@ -34,6 +44,14 @@ _REDACTIONS = (
     # ``/services/<team>/<bot>/<token>``
     (re.compile(r"(/api/webhooks/[^/\s\"'?]+/)[^/\s\"'?]+"), r"\1…"),
     (re.compile(r"(/services/[^/\s\"'?]+/[^/\s\"'?]+/)[^/\s\"'?]+"), r"\1…"),
+    # a request line's query, as an access log prints it: ``"GET /healthz?key=… HTTP/1.1"``
+    (
+        re.compile(r"(\b(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /[^\s?#\"']*)\?[^\s#\"']*"),
+        r"\1?…",
+    ),
+    # links whose path is the credential: a talent's sign-off, a calendar subscription
+    (re.compile(r"(/signoff/)[^/\s\"'?#]+"), r"\1…"),
+    (re.compile(r"(/calendar/)[^/\s\"'?#]+?(\.ics)?(?=[/\s\"'?#]|$)"), r"\1…\2"),
     (re.compile(r"(\bBearer\s+)[^\s\"']+", re.IGNORECASE), r"\1…"),
     (
         re.compile(
@@ -72,3 +90,28 @@ def configure_logging(level: str | int = "INFO") -> None:
     root.setLevel(level)
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def uvicorn_log_config(level: str | int = "INFO") -> dict[str, Any]:
+    """uvicorn's ``log_config``: what ``configure_logging`` sets up, uvicorn's loggers included.
+
+    Without it uvicorn gives its loggers handlers of their own (not propagating to the root),
+    and its access log prints every request's path and query string as they came.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"redacting": {"()": RedactingFormatter, "fmt": FORMAT}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "redacting",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            **{name: {"level": "WARNING"} for name in QUIET},
+            **{name: {"handlers": [], "propagate": True} for name in UVICORN},
+        },
+    }
