@@ -165,16 +165,22 @@ class FacebookLoginAdapter(MetaAdapter[LoginSettingsT]):
         return bool(self.settings.app_id and self.settings.app_secret)
 
     def extend_token(self) -> dict[str, Any]:
-        """``GET /oauth/access_token?grant_type=fb_exchange_token``: a new long-lived token."""
+        """``POST /oauth/access_token`` with ``grant_type=fb_exchange_token``: a new long-lived
+        token.
+
+        The app secret and the token travel in the form body, not in the query string Meta's
+        examples show (the Graph API takes either): a URL is what proxies, load balancers and
+        access logs keep.
+        """
         settings = self.settings
         if not (settings.app_id and settings.app_secret):
             raise AuthExpired(f"{self.label}: no app id and secret to extend the token with")
         return self.graph.call(
-            "GET",
+            "POST",
             "/oauth/access_token",
             creates=False,
             auth=False,
-            params={
+            data={
                 "grant_type": "fb_exchange_token",
                 "client_id": settings.app_id,
                 "client_secret": settings.app_secret.get_secret_value(),

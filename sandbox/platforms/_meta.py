@@ -215,8 +215,9 @@ def listing(
 
 
 async def fb_exchange_token(request: Request, platform: str) -> dict[str, Any]:
-    """``GET /oauth/access_token?grant_type=fb_exchange_token``, as Facebook and Instagram (with
-    Facebook Login) both answer it: the app's credentials and a still-valid token to extend."""
+    """``/oauth/access_token`` with ``grant_type=fb_exchange_token``, as Facebook and Instagram
+    (with Facebook Login) both answer it: the app's credentials and a still-valid token to
+    extend, in the query string (``GET``) or a form body (``POST``), as the Graph API takes."""
     params = await graph_params(request)
     if params.get("grant_type") != "fb_exchange_token":
         raise invalid_parameter("Unsupported grant_type")

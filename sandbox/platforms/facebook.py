@@ -8,7 +8,8 @@
 - ``POST /{page-id}/videos`` (``file_url``, ``description``) answers ``{"id"}``.
 - ``GET /{page-id}/feed`` and ``/{page-id}/videos`` list newest first (``fields``, ``since``,
   ``limit``, ``paging.next``); ``GET /{object-id}?fields=permalink_url`` for a link.
-- ``GET /oauth/access_token?grant_type=fb_exchange_token`` extends a long-lived token.
+- ``GET /oauth/access_token?grant_type=fb_exchange_token`` extends a long-lived token; so
+  does ``POST /oauth/access_token`` with the same fields as a form, which Callsheet sends.
 
 Errors are Graph errors (code 100 for a bad parameter, 190 for a bad token); a throttled Page
 gets code 32 with ``X-Business-Use-Case-Usage`` saying how many minutes until access returns.
@@ -44,6 +45,7 @@ router = APIRouter()
 
 
 @router.get("/oauth/access_token")
+@router.post("/oauth/access_token")
 async def access_token(request: Request) -> dict[str, Any]:
     return await fb_exchange_token(request, NAME)
 

@@ -10,7 +10,8 @@
   before that, code 9007 subcode 2207027 ("not ready"); past the quota, code 9 subcode 2207042.
 - ``GET /{ig-user-id}/content_publishing_limit``: ``quota_usage`` of 50 per rolling 24 h.
 - ``GET /{ig-user-id}/media`` lists published media newest first; ``GET /{media-id}`` reads one.
-- ``GET /oauth/access_token?grant_type=fb_exchange_token`` extends a long-lived token.
+- ``GET /oauth/access_token?grant_type=fb_exchange_token`` extends a long-lived token; so
+  does ``POST /oauth/access_token`` with the same fields as a form, which Callsheet sends.
 
 Sandbox-only controls (no platform has these): ``POST /_sandbox/containers/{id}`` with
 ``{"status_code": ...}`` sets a container's state (to rehearse ERROR and EXPIRED), and
@@ -77,6 +78,7 @@ def spend_quota(ig_user_id: str, body: QuotaSpent, request: Request) -> None:
 
 
 @router.get("/oauth/access_token")
+@router.post("/oauth/access_token")
 async def access_token(request: Request) -> dict[str, Any]:
     return await fb_exchange_token(request, NAME)
 

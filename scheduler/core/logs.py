@@ -1,8 +1,8 @@
 """How Callsheet's processes log: one format, chatty libraries quiet, credentials redacted.
 
 Secrets ride in URLs more often than anyone would like: a Discord or Slack webhook carries its
-token in the path, a notification hook often a ``?key=`` in the query, and Meta's token
-exchange its ``client_secret`` and the token itself. httpx logs every request line at INFO
+token in the path, a notification hook often a ``?key=`` in the query, and Threads' token
+refresh the token itself (Meta's own exchange sends its secrets in a form body instead). httpx logs every request line at INFO
 ("HTTP Request: POST https://…/api/webhooks/77/<token>"), so at INFO those reached the
 scheduler's and the workers' logs. Two guards:
 
