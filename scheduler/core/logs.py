@@ -2,9 +2,9 @@
 
 Secrets ride in URLs more often than anyone would like: a Discord or Slack webhook carries its
 token in the path, a notification hook often a ``?key=`` in the query, and Threads' token
-refresh the token itself (Meta's own exchange sends its secrets in a form body instead). httpx logs every request line at INFO
-("HTTP Request: POST https://…/api/webhooks/77/<token>"), so at INFO those reached the
-scheduler's and the workers' logs. Two guards:
+refresh the token itself (Meta's own exchange sends its secrets in a form body instead). httpx
+logs every request line at INFO ("HTTP Request: POST https://…/api/webhooks/77/<token>"), so at
+INFO those reached the scheduler's and the workers' logs. Two guards:
 
 - httpx and httpcore log at WARNING: their request lines say nothing a delivery's own log line
   does not say better.

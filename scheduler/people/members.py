@@ -240,9 +240,9 @@ def set_disabled(
 
     Disabling stops them at once: every request signs in through ``signed_in``, which refuses
     a disabled person's tokens and sessions, and those are revoked too, so enabling the
-    person later does not bring old credentials back. Their calendar feed links
-    (``scheduler.people.calendars``) stop and are revoked the same way. Nobody disables themselves: a site
-    admin locking themselves out is a mistake, not a decision. ``by`` is the person acting
+    person later does not bring old credentials back; so are their calendar feed links
+    (``scheduler.people.calendars``). Nobody disables themselves: a site admin locking
+    themselves out is a mistake, not a decision. ``by`` is the person acting
     (``None``: the operator, on the command line); ``actor`` names them in the audit trail.
     """
     person = session.get(Person, person_id)

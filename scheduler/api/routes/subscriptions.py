@@ -95,4 +95,3 @@ def revoke_calendar_link(
 def subscribed_feed(token: str, session: SessionDep) -> Response:
     """The feed a calendar app subscribed to: the link is the credential (no sign-in)."""
     return feed_response(session, calendars.feed_production(session, token))
-

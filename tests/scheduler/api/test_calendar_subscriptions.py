@@ -124,9 +124,7 @@ def test_every_dead_link_gets_the_same_404_revoked_removed_or_disabled(
         # is revoked with the others
         refusals.append(app.get(_path(removed)))
 
-        assert [(r.status_code, r.text) for r in refusals] == [
-            (404, unknown.text)
-        ] * len(refusals)
+        assert [(r.status_code, r.text) for r in refusals] == [(404, unknown.text)] * len(refusals)
 
 
 def test_removing_a_member_stops_their_link_at_once(client: httpx.Client, session: Session) -> None:
