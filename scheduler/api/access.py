@@ -172,8 +172,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("DELETE", "/blackouts/{blackout_id}"): Rule(Scope.blackout, P),
     ("POST", "/productions/{production_id}/talent"): Rule(Scope.production, M),
     ("GET", "/productions/{production_id}/talent"): Rule(Scope.production, V),
+    ("PATCH", "/productions/{production_id}/talent/{talent_id}"): Rule(Scope.production, M),
     ("POST", "/posts/{post_id}/signoffs"): Rule(Scope.post, M),
     ("GET", "/posts/{post_id}/signoffs"): Rule(Scope.post, V),
+    # Sending a talent a fresh link (the earlier one stops working) is a producer's call.
+    ("POST", "/posts/{post_id}/signoffs/{signoff_id}/resend"): Rule(Scope.post, P),
     # The signed link is the credential: talent have no account (scheduler.review.links).
     ("GET", "/signoff/{token}"): Rule(Scope.public),
     ("POST", "/signoff/{token}"): Rule(Scope.public),

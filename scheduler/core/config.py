@@ -7,10 +7,12 @@ Celery's broker (kombu's SQLAlchemy transport), no Redis and no PostgreSQL.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -33,7 +35,12 @@ class Settings(BaseSettings):
     """Every knob Callsheet has; ``CALLSHEET_<FIELD>`` sets one."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CALLSHEET_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="CALLSHEET_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        # A refused value is never repeated: some hold secrets (CALLSHEET_SMTP_URL's password).
+        hide_input_in_errors=True,
     )
 
     environment: Literal["development", "test", "production"] = "development"
@@ -89,6 +96,19 @@ class Settings(BaseSettings):
     #: Days a talent's sign-off link stays usable (``scheduler.review.links``).
     talent_link_days: float = Field(default=7.0, gt=0, le=90)
 
+    #: Where people outside Callsheet reach it: the start of every link sent to them (a
+    #: talent's sign-off link is ``<public_url>/signoff/<token>``).
+    public_url: str = "http://127.0.0.1:8000"
+    #: The mail server talent's sign-off links are sent through (``scheduler.notify.mail``):
+    #: ``smtp://user:password@host:port`` (plain; STARTTLS when the server offers it),
+    #: ``smtp+starttls://`` (STARTTLS required) or ``smtps://`` (TLS from the start). Unset,
+    #: links go only to talent who gave a hook. A secret: never logged, never answered.
+    smtp_url: SecretStr | None = None
+    #: The sender of those emails.
+    mail_from: str = "Callsheet <callsheet@localhost>"
+    #: Seconds the mail server has to answer each step of sending one email.
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     #: Whether hooks, webhook accounts, adapters and media links may reach loopback, private,
     #: link-local or reserved addresses (``platforms.adapters.egress``). Left unset, it is on in
     #: development and tests (the sandbox runs on 127.0.0.1) and off in production.
@@ -137,6 +157,29 @@ class Settings(BaseSettings):
                 ) from None
         return limits
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_reads(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None:
+            read_smtp_url(url.get_secret_value())
+        return url
+
+    def mail_server(self) -> MailServer | None:
+        """Where emails go (``CALLSHEET_SMTP_URL``), read; ``None`` when none is set."""
+        if self.smtp_url is None:
+            return None
+        return read_smtp_url(self.smtp_url.get_secret_value())
+
+    @model_validator(mode="after")
+    def _no_password_in_clear_in_production(self) -> Settings:
+        server = self.mail_server()
+        if self.environment == "production" and server and server.password and server.plain:
+            raise ValueError(
+                "CALLSHEET_SMTP_URL would send its password in clear: use smtp+starttls:// or "
+                "smtps:// in production"
+            )
+        return self
+
     @model_validator(mode="after")
     def _private_targets_by_environment(self) -> Settings:
         """Production sends only to public addresses unless told otherwise, explicitly."""
@@ -180,6 +223,52 @@ class Settings(BaseSettings):
                 "running with CALLSHEET_ENVIRONMENT=production"
             )
         self.vault()  # a malformed key list fails here, at start, not at the first publish
+
+
+#: ``CALLSHEET_SMTP_URL`` schemes → how the connection is secured.
+SMTP_SCHEMES = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """A mail server to send through, read from ``CALLSHEET_SMTP_URL``.
+
+    ``security``: ``plain`` uses STARTTLS when the server offers it, ``starttls`` insists on
+    it, ``tls`` speaks TLS from the first byte (port 465). The password is left out of
+    ``repr``, so a traceback or a debug print never shows it.
+    """
+
+    host: str
+    port: int
+    security: Literal["plain", "starttls", "tls"]
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def plain(self) -> bool:
+        return self.security == "plain"
+
+
+def read_smtp_url(url: str) -> MailServer:
+    """``CALLSHEET_SMTP_URL`` read; a ``ValueError`` that never repeats the URL (it holds a
+    password) when it cannot be."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError("CALLSHEET_SMTP_URL is not a URL") from None
+    security = SMTP_SCHEMES.get(parts.scheme)
+    if security is None or not parts.hostname:
+        schemes = ", ".join(f"{s}://" for s in SMTP_SCHEMES)
+        raise ValueError(f"CALLSHEET_SMTP_URL must be {schemes} with a host")
+    default_port = 465 if security == "tls" else 25
+    return MailServer(
+        host=parts.hostname,
+        port=port or default_port,
+        security=security,  # type: ignore[arg-type]
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
 
 
 #: Broker schemes the ``limits`` library can count on directly (the broker's own Redis).

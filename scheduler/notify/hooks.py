@@ -40,7 +40,7 @@ def create_hook(
     actor: str,
 ) -> NotificationHook:
     """Add a hook for one production (or, with ``production_id`` ``None``, for all)."""
-    checked_url = _check_url(url)
+    checked_url = check_target(url)
     checked_events = _check_events(events)
     if not MIN_SECRET_LENGTH <= len(secret) <= MAX_SECRET_LENGTH:
         raise Invalid(
@@ -127,12 +127,13 @@ def hook_target(url: str) -> str:
     return shown + "/…" if parts.path.strip("/") or parts.query else shown
 
 
-def _check_url(url: str) -> str:
+def check_target(url: str, *, field: str = "url") -> str:
     """A URL Callsheet may send to (``platforms.adapters.egress``), refused now rather than at
-    the first event weeks later; the sender checks the address again when it connects."""
+    the first event weeks later (a 422 naming ``field``); the sender checks the address again
+    when it connects. A talent's own hook is checked here too."""
     value = url.strip()
     if len(value) > MAX_URL_LENGTH:
-        raise Invalid("url", f"must be at most {MAX_URL_LENGTH} characters")
+        raise Invalid(field, f"must be at most {MAX_URL_LENGTH} characters")
     settings = get_settings()
     try:
         return check_url(
@@ -141,7 +142,7 @@ def _check_url(url: str) -> str:
             require_https=settings.require_https,
         )
     except ValueError as exc:
-        raise Invalid("url", str(exc)) from None
+        raise Invalid(field, str(exc)) from None
 
 
 def _check_events(events: Sequence[str]) -> list[str]:

@@ -1,7 +1,8 @@
 """What review accepts and answers: approving and rejecting a version, talent and sign-offs.
 
-Inputs refuse unknown fields, so a misspelt field is a 422 naming it. Answers never carry a
-link token except the one that makes it (``SignoffRequested``), which is its only showing.
+Inputs refuse unknown fields, so a misspelt field is a 422 naming it. No answer carries a
+link or its token: a link goes to the talent's own contact (``scheduler.review.link_sending``)
+and the team is told only who was asked and whether it was sent.
 """
 
 from __future__ import annotations
@@ -22,9 +23,26 @@ class TalentCreate(Input):
     name: Name
     handle: str | None = Field(default=None, max_length=120, examples=["@ana.ruiz"])
     email: EmailStr | None = Field(default=None, description="Where their sign-off links go")
+    hook_url: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="A notification hook of their choice (https in production): their links "
+        "are POSTed there instead of emailed. Shown by its host only",
+    )
     sign_off_required: bool = Field(
         default=True, description="Posts featuring them wait for their approval"
     )
+
+
+class TalentUpdate(Input):
+    """A change to someone on the roster; ``null`` clears ``handle``, ``email`` or
+    ``hook_url``, a field left out stays as it is."""
+
+    name: Name | None = None
+    handle: str | None = Field(default=None, max_length=120)
+    email: EmailStr | None = None
+    hook_url: str | None = Field(default=None, max_length=1000)
+    sign_off_required: bool | None = None
 
 
 class TalentPublic(Output):
@@ -33,18 +51,30 @@ class TalentPublic(Output):
     name: str
     handle: str | None
     email: str | None
+    hook: str | None = Field(
+        validation_alias="hook_target", description="Their hook, by scheme and host only"
+    )
     sign_off_required: bool
     created_at: datetime
 
 
-class SignoffLink(BaseModel):
-    """One talent's link, shown once: pass it to them (only its path; prefix the site)."""
+#: Whether a request's link reached the talent: ``pending`` while it is being sent (or if the
+#: sending process died: re-send), ``sent`` once their mail server or hook took it,
+#: ``not_sent`` with the reason.
+SendState = Literal["pending", "sent", "not_sent"]
+
+
+class SignoffAsked(BaseModel):
+    """One talent asked: by which channel, to where, and whether the link got there (never
+    the link: it went to the talent alone)."""
 
     signoff_id: Id
     talent_id: Id
     talent: str
-    email: str | None
-    link: str = Field(description="/signoff/<token>: works once, until expires_at")
+    channel: Literal["email", "hook"]
+    sent_to: str = Field(description="The email address, or the hook's scheme and host")
+    send_state: SendState
+    send_error: str | None = Field(default=None, description="Why it was not sent")
     expires_at: datetime
 
 
@@ -52,7 +82,7 @@ class SignoffRequested(BaseModel):
     post_id: Id
     post_version: int
     content_hash: str = Field(description="sha256 over every delivery's content hash")
-    links: list[SignoffLink]
+    asked: list[SignoffAsked]
     already_approved: list[str] = Field(
         default_factory=list, description="Talent whose approval of this content stands"
     )
@@ -80,6 +110,11 @@ class TalentStanding(BaseModel):
     decision: str | None = None
     reason: str | None = None
     decided_at: datetime | None = None
+    channel: str | None = None
+    sent_to: str | None = None
+    send_state: SendState | None = None
+    sent_at: datetime | None = None
+    send_error: str | None = None
 
 
 class PostSignoffs(BaseModel):

@@ -2,7 +2,9 @@
 
 A post lists the talent it features (``Post.featured``; the roster is
 ``scheduler.review.talent``). Those marked ``sign_off_required`` are sent a signed, one-time link
-(``scheduler.review.links``) and answer without an account (``scheduler.review.link_pages``).
+(``scheduler.review.links``) at their own email address or hook
+(``scheduler.review.link_sending``), and answer without an account
+(``scheduler.review.link_pages``). Whoever asks never sees the link.
 Each request (``TalentSignoff``) binds one version of the post and a fingerprint of its content:
 sha256 over every delivery's content hash, the same hash an approval binds, rendered by the
 same code (``scheduler.content.context``). So a sign-off counts only while the post still says what
@@ -29,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.core.clock import machine_now
 from scheduler.core.config import get_settings
-from scheduler.core.errors import Invalid
+from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import (
     Post,
     SignoffDecision,
@@ -39,11 +41,10 @@ from scheduler.core.models import (
 from scheduler.events.record import save_recorded
 from scheduler.posts.lifecycle import get_post
 from scheduler.posts.preview import Rendered, render_deliveries
-from scheduler.review.links import link_path, make_token, new_link_id
+from scheduler.review.links import new_link_id
 from scheduler.review.schemas import (
     PostSignoffs,
-    SignoffLink,
-    SignoffRequested,
+    SendState,
     SignoffState,
     TalentStanding,
 )
@@ -85,12 +86,24 @@ def _current_fingerprint(session: Session, post: Post) -> Callable[[], str]:
 # --- asking ---------------------------------------------------------------------------------
 
 
-def request_signoffs(*, session: Session, post_id: int, actor: str) -> SignoffRequested:
-    """Make a link for every featured talent whose sign-off is required and not yet given.
+@dataclass(frozen=True)
+class Asked:
+    """Requests just made (committed by the caller before their links are sent)."""
+
+    post: Post
+    content_hash: str
+    requests: list[tuple[TalentSignoff, Talent]]
+    already_approved: list[str]
+
+
+def request_signoffs(*, session: Session, post_id: int, actor: str) -> Asked:
+    """A request for every featured talent whose sign-off is required and not yet given.
 
     The post is locked, so the version and content bound are the ones an edit would wait for.
-    A talent whose approval already covers this content gets no new link. A new request makes
-    that talent's earlier links for this post stop working (``Refusal.superseded``).
+    A talent whose approval already covers this content is not asked again. A new request makes
+    that talent's earlier links for this post stop working (``Refusal.superseded``). A talent
+    with no email and no hook is a 422 naming them, before anything is written: their link
+    would have nowhere to go.
     """
     post = get_post(session=session, post_id=post_id, lock=True)
     talents, strangers = _featured(session, post)
@@ -102,57 +115,103 @@ def request_signoffs(*, session: Session, post_id: int, actor: str) -> SignoffRe
         raise Invalid("featured", "this post features no one whose sign-off is required")
     digest = fingerprint(render_post(session=session, post=post))
     latest = _latest(session, post.id or 0, [t.id or 0 for t in required])
-    expires_at = machine_now() + timedelta(days=get_settings().talent_link_days)
-    links, already = [], []
-    for talent in required:
-        earlier = latest.get(talent.id or 0)
-        if earlier is not None and _covers(earlier, post, digest):
-            already.append(talent.name)
-            continue
-        row = TalentSignoff(
-            post_id=post.id or 0,
-            talent_id=talent.id or 0,
-            post_version=post.version,
-            content_hash=digest,
-            link_id=new_link_id(),
-            expires_at=expires_at,
+    covered = [t for t in required if _covers(latest.get(t.id or 0), post, digest)]
+    to_ask = [t for t in required if t not in covered]
+    _require_contact(to_ask)
+    requests = [
+        (_new_request(session, post, t, digest, latest.get(t.id or 0), actor=actor), t)
+        for t in to_ask
+    ]
+    return Asked(post, digest, requests, [t.name for t in covered])
+
+
+def reask(*, session: Session, post_id: int, signoff_id: int, actor: str) -> Asked:
+    """A fresh request (and link) for the talent of request ``signoff_id``, replacing it.
+
+    For the post as it is now: a re-send after an edit asks about the new version. Refused
+    (409) when a newer request replaced this one, or when the talent's approval already covers
+    the post; 422 when the talent has no email or hook.
+    """
+    post = get_post(session=session, post_id=post_id, lock=True)
+    earlier = session.get(TalentSignoff, signoff_id)
+    if earlier is None or earlier.post_id != post.id:
+        raise NotFound("sign-off request", signoff_id)
+    talent = session.get_one(Talent, earlier.talent_id)
+    newest = _latest(session, post.id or 0, [talent.id or 0])[talent.id or 0]
+    if newest.id != earlier.id:
+        raise Conflict(
+            f"request {signoff_id} was replaced by request {newest.id} for {talent.name}; "
+            "re-send that one"
         )
-        save_recorded(
-            session,
-            row,
-            actor=actor,
-            action="talent.signoff_requested",
-            before={"supersedes": earlier.id} if earlier is not None else None,
-            after={
-                "post_id": row.post_id,
-                "post_version": row.post_version,
-                "talent_id": row.talent_id,
-                "content_hash": digest,
-                "expires_at": expires_at.isoformat(),
-            },
+    digest = fingerprint(render_post(session=session, post=post))
+    if _covers(earlier, post, digest):
+        raise Conflict(f"{talent.name} already approved this post as it reads now")
+    _require_contact([talent])
+    row = _new_request(session, post, talent, digest, earlier, actor=actor, resend=True)
+    return Asked(post, digest, [(row, talent)], [])
+
+
+def has_contact(talent: Talent) -> bool:
+    """Whether a link for ``talent`` has somewhere to go: their email or their hook."""
+    return bool(talent.email or talent.hook_sealed)
+
+
+def _require_contact(talents: Iterable[Talent]) -> None:
+    missing = [t.name for t in talents if not has_contact(t)]
+    if missing:
+        raise Invalid(
+            "featured",
+            f"add an email or a hook for {', '.join(missing)} on the production's talent list: "
+            "their sign-off link has nowhere to go",
         )
-        links.append(
-            SignoffLink(
-                signoff_id=row.id or 0,
-                talent_id=talent.id or 0,
-                talent=talent.name,
-                email=talent.email,
-                link=link_path(make_token(row.link_id)),
-                expires_at=expires_at,
-            )
-        )
-    return SignoffRequested(
+
+
+def _new_request(
+    session: Session,
+    post: Post,
+    talent: Talent,
+    digest: str,
+    earlier: TalentSignoff | None,
+    *,
+    actor: str,
+    resend: bool = False,
+) -> TalentSignoff:
+    row = TalentSignoff(
         post_id=post.id or 0,
+        talent_id=talent.id or 0,
         post_version=post.version,
         content_hash=digest,
-        links=links,
-        already_approved=already,
+        link_id=new_link_id(),
+        expires_at=machine_now() + timedelta(days=get_settings().talent_link_days),
     )
+    save_recorded(
+        session,
+        row,
+        actor=actor,
+        action="talent.signoff_resent" if resend else "talent.signoff_requested",
+        before={"supersedes": earlier.id} if earlier is not None else None,
+        after={
+            "post_id": row.post_id,
+            "post_version": row.post_version,
+            "talent_id": row.talent_id,
+            "content_hash": digest,
+            "expires_at": row.expires_at.isoformat(),
+        },
+    )
+    return row
 
 
-def _covers(signoff: TalentSignoff, post: Post, digest: str) -> bool:
+def send_state(signoff: TalentSignoff) -> SendState:
+    """Whether the request's link reached the talent (``SendState``)."""
+    if signoff.sent_at is not None:
+        return "sent"
+    return "not_sent" if signoff.send_error else "pending"
+
+
+def _covers(signoff: TalentSignoff | None, post: Post, digest: str) -> bool:
     return (
-        signoff.decision == SignoffDecision.approved
+        signoff is not None
+        and signoff.decision == SignoffDecision.approved
         and signoff.post_version == post.version
         and signoff.content_hash == digest
     )
@@ -291,6 +350,11 @@ def post_signoffs(*, session: Session, post_id: int) -> PostSignoffs:
                 decision=row.decision if row else None,
                 reason=row.reason if row else None,
                 decided_at=row.decided_at if row else None,
+                channel=row.channel if row else None,
+                sent_to=row.sent_to if row else None,
+                send_state=send_state(row) if row else None,
+                sent_at=row.sent_at if row else None,
+                send_error=row.send_error if row else None,
             )
         )
     return PostSignoffs(

@@ -19,17 +19,19 @@ from scheduler.api.deps import SessionDep
 from scheduler.core.db import writing
 from scheduler.core.errors import Forbidden
 from scheduler.core.schemas import Id
-from scheduler.review import link_pages, signoffs
+from scheduler.review import link_pages, link_sending, signoffs
 from scheduler.review import talent as roster
 from scheduler.review.links import LinkRefused
 from scheduler.review.schemas import (
     PostSignoffs,
     SignoffAnswer,
+    SignoffAsked,
     SignoffPage,
     SignoffRecorded,
     SignoffRequested,
     TalentCreate,
     TalentPublic,
+    TalentUpdate,
 )
 
 router = APIRouter(tags=["talent"])
@@ -51,12 +53,32 @@ def list_talent(production_id: Id, session: SessionDep) -> list[TalentPublic]:
     return [TalentPublic.model_validate(t) for t in found]
 
 
+@router.patch("/productions/{production_id}/talent/{talent_id}")
+def update_talent(
+    production_id: Id, talent_id: Id, data: TalentUpdate, session: SessionDep, actor: ActorDep
+) -> TalentPublic:
+    """Change a roster entry: give someone an email or a hook their links can go to."""
+    talent = roster.update_talent(
+        session=session, production_id=production_id, talent_id=talent_id, data=data, actor=actor
+    )
+    session.commit()
+    return TalentPublic.model_validate(talent)
+
+
 @router.post("/posts/{post_id}/signoffs", status_code=status.HTTP_201_CREATED)
 def request_signoffs(post_id: Id, session: SessionDep, actor: ActorDep) -> SignoffRequested:
-    """A one-time link per featured talent whose sign-off is required: shown this once."""
-    requested = signoffs.request_signoffs(session=session, post_id=post_id, actor=actor)
-    session.commit()
-    return requested
+    """Send a one-time link to each featured talent whose sign-off is required, at their own
+    email or hook; the answer says who was asked and whether it was sent, never the link."""
+    return link_sending.ask_for_signoffs(session=session, post_id=post_id, actor=actor)
+
+
+@router.post("/posts/{post_id}/signoffs/{signoff_id}/resend")
+def resend_signoff(
+    post_id: Id, signoff_id: Id, session: SessionDep, actor: ActorDep
+) -> SignoffAsked:
+    """Send the talent a fresh link (the earlier one stops working): after a failed send, a
+    lost email, or a change of address."""
+    return link_sending.resend(session=session, post_id=post_id, signoff_id=signoff_id, actor=actor)
 
 
 @router.get("/posts/{post_id}/signoffs")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from scheduler.core.models.columns import UTCDateTime, utcnow
@@ -61,6 +61,10 @@ class Talent(SQLModel, table=True):
     name: str = Field(sa_type=String(120))
     handle: str | None = Field(default=None, sa_type=String(120))
     email: str | None = Field(default=None, sa_type=String(254))
+    #: A notification hook of the talent's choice, sealed with the vault: a hook URL is often
+    #: its own credential. ``hook_target`` is how it is shown (scheme and host only).
+    hook_sealed: str | None = Field(default=None, sa_type=Text)
+    hook_target: str | None = Field(default=None, sa_type=String(300))
     sign_off_required: bool = True
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -85,6 +89,13 @@ class TalentSignoff(SQLModel, table=True):
     decision: str = Field(default=SignoffDecision.pending, sa_type=String(10))
     reason: str | None = Field(default=None, sa_type=String(1000))
     decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    #: How the link went to the talent (``email`` or ``hook``) and to where, as shown (an
+    #: address, a hook's host); ``sent_at`` once it was handed over, ``send_error`` if it could
+    #: not be. Neither set: sending has not finished (or its process died): re-send it.
+    channel: str | None = Field(default=None, sa_type=String(10))
+    sent_to: str | None = Field(default=None, sa_type=String(300))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    send_error: str | None = Field(default=None, sa_type=String(500))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
