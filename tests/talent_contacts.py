@@ -64,6 +64,17 @@ class Mailbox:
         self.port = free_port()
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.refused: set[str] = set()
+        self._controller: Controller | None = None  # made on start: it owns an event loop
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{USER}:{PASSWORD}@127.0.0.1:{self.port}"
+
+    def start(self) -> None:
         self._controller = Controller(
             _Keeper(self),
             hostname="127.0.0.1",
@@ -71,20 +82,13 @@ class Mailbox:
             authenticator=_password_is_right,
             auth_require_tls=False,
         )
-        self.running = False
-
-    @property
-    def url(self) -> str:
-        return f"smtp://{USER}:{PASSWORD}@127.0.0.1:{self.port}"
-
-    def start(self) -> None:
         self._controller.start()
-        self.running = True
 
     def stop(self) -> None:
-        if self.running:
+        if self._controller is not None:
             self._controller.stop()
-            self.running = False
+            self._controller.loop.close()
+            self._controller = None
 
     def links(self) -> list[tuple[str, str]]:
         """(recipient, link) for every message received, in order."""

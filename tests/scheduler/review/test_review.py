@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from scheduler.core.models import Approval, Delivery, Post, Role
 from tests import factories
 from tests.conftest import person_with_token
+from tests.talent_contacts import Mailbox
 
 
 @pytest.fixture
@@ -204,11 +205,16 @@ def test_a_schedule_with_one_changed_post_approves_nothing(
 
 
 def test_featured_talent_must_sign_off_before_the_final_approval(
-    client: httpx.Client, approver: httpx.Client, session: Session, setup: dict[str, int]
+    client: httpx.Client,
+    approver: httpx.Client,
+    session: Session,
+    setup: dict[str, int],
+    mailbox: Mailbox,
 ) -> None:
     pid = setup["production"]
     ana = client.post(
-        f"/productions/{pid}/talent", json={"name": "Ana Ruiz", "handle": "@anaruiz_sound"}
+        f"/productions/{pid}/talent",
+        json={"name": "Ana Ruiz", "handle": "@anaruiz_sound", "email": "ana@agency.film"},
     ).json()
     body = {
         "production_id": pid,
@@ -228,8 +234,10 @@ def test_featured_talent_must_sign_off_before_the_final_approval(
 
     assert waiting.status_code == 409
     assert "Ana Ruiz" in waiting.json()["detail"]
-    link = client.post(f"/posts/{post['id']}/signoffs").json()["links"][0]["link"]
-    with httpx.Client(base_url=str(client.base_url)) as talent:  # no account, just the link
+    assert client.post(f"/posts/{post['id']}/signoffs").status_code == 201
+    ((to, link),) = mailbox.links()  # the link went to Ana, not to whoever asked
+    assert to == "ana@agency.film"
+    with httpx.Client() as talent:  # no account, just the link
         assert talent.post(link, json={"decision": "approve"}).status_code == 200
     approved = approver.post(
         f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])

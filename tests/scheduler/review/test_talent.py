@@ -1,6 +1,7 @@
 """Talent sign-off over real HTTP, on SQLite and PostgreSQL.
 
-A featured talent whose sign-off is required gets a signed, one-time link; final approval waits
+A featured talent whose sign-off is required gets a signed, one-time link, by email (a real
+SMTP server here: ``mailbox``; how it is sent is ``test_talent_links.py``); final approval waits
 (``talent_blockers``) until they approve the post's current version and content. Refused links
 (tampered, expired, unknown, reused, superseded, for changed content) are 403, leave one
 ``talent.link_refused`` AuditEvent, and change nothing else.
@@ -28,6 +29,7 @@ from scheduler.review.links import SALT, SIGNER_KWARGS, HideLinkTokens, derived_
 from scheduler.review.signoffs import talent_blockers
 from tests import factories
 from tests.conftest import person_with_token
+from tests.talent_contacts import Mailbox
 
 BODY = "Night shift, take {{ take }}: {{ production.title }} on set."
 
@@ -62,10 +64,24 @@ def _post(
     return pid, post.id or 0, ids
 
 
-def _request(client: httpx.Client, post_id: int, **kwargs: Any) -> dict[str, Any]:
+def _request(client: httpx.Client, mailbox: Mailbox, post_id: int, **kwargs: Any) -> dict[str, Any]:
+    """Ask for sign-off: the answer, with ``links``, what each asked talent received by email
+    (the answer itself never holds a link), as paths of the API."""
+    seen = len(mailbox.received)
     answer = client.post(f"/posts/{post_id}/signoffs", **kwargs)
     assert answer.status_code == 201, answer.text
     requested: dict[str, Any] = answer.json()
+    assert "/signoff/" not in answer.text
+    assert all(asked["send_state"] == "sent" for asked in requested["asked"])
+    received = dict(mailbox.links()[seen:])
+    requested["links"] = [
+        {
+            "talent": asked["talent"],
+            "link": received[asked["sent_to"]].removeprefix(str(client.base_url)),
+            "expires_at": asked["expires_at"],
+        }
+        for asked in requested["asked"]
+    ]
     return requested
 
 
@@ -125,15 +141,19 @@ def test_talent_are_added_per_production_and_bad_input_names_its_field(
 
 
 def test_an_approving_link_clears_the_blocker(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     pid, post_id, (ana,) = _post(client, session, tmp_path, talent=[ANA])
     assert _blockers(engine, post_id) == ["Ana Ruiz has not been asked to sign off this post"]
     marketer = person_with_token(session, name="Mo", email="mo@ns.test", roles={pid: Role.marketer})
 
-    requested = _request(client, post_id, headers={"Authorization": f"Bearer {marketer}"})
+    requested = _request(client, mailbox, post_id, headers={"Authorization": f"Bearer {marketer}"})
     (link,) = requested["links"]
-    assert link["talent_id"] == ana
+    assert requested["asked"][0]["talent_id"] == ana
     assert link["link"].startswith("/signoff/")
     preview = client.get(f"/posts/{post_id}/preview").json()
     hashes = "\n".join(sorted(p["content_hash"] for p in preview))
@@ -164,20 +184,25 @@ def test_an_approving_link_clears_the_blocker(
     assert [e.action for e in events] == [
         "talent.added",
         "talent.signoff_requested",
+        "talent.link_sent",
         "talent.approved",
     ]
     token = link["link"].removeprefix("/signoff/")
     assert all(token not in str(e.model_dump()) for e in _audit(engine))
-    again = _request(client, post_id)
+    again = _request(client, mailbox, post_id)
     assert again["links"] == []
     assert again["already_approved"] == ["Ana Ruiz"]
 
 
 def test_a_decline_needs_a_reason_and_the_blocker_names_it(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     _, post_id, _ = _post(client, session, tmp_path, talent=[ANA])
-    url = f"{client.base_url}{_request(client, post_id)['links'][0]['link']}"
+    url = f"{client.base_url}{_request(client, mailbox, post_id)['links'][0]['link']}"
 
     for body in ({"decision": "decline"}, {"decision": "decline", "reason": "   "}):
         bare = httpx.post(url, json=body)
@@ -201,10 +226,14 @@ def test_a_decline_needs_a_reason_and_the_blocker_names_it(
 
 
 def test_tampered_expired_unknown_and_reused_links_are_403_audited_and_change_nothing(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     _, post_id, (ana, ben) = _post(client, session, tmp_path, talent=[ANA, BEN])
-    links = [link["link"] for link in _request(client, post_id)["links"]]
+    links = [link["link"] for link in _request(client, mailbox, post_id)["links"]]
     ana_url, ben_url = (f"{client.base_url}{link}" for link in links)
     assert httpx.post(ana_url, json={"decision": "approve"}).status_code == 200
     with Session(engine) as s:  # Ben's link ran out in the database
@@ -274,10 +303,14 @@ def _signed_days_ago(keys: list[bytes], link_id: str, *, days: int) -> str:
 
 
 def test_two_answers_racing_through_one_link_count_once(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     _, post_id, _ = _post(client, session, tmp_path, talent=[ANA])
-    url = f"{client.base_url}{_request(client, post_id)['links'][0]['link']}"
+    url = f"{client.base_url}{_request(client, mailbox, post_id)['links'][0]['link']}"
     results: list[int] = []
     start = threading.Barrier(4)
 
@@ -299,10 +332,14 @@ def test_two_answers_racing_through_one_link_count_once(
 
 
 def test_an_edit_after_sign_off_brings_the_blocker_back(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     _, post_id, _ = _post(client, session, tmp_path, talent=[ANA, BEN])
-    ana_link, ben_link = (link["link"] for link in _request(client, post_id)["links"])
+    ana_link, ben_link = (link["link"] for link in _request(client, mailbox, post_id)["links"])
     assert httpx.post(f"{client.base_url}{ana_link}", json={"decision": "approve"}).is_success
     assert len(_blockers(engine, post_id)) == 1  # Ben has not answered
 
@@ -317,7 +354,7 @@ def test_an_edit_after_sign_off_brings_the_blocker_back(
     assert stale.status_code == 403
     assert "new link is needed" in stale.json()["detail"]
     assert [row["decision"] for row in _signoffs(engine)] == ["approved", "pending"]
-    fresh = _request(client, post_id)
+    fresh = _request(client, mailbox, post_id)
     assert [link["talent"] for link in fresh["links"]] == ["Ana Ruiz", "Ben Okafor"]
     for link in fresh["links"]:
         page = httpx.get(f"{client.base_url}{link['link']}").json()
@@ -329,12 +366,16 @@ def test_an_edit_after_sign_off_brings_the_blocker_back(
 
 
 def test_content_that_changes_without_an_edit_needs_a_new_sign_off(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     """A template that prints its due date says something else when the date moves."""
     body = "See you on set {{ due.date }}, take {{ take }}."
     _, post_id, _ = _post(client, session, tmp_path, talent=[ANA, BEN], body=body)
-    ana_link, ben_link = (link["link"] for link in _request(client, post_id)["links"])
+    ana_link, ben_link = (link["link"] for link in _request(client, mailbox, post_id)["links"])
     assert httpx.post(f"{client.base_url}{ana_link}", json={"decision": "approve"}).is_success
 
     with Session(engine) as s:  # what a milestone move does to the due time
@@ -356,11 +397,15 @@ def test_content_that_changes_without_an_edit_needs_a_new_sign_off(
 
 
 def test_a_new_request_supersedes_the_earlier_link(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     _, post_id, _ = _post(client, session, tmp_path, talent=[ANA])
-    first = _request(client, post_id)["links"][0]["link"]
-    second = _request(client, post_id)["links"][0]["link"]
+    first = _request(client, mailbox, post_id)["links"][0]["link"]
+    second = _request(client, mailbox, post_id)["links"][0]["link"]
 
     old = httpx.post(f"{client.base_url}{first}", json={"decision": "approve"})
 
@@ -371,7 +416,11 @@ def test_a_new_request_supersedes_the_earlier_link(
 
 
 def test_a_marketer_may_ask_for_sign_off_and_a_viewer_may_not(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     pid, post_id, _ = _post(client, session, tmp_path, talent=[ANA])
     viewer = person_with_token(session, name="Vi", email="vi@ns.test", roles={pid: Role.viewer})
@@ -384,12 +433,16 @@ def test_a_marketer_may_ask_for_sign_off_and_a_viewer_may_not(
     assert "marketer" in refused.json()["detail"]
     assert _signoffs(engine) == []
     assert client.get(f"/posts/{post_id}/signoffs", headers=as_viewer).status_code == 200
-    _request(client, post_id, headers={"Authorization": f"Bearer {marketer}"})
+    _request(client, mailbox, post_id, headers={"Authorization": f"Bearer {marketer}"})
     assert len(_signoffs(engine)) == 1
 
 
 def test_talent_without_sign_off_required_never_blocks(
-    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+    client: httpx.Client,
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    mailbox: Mailbox,
 ) -> None:
     extra = {"name": "Cas Lee", "sign_off_required": False}
     pid, post_id, (cas,) = _post(client, session, tmp_path, talent=[extra])
@@ -403,7 +456,7 @@ def test_talent_without_sign_off_required_never_blocks(
 
     ana = client.post(f"/productions/{pid}/talent", json=ANA).json()["id"]
     _feature(engine, post_id, [cas, ana])
-    requested = _request(client, post_id)
+    requested = _request(client, mailbox, post_id)
     assert [link["talent"] for link in requested["links"]] == ["Ana Ruiz"]
     assert _blockers(engine, post_id) == ["Ana Ruiz has not answered yet" + _expiry(requested)]
 

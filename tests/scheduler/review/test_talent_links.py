@@ -259,9 +259,7 @@ def test_a_talents_hook_is_checked_by_the_egress_policy_when_saved(
             ("http://169.254.169.254/latest/", "169.254.169.254 is a link-local address"),
             ("file:///etc/passwd", "must be an http:// or https:// URL"),
         ):
-            added = client.post(
-                f"/productions/{pid}/talent", json={"name": "Lee", "hook_url": url}
-            )
+            added = client.post(f"/productions/{pid}/talent", json={"name": "Lee", "hook_url": url})
             changed = client.patch(f"/productions/{pid}/talent/{ana}", json={"hook_url": url})
             for answer in (added, changed):
                 assert answer.status_code == 422, answer.text
