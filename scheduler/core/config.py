@@ -100,9 +100,10 @@ class Settings(BaseSettings):
     #: talent's sign-off link is ``<public_url>/signoff/<token>``).
     public_url: str = "http://127.0.0.1:8000"
     #: The mail server talent's sign-off links are sent through (``scheduler.notify.mail``):
-    #: ``smtp://user:password@host:port`` (plain; STARTTLS when the server offers it),
-    #: ``smtp+starttls://`` (STARTTLS required) or ``smtps://`` (TLS from the start). Unset,
-    #: links go only to talent who gave a hook. A secret: never logged, never answered.
+    #: ``smtp://user:password@host:port`` (in clear: a relay on a trusted network; production
+    #: refuses a password over it), ``smtp+starttls://`` (STARTTLS required) or ``smtps://``
+    #: (TLS from the start). Unset, emailed links are "not sent" with that reason; talent who
+    #: gave a hook still get theirs. A secret: never logged, never answered.
     smtp_url: SecretStr | None = None
     #: The sender of those emails.
     mail_from: str = "Callsheet <callsheet@localhost>"
@@ -233,8 +234,8 @@ SMTP_SCHEMES = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}
 class MailServer:
     """A mail server to send through, read from ``CALLSHEET_SMTP_URL``.
 
-    ``security``: ``plain`` uses STARTTLS when the server offers it, ``starttls`` insists on
-    it, ``tls`` speaks TLS from the first byte (port 465). The password is left out of
+    ``security``: ``plain`` sends in clear, ``starttls`` upgrades with STARTTLS (required),
+    ``tls`` speaks TLS from the first byte (port 465). The password is left out of
     ``repr``, so a traceback or a debug print never shows it.
     """
 

@@ -7,8 +7,10 @@ the server's password and anything the caller names as secret (a link's token) t
 reason is stored and shown to the people who asked.
 
 TLS: ``smtps://`` speaks it from the first byte; ``smtp+starttls://`` insists on STARTTLS;
-plain ``smtp://`` upgrades when the server offers it and otherwise sends in clear (a relay on
-the same machine). Production refuses a password over plain ``smtp://`` (``Settings``).
+plain ``smtp://`` sends in clear (a relay on the same machine), and production refuses a
+password over it (``Settings``). Certificates are verified: a relay with a certificate nobody
+signed is reached over plain ``smtp://`` on a trusted network, not over a TLS that means
+nothing.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ class MailNotSent(Exception):
 def compose(
     *, settings: Settings, to_name: str, to_address: str, subject: str, text: str
 ) -> EmailMessage:
-    """A plain-text email from ``CALLSHEET_MAIL_FROM``. Header values with a line break are
-    refused by ``email.policy.default`` (no header injection through a name or a title)."""
+    """A plain-text email from ``CALLSHEET_MAIL_FROM``. Line breaks in a name or a subject
+    (a talent's name, a production's title) become spaces: a header is one line, so nothing
+    typed can add a header of its own."""
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = formataddr((to_name, to_address))
-    message["Subject"] = subject
+    message["To"] = formataddr((_one_line(to_name), to_address))
+    message["Subject"] = _one_line(subject)
     message["Message-ID"] = make_msgid(domain="callsheet.invalid")
     message.set_content(text)
     return message
@@ -77,14 +80,16 @@ def _connect(server: MailServer, timeout: float) -> smtplib.SMTP:
         return smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
     smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
     try:
-        smtp.ehlo()
-        if server.security == "starttls" or smtp.has_extn("starttls"):
-            smtp.starttls(context=context)
-            smtp.ehlo()
+        if server.security == "starttls":
+            smtp.starttls(context=context)  # refused by a server that does not offer it
     except BaseException:
         smtp.close()
         raise
     return smtp
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _answer(code: int, words: bytes | str) -> str:

@@ -102,7 +102,13 @@ def _send_all(session: Session, asked: Asked, actor: str) -> list[SignoffAsked]:
     settings = get_settings()
     answers = []
     for item in outgoing:
-        sent_to, error = _send(item, settings)
+        try:
+            sent_to, error = _send(item, settings)
+        except Exception as exc:  # a bug must not leave the others unsent, nor answer 500
+            # Only the kind of error: its words might hold what was being sent.
+            log.error("sign-off request %d: sending failed: %s", item.signoff_id, type(exc))
+            sent_to = (item.email or "") if item.channel == "email" else "their hook"
+            error = f"not sent: an unexpected error ({type(exc).__name__}); re-send it"
         answers.append(_record(session, item, sent_to=sent_to, error=error, actor=actor))
     return answers
 

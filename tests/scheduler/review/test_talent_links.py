@@ -288,3 +288,19 @@ def test_a_hook_that_answers_with_an_error_leaves_the_link_not_sent(
     assert row["send_state"] == "not_sent"
     assert row["send_error"] == f"{hooks.url('')}/… answered HTTP 500: nope"
     assert "SECRET" not in asked.text
+
+
+def test_a_name_cannot_add_a_header_to_the_email(
+    client: httpx.Client, session: Session, tmp_path: Path, mailbox: Mailbox
+) -> None:
+    sly = {"name": "Ana Ruiz\r\nBcc: spy@elsewhere.test", "email": "ana@agency.film"}
+    _, post_id, _ = _post(client, session, tmp_path, talent=[sly])
+
+    asked = client.post(f"/posts/{post_id}/signoffs")
+
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["asked"][0]["send_state"] == "sent"
+    ((to, message),) = mailbox.received
+    assert to == ["ana@agency.film"]
+    assert message["Bcc"] is None
+    assert "\n" not in message["To"]
