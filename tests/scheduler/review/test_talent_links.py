@@ -304,3 +304,30 @@ def test_a_name_cannot_add_a_header_to_the_email(
     assert to == ["ana@agency.film"]
     assert message["Bcc"] is None
     assert "\n" not in message["To"]
+
+
+def test_a_hook_that_now_leads_to_a_private_address_is_refused_when_sending(
+    client: httpx.Client,
+    session: Session,
+    tmp_path: Path,
+    hooks: HookCatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Saved while allowed (as a name public then and rebound to 127.0.0.1 since would be):
+    the connect-time check refuses it, and nothing reaches the address."""
+    ben = {**BEN, "hook_url": hooks.url("/t/k9-SECRET")}
+    _, post_id, _ = _post(client, session, tmp_path, talent=[ben])
+    monkeypatch.setenv("CALLSHEET_ALLOW_PRIVATE_TARGETS", "false")
+    get_settings.cache_clear()
+    try:
+        asked = client.post(f"/posts/{post_id}/signoffs")
+    finally:
+        monkeypatch.delenv("CALLSHEET_ALLOW_PRIVATE_TARGETS")
+        get_settings.cache_clear()
+
+    assert asked.status_code == 201, asked.text
+    (row,) = asked.json()["asked"]
+    assert row["send_state"] == "not_sent"
+    assert row["send_error"].startswith("not sent: 127.0.0.1 is a loopback address")
+    assert hooks.received == []
+    assert "SECRET" not in asked.text
