@@ -96,8 +96,9 @@ class Settings(BaseSettings):
     #: Days a talent's sign-off link stays usable (``scheduler.review.links``).
     talent_link_days: float = Field(default=7.0, gt=0, le=90)
 
-    #: Where people outside Callsheet reach it: the start of every link sent to them (a
-    #: talent's sign-off link is ``<public_url>/signoff/<token>``).
+    #: Where people reach Callsheet from outside: the start of every link they are given (a
+    #: talent's sign-off link is ``<public_url>/signoff/<token>``, a calendar subscription
+    #: ``<public_url>/calendar/<token>.ics``); scheme, host and any path prefix.
     public_url: str = "http://127.0.0.1:8000"
     #: The mail server talent's sign-off links are sent through (``scheduler.notify.mail``):
     #: ``smtp://user:password@host:port`` (in clear: a relay on a trusted network; production
@@ -114,10 +115,6 @@ class Settings(BaseSettings):
     #: link-local or reserved addresses (``platforms.adapters.egress``). Left unset, it is on in
     #: development and tests (the sandbox runs on 127.0.0.1) and off in production.
     allow_private_targets: bool = True
-
-    #: Where people reach the API from outside, to build links they are given (a calendar
-    #: subscription's URL): scheme, host and any path prefix, no trailing slash needed.
-    public_url: str = "http://127.0.0.1:8000"
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -1,7 +1,7 @@
 """calendar subscriptions: a person's revocable link to one production's calendar feed
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06 08:00:00.000000
 
 Calendar apps cannot send an ``Authorization`` header, so a feed they subscribe to is read
@@ -18,7 +18,7 @@ from alembic import op
 import scheduler.core.models
 
 revision: str = "0019"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
