@@ -39,6 +39,7 @@ APP_SECRET = "app-secret-c3a95f1e77"
 HOOK_KEY = "hook-key-8e2b6d40a1"
 PASSWORD = "premiere night passphrase 7f3c"
 SMTP_PASSWORD = "smtp-password-2a6e9c1d5b"
+METRICS_TOKEN = "metrics-token-7c1e4b9d20"
 
 
 class Processes:
@@ -95,15 +96,17 @@ def test_no_process_logs_a_secret_while_a_post_is_published(
         api_port=api_port,
         tick_seconds=0.3,
         notify_seconds=0.3,
+        smtp_url=f"smtp+starttls://callsheet:{SMTP_PASSWORD}@127.0.0.1:{free_port()}",
+        metrics_token=METRICS_TOKEN,
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSHEET_")}
-    env |= settings_env(settings) | {"CALLSHEET_SMTP_PASSWORD": SMTP_PASSWORD}
+    env |= settings_env(settings)
     with Session(engine) as db:
         maya = person_with_token(db, name="Maya", email="maya@nightshift.test", site_admin=True)
         noor = person_with_token(db, name="Noor", email="noor@nightshift.test", site_admin=True)
     processes = Processes(env, tmp_path)
     secrets = [vault_key, PAGE_TOKEN, APP_SECRET, HOOK_KEY, receiver.secret, maya, noor]
-    secrets += [PASSWORD, SMTP_PASSWORD]
+    secrets += [PASSWORD, SMTP_PASSWORD, METRICS_TOKEN]
     try:
         processes.start("sandbox", "sandbox", "--port", str(sandbox_port))
         processes.start("worker", "worker", "--loglevel=INFO")
