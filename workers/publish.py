@@ -139,7 +139,7 @@ def publish_batch(
                     )
                 if finish(conn, delivery_id=delivery_id, owner=owner, outcome=outcome, actor=actor):
                     outcomes[delivery_id] = outcome.status
-                    _count(job, outcome)
+                    _settled(job, outcome)
                 if outcome.held_for is HoldReason.account:
                     with conn.begin():
                         reason = outcome.error or "the platform refused the credentials"
@@ -160,9 +160,26 @@ def publish_batch(
     return outcomes
 
 
-def _count(job: Job, outcome: Outcome) -> None:
-    """The settled attempt in the worker's metrics (``scheduler.core.metrics``)."""
+def _settled(job: Job, outcome: Outcome) -> None:
+    """One log event per state a worker leaves a delivery in, with the ids a log pipeline
+    joins on (never its text or a URL), and the attempt in the metrics."""
     platform = job.account.platform
+    log.info(
+        "delivery %s %s on %s",
+        job.delivery.id,
+        outcome.status.value,
+        platform,
+        extra={
+            "delivery_id": job.delivery.id,
+            "post_id": job.post.id,
+            "account_id": job.account.id,
+            "production_id": job.production.id,
+            "platform": platform,
+            "status": outcome.status.value,
+            "attempt": job.delivery.attempt,
+            **({"held_for": outcome.held_for.value} if outcome.held_for else {}),
+        },
+    )
     SETTLED.labels(platform, outcome.status.value).inc()
     if outcome.published_at is not None:
         late = (outcome.published_at - job.delivery.planned_at).total_seconds()

@@ -101,12 +101,16 @@ def worker(
     """
     from celery.bin.celery import celery as celery_command
 
+    configure_logging(loglevel)  # Celery warns before its own logging starts: same format
     settings = get_settings()
     if (pool or settings.worker_pool) == "prefork":
         share_between_processes()  # the main process serves what its children count
+    # Celery prints its banner straight to stdout; a JSON log has room for JSON lines only.
+    quiet = ["--quiet"] if settings.log_format == "json" else []
     celery_command.main(
         [
             f"--app={WORKER_APP}",
+            *quiet,
             "worker",
             f"--loglevel={loglevel}",
             f"--pool={pool or settings.worker_pool}",

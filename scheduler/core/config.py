@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     #: development and tests (the sandbox runs on 127.0.0.1) and off in production.
     allow_private_targets: bool = True
 
+    #: How every process logs: ``text`` for a terminal, ``json`` (one object per line, with
+    #: the delivery, post, account and production ids of each state change) for a pipeline.
+    log_format: Literal["text", "json"] = "text"
+
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: API processes (uvicorn workers): one Python process runs one request's Python at a time

@@ -23,17 +23,27 @@ which drops a request line's query (``GET /healthz?… HTTP/1.1``) and those pat
 The scheduler, the API, the sandbox and ``callsheet up`` call ``configure_logging``; a Celery
 worker calls it from Celery's ``setup_logging`` signal (``workers.app``), which keeps Celery
 from installing handlers of its own.
+
+Two formats (``CALLSHEET_LOG_FORMAT``): ``text`` for a terminal, ``json`` (one object per line,
+the ``extra=`` fields of a record among its keys) for a log pipeline. Both are quiet by
+default: a tick that claimed nothing says nothing at INFO.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 
+from scheduler.core.config import get_settings
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-#: Libraries whose INFO lines print whole URLs.
-QUIET = ("httpx", "httpcore")
+#: Libraries whose INFO lines print whole URLs (httpx, httpcore), or say every second that a
+#: tick ran (APScheduler): what the scheduler did is logged by the scheduler, when it did
+#: something.
+QUIET = ("httpx", "httpcore", "apscheduler")
 #: uvicorn's loggers: its server's messages and its access log (one line per request).
 UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
@@ -78,16 +88,56 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def configure_logging(level: str | int = "INFO") -> None:
-    """Log to stderr at ``level`` through ``RedactingFormatter``; quiet the chatty libraries.
+#: A record's own attributes: everything else on it came from ``extra=`` (the ids of a
+#: delivery's state change) and is a field of its JSON line.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for machines (``CALLSHEET_LOG_FORMAT=json``): ``at`` (UTC,
+    ISO 8601), ``level``, ``logger``, ``message``, any ``extra=`` fields (``delivery_id``,
+    ``post_id``, ``account_id``, ``production_id``, ``status`` …) and ``exception``. Every text
+    goes through ``redact``, as the human format's lines do."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and not key.startswith("_"):
+                entry[key] = _plain(value)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _plain(value: object) -> object:
+    """A field's value as JSON can hold it, text redacted."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(str(value))
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    """The human format for a terminal (``text``), or one JSON object per line (``json``)."""
+    return JsonFormatter() if log_format == "json" else RedactingFormatter(FORMAT)
+
+
+def configure_logging(level: str | int = "INFO", log_format: str | None = None) -> None:
+    """Log to stderr at ``level`` in ``log_format`` (default: the ``log_format`` setting),
+    every line redacted; quiet the chatty libraries.
 
     Replaces the root logger's handlers, so calling it twice does not print lines twice.
     """
     handler = logging.StreamHandler()
-    handler.setFormatter(RedactingFormatter(FORMAT))
+    handler.setFormatter(formatter(log_format or get_settings().log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a log line too, in the same format
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -101,7 +151,7 @@ def uvicorn_log_config(level: str | int = "INFO") -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"redacting": {"()": RedactingFormatter, "fmt": FORMAT}},
+        "formatters": {"redacting": {"()": formatter, "log_format": get_settings().log_format}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",

@@ -103,6 +103,12 @@ class SchedulerService:
             returned = release(self.engine, owner=owner)
             log.exception("could not send claim %s; gave back %d deliveries", owner, returned)
             return 0
+        log.info(
+            "claim %s: %d deliveries sent to workers",
+            owner,
+            len(ids),
+            extra={"claim": owner, "status": "claimed", "delivery_ids": ids},
+        )
         return len(ids)
 
     def reap(self) -> None:
