@@ -11,12 +11,17 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+#: The embedded default keeps its files in the per-user data folder; the tests' processes
+#: keep theirs in a folder of this run's, never in the home directory of whoever runs them.
+os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="callsheet-test-data-"))
 
 import httpx
 import psycopg

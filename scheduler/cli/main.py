@@ -47,11 +47,24 @@ app.command("health")(health)
 app.command("status")(status_command)
 
 
+#: Commands that never open Callsheet's database (the demo makes its own), or name the one
+#: they use themselves (``up --database``).
+QUIET_ABOUT_DATABASE = frozenset({"demo", "sandbox", "lint", "platforms", "up"})
+
+
 @app.callback()
-def _refuse_unsafe_settings() -> None:
-    """Every command starts by refusing settings that would be unsafe in production, and by
-    saying so when the secrets are sealed with the public development key."""
+def _refuse_unsafe_settings(context: typer.Context) -> None:
+    """Every command starts by refusing settings that would be unsafe in production, by
+    saying so when the secrets are sealed with the public development key, and by naming the
+    database when it is the embedded default rather than one configured."""
     settings = get_settings()
+    if settings.embedded and context.invoked_subcommand not in QUIET_ABOUT_DATABASE:
+        path = settings.database_url.removeprefix("sqlite:///")
+        warnings.print(
+            f"[dim]database: the embedded one at {escape(path)} "
+            "(CALLSHEET_DATABASE_URL names another)[/dim]",
+            soft_wrap=True,
+        )
     try:
         settings.refuse_unsafe()
     except ValueError as exc:

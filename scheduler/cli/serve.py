@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from scheduler.cli.output import console
 from scheduler.cli.processes import stop_process, worker_process
@@ -124,8 +125,16 @@ def worker(
     )
 
 
-def up() -> None:
-    """Run API, scheduler and a worker together on this machine (local use)."""
+def up(
+    host: Annotated[str | None, typer.Option(help="Address the API listens on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port the API listens on")] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(help="A database URL, or a SQLite file's path; default: the embedded one"),
+    ] = None,
+) -> None:
+    """Run API, scheduler and a worker together on this machine (local use); the schema is
+    brought up to date first."""
     import uvicorn
 
     from scheduler.api import create_app
@@ -135,8 +144,15 @@ def up() -> None:
     from scheduler.queue.messages import celery_sender, create_celery
     from scheduler.queue.service import SchedulerService
 
+    if database is not None:  # for this process (API and scheduler) and the worker it starts
+        url = database if "://" in database else f"sqlite:///{Path(database).resolve()}"
+        os.environ["CALLSHEET_DATABASE_URL"] = url
+        get_settings.cache_clear()
     configure_logging()
     settings = get_settings()
+    console.print(
+        f"database: {escape(_shown(settings.database_url))}", highlight=False, soft_wrap=True
+    )
     upgrade(settings.database_url)
     child = worker_process(settings)
     service = SchedulerService(
@@ -152,8 +168,8 @@ def up() -> None:
     try:
         uvicorn.run(
             create_app(),
-            host=settings.api_host,
-            port=settings.api_port,
+            host=host or settings.api_host,
+            port=port or settings.api_port,
             log_config=uvicorn_log_config(),
         )
     except KeyboardInterrupt:
@@ -161,6 +177,13 @@ def up() -> None:
     finally:
         ticking.shutdown(wait=False)
         stop_process(child)
+
+
+def _shown(url: str) -> str:
+    """A database URL as a person may see it: its password left out."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _exit_quietly(signum: int, _frame: object) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+import platformdirs
 from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,13 @@ def _default_templates_dir() -> Path:
     if source.is_dir():
         return source
     return PROJECT_ROOT / "callsheet_templates"
+
+
+def data_dir() -> Path:
+    """Where the embedded default keeps its files: the per-user data folder
+    (``~/.local/share/callsheet`` on Linux, ``XDG_DATA_HOME`` respected), never the folder a
+    command happens to run in, where each would make a database of its own."""
+    return Path(platformdirs.user_data_dir("callsheet", appauthor=False))
 
 
 class Settings(BaseSettings):
@@ -47,8 +55,14 @@ class Settings(BaseSettings):
     #: Fernet keys that encrypt account secrets, comma-separated; the first one encrypts.
     secret_keys: SecretStr = SecretStr(DEVELOPMENT_KEY)
 
-    database_url: str = "sqlite:///callsheet.db"
-    broker_url: str = "sqla+sqlite:///callsheet-broker.db"
+    #: The database (SQLAlchemy URL). Unset: the embedded SQLite file in the per-user data
+    #: folder (``data_dir``), the same whichever folder a command runs in.
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{data_dir() / 'callsheet.db'}")
+    #: Celery's broker: ``redis://…`` in production; unset, a SQLite file beside the embedded
+    #: database (kombu's SQLAlchemy transport: no server to run).
+    broker_url: str = Field(
+        default_factory=lambda: f"sqla+sqlite:///{data_dir() / 'callsheet-broker.db'}"
+    )
     #: The Celery queue publish tasks go to; tests give each run its own.
     queue_name: str = "callsheet"
 
@@ -182,6 +196,17 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def embedded(self) -> bool:
+        """Whether the database is the embedded default (no ``CALLSHEET_DATABASE_URL`` given)."""
+        return "database_url" not in self.model_fields_set
+
+    def make_embedded_folder(self) -> None:
+        """Make the per-user data folder when the embedded default uses it (SQLite makes the
+        file, not its folder)."""
+        if self.embedded or "broker_url" not in self.model_fields_set:
+            data_dir().mkdir(parents=True, exist_ok=True)
+
     @model_validator(mode="after")
     def _private_targets_by_environment(self) -> Settings:
         """Production sends only to public addresses unless told otherwise, explicitly."""
@@ -287,5 +312,7 @@ def limits_storage(broker_url: str) -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read once."""
-    return Settings()
+    """The process's settings, read once (the embedded default's folder made if needed)."""
+    settings = Settings()
+    settings.make_embedded_folder()
+    return settings

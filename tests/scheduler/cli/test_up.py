@@ -16,20 +16,29 @@ from tests.running import get_when_up
 
 
 def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
+    """`callsheet up --port` on the embedded default, and `callsheet people` run from another
+    folder: both use the one database in the per-user data folder (before, each folder got a
+    database of its own, and a command run elsewhere found no tables)."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("CALLSHEET_")}
-    env |= {"CALLSHEET_API_PORT": str(port), "CALLSHEET_TICK_SECONDS": "0.5"}
+    env |= {"CALLSHEET_TICK_SECONDS": "0.5", "XDG_DATA_HOME": str(tmp_path / "data")}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     log = (tmp_path / "up.log").open("wb")
     up = subprocess.Popen(
-        [*CALLSHEET, "up"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+        [*CALLSHEET, "up", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         base = f"http://127.0.0.1:{port}"
         get_when_up(f"{base}/healthz", timeout=30)
         # As the README says: the first site admin and their token come from the command line.
         # A second one approves: whoever writes a post may not approve it.
-        headers = {"Authorization": f"Bearer {_site_admin(tmp_path, env, 'Maya')}"}
-        approver = {"Authorization": f"Bearer {_site_admin(tmp_path, env, 'Noor')}"}
+        headers = {"Authorization": f"Bearer {_site_admin(elsewhere, env, 'Maya')}"}
+        approver = {"Authorization": f"Bearer {_site_admin(elsewhere, env, 'Noor')}"}
         with httpx.Client(base_url=base, headers=headers) as api:
             production = api.post(
                 "/productions",
@@ -70,8 +79,12 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert len(published) == 1, (tmp_path / "up.log").read_text()
         assert "First day on the Night Shift set." in (tmp_path / "feed.jsonl").read_text()
-        assert (tmp_path / "callsheet.db").exists()  # the embedded default, in the cwd
-        assert (tmp_path / "callsheet-broker.db").exists()
+        data = tmp_path / "data" / "callsheet"  # the embedded default, whatever the folder
+        assert (data / "callsheet.db").exists()
+        assert (data / "callsheet-broker.db").exists()
+        assert not list(tmp_path.glob("*.db"))
+        assert not list(elsewhere.glob("*.db"))
+        assert f"database: sqlite:///{data / 'callsheet.db'}" in (tmp_path / "up.log").read_text()
     finally:
         up.send_signal(signal.SIGTERM)
         up.wait(30)
@@ -84,7 +97,10 @@ def _site_admin(cwd: Path, env: dict[str, str], name: str) -> str:
     people = [*CALLSHEET, "people"]
     email = f"{name.lower()}@nightshift.studio"
     admin = ["--name", name, "--email", email, "--site-admin"]
-    subprocess.run([*people, "add", *admin], cwd=cwd, env=env, check=True)
+    added = subprocess.run(
+        [*people, "add", *admin], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    )
+    assert "database: the embedded one at" in added.stderr
     return subprocess.run(
         [*people, "token", email], cwd=cwd, env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
