@@ -51,6 +51,8 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
+    #: ``production`` refuses the development key, sends only over https and only to public
+    #: addresses; ``development`` (the default) and ``test`` allow the local sandbox.
     environment: Literal["development", "test", "production"] = "development"
     #: Fernet keys that encrypt account secrets, comma-separated; the first one encrypts.
     secret_keys: SecretStr = SecretStr(DEVELOPMENT_KEY)
@@ -66,6 +68,7 @@ class Settings(BaseSettings):
     #: The Celery queue publish tasks go to; tests give each run its own.
     queue_name: str = "callsheet"
 
+    #: Where the post templates are (Jinja2 files; ``templates/`` of the installation).
     templates_dir: Path = Field(default_factory=_default_templates_dir)
 
     #: Seconds between scheduler ticks (each tick claims what is due).
@@ -84,6 +87,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1, le=50)
     #: First retry delay (seconds); it doubles per attempt up to ``retry_max_seconds``.
     retry_base_seconds: float = Field(default=30.0, gt=0)
+    #: The longest a retry waits, however many attempts came before (seconds).
     retry_max_seconds: float = Field(default=3600.0, gt=0)
 
     #: Seconds between runs of the scheduler's ``notify`` job (outgoing webhooks).
@@ -91,6 +95,7 @@ class Settings(BaseSettings):
     #: A notification's first retry delay (real seconds); it doubles per attempt up to
     #: ``notify_retry_max_seconds``.
     notify_retry_base_seconds: float = Field(default=10.0, gt=0)
+    #: The longest a notification's retry waits (real seconds).
     notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
     #: Attempts before a notification is given up as ``failed``.
     notify_max_attempts: int = Field(default=8, ge=1, le=50)
@@ -104,7 +109,10 @@ class Settings(BaseSettings):
     #: ``{"discord": "5/2 seconds; 30/minute"}``, or ``"none"`` for no pacing.
     publish_limits: dict[str, str] = Field(default_factory=dict)
 
+    #: How a worker runs publishes side by side: ``threads`` (they mostly wait on platforms),
+    #: ``prefork`` (processes) or ``solo`` (one at a time).
     worker_pool: Literal["threads", "prefork", "solo"] = "threads"
+    #: Publishes one worker runs at once.
     worker_concurrency: int = Field(default=8, ge=1, le=256)
 
     #: Days a talent's sign-off link stays usable (``scheduler.review.links``).
@@ -134,7 +142,9 @@ class Settings(BaseSettings):
     #: the delivery, post, account and production ids of each state change) for a pipeline.
     log_format: Literal["text", "json"] = "text"
 
+    #: The address the API listens on (``0.0.0.0``: every interface).
     api_host: str = "127.0.0.1"
+    #: The port the API listens on.
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: API processes (uvicorn workers): one Python process runs one request's Python at a time
     #: (the GIL), so a machine with more cores serves more with more processes.
@@ -155,7 +165,9 @@ class Settings(BaseSettings):
     #: instant ``clock_origin`` and runs ``clock_rate`` times faster. The demo uses it to make
     #: days pass in seconds; production leaves it unset (schedule time is real time).
     clock_epoch: datetime | None = None
+    #: The real instant schedule time was ``clock_epoch`` (with ``clock_epoch``; the demo).
     clock_origin: datetime | None = None
+    #: How many times faster than real time schedule time runs (with ``clock_epoch``).
     clock_rate: float = Field(default=1.0, gt=0)
 
     @field_validator("publish_limits")
