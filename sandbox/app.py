@@ -141,6 +141,22 @@ def create_app(*, keep: Path | None = None) -> FastAPI:
     def page() -> str:
         return _page(store)
 
+    @app.exception_handler(404)
+    async def _unknown_path(request: Request, _exc: Exception) -> JSONResponse:
+        """A path no platform serves (most often an account pointed at the bare sandbox URL):
+        say which paths are served, rather than a bare "Not Found"."""
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "error": f"the sandbox serves no {request.method} {request.url.path}",
+                "hint": "point an account at its platform's path: base_url "
+                f"{base}/<platform> (`callsheet sandbox` prints every platform's settings)",
+                "platforms": {name: f"{base}/{name}" for name in sorted(shapes)},
+                "control": f"{base}/_sandbox",
+            },
+            status_code=404,
+        )
+
     return app
 
 

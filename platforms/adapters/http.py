@@ -103,7 +103,7 @@ class PlatformHTTP:
         if 200 <= status < 300:
             return
         said = self.said(response)
-        prefix = f"{self.platform} answered HTTP {status}"
+        prefix = self.answered(response)
         if status == 429:
             wait = retry_after(response.headers)
             raise RateLimited(
@@ -129,6 +129,18 @@ class PlatformHTTP:
             f"{self.platform} failed after the request was sent ({kind}); "
             "the post may have been created"
         )
+
+    def answered(self, response: httpx.Response) -> str:
+        """ "X answered HTTP 404 to POST https://host/path": an error names the request it
+        answers, so a person sees an account pointed at the wrong address at once. The query
+        is left out and every credential scrubbed (a webhook's token rides in its path)."""
+        answer = f"{self.platform} answered HTTP {response.status_code}"
+        try:
+            request = response.request
+        except RuntimeError:  # an answer made without a request (nothing was called)
+            return answer
+        where = request.url.copy_with(query=None, fragment=None)
+        return f"{answer} to {scrub(f'{request.method} {where}', self._secrets())}"
 
     def said(self, response: httpx.Response) -> str:
         """The platform's own words, shortened, with every credential scrubbed."""

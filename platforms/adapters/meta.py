@@ -206,7 +206,7 @@ class GraphAPI(BearerAPI):
         error = graph_error(response) or {}
         code, subcode = number(error.get("code")), number(error.get("error_subcode"))
         status = response.status_code
-        prefix = f"{self.platform} answered HTTP {status}"
+        prefix = self.http.answered(response)
         said = self.http.said(response)
         if code in TOKEN_ERROR_CODES:
             raise AuthExpired(f"{prefix}; the account needs reconnecting: {said}")

@@ -124,7 +124,7 @@ class TikTokAPI(BearerAPI):
     def error(self, response: httpx.Response, code: str, *, creates: bool) -> PlatformError:
         """The error a TikTok ``error.code`` means (see the module docstring)."""
         said = self.http.said(response)
-        prefix = f"TikTok answered HTTP {response.status_code}"
+        prefix = self.http.answered(response)
         if code in AUTH_CODES or response.status_code == 401:
             return AuthExpired(f"{prefix}; the account needs reconnecting: {said}")
         if code in RATE_CODES or response.status_code == 429:

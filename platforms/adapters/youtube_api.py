@@ -125,7 +125,7 @@ class YouTubeAPI(BearerAPI):
         if 200 <= status < 300:
             return
         why = reasons(response)
-        prefix = f"YouTube answered HTTP {status}"
+        prefix = self.http.answered(response)
         if why & QUOTA_REASONS:
             wait = until_quota_reset(self._clock())
             raise RateLimited(

@@ -197,16 +197,25 @@ def sandbox(
         Path | None, typer.Option(help="Also append every post received to this JSON-lines file")
     ] = None,
 ) -> None:
-    """Serve imitations of the platforms' APIs on localhost, for rehearsals and tests."""
+    """Serve imitations of the platforms' APIs on localhost, for rehearsals and tests; print
+    the account settings that publish into it, and log each request it answers."""
+    import json
+
     import uvicorn
 
+    from sandbox.accounts import account_settings, platforms
     from sandbox.app import create_app
 
-    console.print(f"sandbox at http://{host}:{port}/ (what went out) - control API under /_sandbox")
+    url = f"http://{host}:{port}"
+    console.print(f"sandbox at {url}/ (what went out) - control API under /_sandbox")
+    console.print('Account settings that publish here (POST /accounts "settings"):')
+    for platform in platforms():
+        shown = json.dumps(account_settings(platform, url))
+        console.print(f"  {platform:<10} {escape(shown)}", highlight=False, soft_wrap=True)
     uvicorn.run(
         create_app(keep=keep),
         host=host,
         port=port,
-        log_level="warning",
+        log_level="info",
         log_config=uvicorn_log_config(),
     )
