@@ -12,13 +12,14 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from scheduler.api import problems
 from scheduler.api.access import authorize, check_policy_covers
 from scheduler.api.deps import SessionDep, reads_by_method
 from scheduler.api.headers import SecurityHeaders
@@ -38,10 +39,8 @@ from scheduler.api.routes import (
 )
 from scheduler.core.clock import Clock
 from scheduler.core.config import get_settings
-from scheduler.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from scheduler.ops.health import readiness, ready
 from scheduler.ops.metrics import exposition
-from scheduler.people.members import NotSignedIn
 from scheduler.people.sign_in import SignInGuard
 from scheduler.review.links import hide_link_tokens
 
@@ -94,43 +93,8 @@ def create_app() -> FastAPI:
     for module in (audit, notifications):
         app.include_router(module.router)
 
-    @app.exception_handler(NotSignedIn)
-    async def not_signed_in(_: Request, exc: NotSignedIn) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"}
-        return JSONResponse({"detail": exc.message}, status_code=401, headers=headers)
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=403)
-
-    @app.exception_handler(RequestValidationError)
-    async def refused_input(_: Request, exc: RequestValidationError) -> JSONResponse:
-        """Where and why, never what: a refused value (a password too long, a token pasted in
-        the wrong field) is not sent back, as pydantic's ``input`` and ``ctx`` would."""
-        detail = [
-            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-            for error in exc.errors()
-        ]
-        return JSONResponse({"detail": detail}, status_code=422)
-
-    @app.exception_handler(Invalid)
-    async def invalid(_: Request, exc: Invalid) -> JSONResponse:
-        loc = ["body", *exc.field.split(".")]
-        detail = [{"loc": loc, "msg": exc.message, "type": "value_error"}]
-        return JSONResponse({"detail": detail}, status_code=422)
-
-    @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=404)
-
-    @app.exception_handler(Conflict)
-    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=409)
-
-    @app.exception_handler(TooManyAttempts)
-    async def too_many(_: Request, exc: TooManyAttempts) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse({"detail": exc.message}, status_code=429, headers=headers)
+    problems.install(app)
+    _document_problems(app)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
@@ -161,3 +125,15 @@ def create_app() -> FastAPI:
 
     check_policy_covers(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document states the problem document as every refusal's body."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scheduler.api.access import Access, AccessDep
 from scheduler.api.deps import SessionDep
+from scheduler.api.problems import field_error, refused
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Production
 from scheduler.core.schemas import Id
@@ -140,9 +141,7 @@ async def import_schedule_csv(
     try:
         created = await run_in_threadpool(_import, session, production_id, text, access)
     except CsvInvalid as exc:
-        detail = [
-            {"loc": ["body", f"line {p.line}", p.column], "msg": p.message, "type": "value_error"}
-            for p in exc.problems
-        ]
-        return JSONResponse({"detail": detail}, status_code=422)
+        return refused(
+            [field_error(["body", f"line {p.line}", p.column], p.message) for p in exc.problems]
+        )
     return ScheduleImported(created=created)

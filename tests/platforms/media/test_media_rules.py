@@ -527,7 +527,7 @@ def test_a_post_to_instagram_without_media_is_refused_naming_media(
 ) -> None:
     answer = client.post("/posts", json=_post(production, _instagram(client)))
     assert answer.status_code == 422, answer.text
-    (problem,) = answer.json()["detail"]
+    (problem,) = answer.json()["errors"]
     assert problem["loc"][-1] == "media"
     assert problem["msg"] == "instagram @nightshift: Instagram needs an image or a video."
 
@@ -540,7 +540,7 @@ def test_a_picture_on_the_server_is_refused_before_any_rule_reads_it(
     body = _post(production, _instagram(client), media=[{"url": str(wide), "alt": "Unit base"}])
     answer = client.post("/posts", json=body)
     assert answer.status_code == 422, answer.text
-    (problem,) = answer.json()["detail"]
+    (problem,) = answer.json()["errors"]
     assert problem["loc"][-3:] == ["media", 0, "url"]
     assert "files on the server are never read" in problem["msg"]
     assert "pixels" not in problem["msg"]
@@ -551,7 +551,7 @@ def test_text_problems_name_the_body_before_media(
 ) -> None:
     tags = " ".join(f"#tag{n}x" for n in range(31))
     answer = client.post("/posts", json=_post(production, _instagram(client), body=tags))
-    (problem,) = answer.json()["detail"]
+    (problem,) = answer.json()["errors"]
     assert (answer.status_code, problem["loc"][-1]) == (422, "body")
     assert "30 hashtags" in problem["msg"]
 
@@ -565,7 +565,7 @@ def test_an_edit_to_a_server_path_is_refused_without_saying_whether_it_exists(
     edit = {"version": 1, "media": [{"url": str(tmp_path / "gone.jpg"), "alt": "Gone"}]}
     answer = client.patch(f"/posts/{made.json()['id']}", json=edit)
     assert answer.status_code == 422, answer.text
-    (problem,) = answer.json()["detail"]
+    (problem,) = answer.json()["errors"]
     assert problem["loc"][-3:] == ["media", 0, "url"]
     assert "files on the server are never read" in problem["msg"]
     assert "no such file" not in answer.text

@@ -74,7 +74,7 @@ def test_an_account_at_a_private_address_is_a_422_naming_the_setting(
     )
 
     assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
+    [problem] = answer.json()["errors"]
     assert field in ".".join(str(part) for part in problem["loc"])
     assert words in problem["msg"]
     assert "discord-token-0001" not in answer.text

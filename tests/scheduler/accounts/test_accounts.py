@@ -139,7 +139,7 @@ def test_a_reconnect_that_would_break_the_settings_changes_nothing(
     )
 
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "settings", "secret"]
+    assert answer.json()["errors"][0]["loc"] == ["body", "settings", "secret"]
     assert "short" not in answer.text  # a rejected value may still be a real secret
     with Session(engine) as fresh:
         stored = fresh.get(Account, account.id)

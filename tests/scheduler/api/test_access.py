@@ -287,7 +287,7 @@ def test_expired_and_unknown_tokens_are_401(
     too_long = (datetime.now(UTC) + timedelta(days=400)).isoformat()
     refused = client.post("/tokens", json={"name": "forever", "expires_at": too_long})
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"][-1] == "expires_at"
+    assert refused.json()["errors"][0]["loc"][-1] == "expires_at"
 
 
 def test_a_web_session_signs_in_with_a_password_and_ends_at_logout(

@@ -175,7 +175,7 @@ def test_bad_posts_are_422_naming_the_field_and_write_nothing(
     answer = client.post("/posts", json=body)
 
     assert answer.status_code == 422, answer.text
-    (problem,) = answer.json()["detail"]
+    (problem,) = answer.json()["errors"]
     assert problem["loc"][-1] == field, problem
     assert words in problem["msg"]
     assert _counts(engine) == before
@@ -195,7 +195,7 @@ def test_bad_productions_and_accounts_are_422_naming_the_field(
 ) -> None:
     answer = client.post(path, json=body)
     assert answer.status_code == 422, answer.text
-    assert answer.json()["detail"][0]["loc"][-1] == field
+    assert answer.json()["errors"][0]["loc"][-1] == field
 
 
 def test_a_milestone_needs_a_timezone_and_a_known_production(
@@ -206,7 +206,7 @@ def test_a_milestone_needs_a_timezone_and_a_known_production(
         json={"kind": "wrap", "name": "Wrap", "at": "2027-01-10T19:00:00"},
     )
     assert naive.status_code == 422
-    assert naive.json()["detail"][0]["loc"][-1] == "at"
+    assert naive.json()["errors"][0]["loc"][-1] == "at"
     missing = client.post(
         "/productions/999/milestones", json={"kind": "wrap", "name": "Wrap", "at": PREMIERE}
     )
@@ -247,7 +247,7 @@ def test_a_rejected_post_carries_the_note_and_can_be_resubmitted(
 
     silent = client.post(f"/posts/{post['id']}/reject", json={"version": 1})
     assert silent.status_code == 422
-    assert silent.json()["detail"][0]["loc"][-1] == "note"
+    assert silent.json()["errors"][0]["loc"][-1] == "note"
     rejected = client.post(
         f"/posts/{post['id']}/reject", json={"version": 1, "note": "Credit the gaffer by name."}
     )
@@ -274,7 +274,7 @@ def test_templates_and_platforms_are_listed(client: httpx.Client) -> None:
 def test_pause_and_resume_over_the_api(client: httpx.Client, plan: dict[str, int]) -> None:
     missing = client.post("/pauses", json={"scope": "production", "reason": "Hold"})
     assert missing.status_code == 422
-    assert missing.json()["detail"][0]["loc"][-1] == "production_id"
+    assert missing.json()["errors"][0]["loc"][-1] == "production_id"
 
     started = client.post(
         "/pauses",
@@ -313,7 +313,7 @@ def test_moving_a_milestone_answers_with_what_moved(
     assert moved.json()["milestone"]["at"].startswith("2027-03-22T19:00")
     naive = client.patch(path, json={"at": "2027-03-22T19:00:00"})
     assert naive.status_code == 422
-    assert naive.json()["detail"][0]["loc"][-1] == "at"
+    assert naive.json()["errors"][0]["loc"][-1] == "at"
     elsewhere = client.patch(
         f"/productions/999/milestones/{plan['milestone']}", json={"tentative": True}
     )

@@ -25,7 +25,7 @@ NUL = "Night\u0000Shift"
 
 def field_named(answer: httpx.Response, field: str) -> bool:
     """Whether a 422 names ``field`` in one of its errors' locations."""
-    return any(field in error["loc"] for error in answer.json()["detail"])
+    return any(field in error["loc"] for error in answer.json()["errors"])
 
 
 def new_production(client: httpx.Client) -> int:

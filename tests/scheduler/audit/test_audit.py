@@ -142,7 +142,7 @@ def test_filters_newest_first(
     ):
         refused = client.get("/audit", params=params)
         assert refused.status_code == 422, params
-        assert refused.json()["detail"][0]["loc"][-1] == field
+        assert refused.json()["errors"][0]["loc"][-1] == field
 
 
 def test_a_producer_reads_their_production_and_a_viewer_is_refused(

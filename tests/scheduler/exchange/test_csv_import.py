@@ -191,7 +191,7 @@ def _upload(client: httpx.Client, production_id: int, text: str | bytes) -> http
 
 def _problems(answer: httpx.Response) -> list[tuple[str, str]]:
     assert answer.status_code == 422, answer.text
-    return [(d["loc"][1], d["loc"][2]) for d in answer.json()["detail"]]
+    return [(d["loc"][1], d["loc"][2]) for d in answer.json()["errors"]]
 
 
 def _without_ids(text: str) -> list[dict[str, str]]:
@@ -273,7 +273,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(
         ("line 4", "milestone"),
         ("line 5", "handle"),
     ]
-    messages = [d["msg"] for d in answer.json()["detail"]]
+    messages = [d["msg"] for d in answer.json()["errors"]]
     assert "not valid JSON" in messages[0]
     assert "'Premire'" in messages[1]
     assert "'Premiere'" in messages[1]
@@ -295,7 +295,7 @@ def test_a_template_error_is_reported_on_its_line_and_rolled_back(
     answer = _upload(client, setup.target, sheet)
 
     assert _problems(answer) == [("line 3", "variables")]
-    assert "event" in answer.json()["detail"][0]["msg"]
+    assert "event" in answer.json()["errors"][0]["msg"]
     assert _counts(engine) == before
 
 
@@ -379,7 +379,7 @@ def test_an_oversized_or_undecodable_file_is_refused_as_a_whole(
     for body in (big.encode(), b"pillar,body\non_set,caf\xe9\n"):
         answer = _upload(client, setup.target, body)
         assert answer.status_code == 422, answer.text
-        assert [d["loc"] for d in answer.json()["detail"]] == [["body", "file"]]
+        assert [d["loc"] for d in answer.json()["errors"]] == [["body", "file"]]
     assert _counts(engine) == before
 
 

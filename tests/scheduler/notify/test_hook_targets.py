@@ -72,7 +72,7 @@ def test_a_hook_at_a_private_address_is_a_422_naming_the_url(
     )
 
     assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
+    [problem] = answer.json()["errors"]
     assert "url" in problem["loc"]
     assert words in problem["msg"]
     assert "CALLSHEET_ALLOW_PRIVATE_TARGETS" in problem["msg"]

@@ -532,7 +532,7 @@ def test_bad_hook_input_is_a_422_naming_the_field_and_writes_nothing(
     answer = client.post(f"/productions/{production.id}/notification-hooks", json=body)
 
     assert answer.status_code == 422, answer.text
-    assert field in answer.json()["detail"][0]["loc"]
+    assert field in answer.json()["errors"][0]["loc"]
     assert "short-secret" not in answer.text
     with Session(engine) as s:
         assert (

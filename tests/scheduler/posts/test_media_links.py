@@ -38,7 +38,7 @@ def test_a_server_file_as_media_is_a_422_the_same_whether_it_exists_or_not(
 
     for answer in answers:
         assert answer.status_code == 422, answer.text
-        [problem] = answer.json()["detail"]
+        [problem] = answer.json()["errors"]
         assert problem["loc"][-3:] == ["media", 0, "url"]
         assert ON_DISK in problem["msg"]
     # nothing tells the two apart but the URL given back
@@ -46,7 +46,7 @@ def test_a_server_file_as_media_is_a_422_the_same_whether_it_exists_or_not(
 
 
 def _but_input(answer: dict[str, list[dict[str, object]]]) -> list[dict[str, object]]:
-    return [{k: v for k, v in problem.items() if k != "input"} for problem in answer["detail"]]
+    return [{k: v for k, v in problem.items() if k != "input"} for problem in answer["errors"]]
 
 
 def test_an_edit_cannot_swap_in_a_server_file(client: httpx.Client, plan: dict[str, int]) -> None:
@@ -89,6 +89,6 @@ def test_a_media_link_to_a_private_address_or_over_http_is_refused_in_production
     answer = client.post("/posts", json=_post(plan, media=[{"url": url, "kind": "image"}]))
 
     assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
+    [problem] = answer.json()["errors"]
     assert problem["loc"][-3:] == ["media", 0, "url"]
     assert words in problem["msg"]

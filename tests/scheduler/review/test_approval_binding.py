@@ -116,7 +116,7 @@ def test_an_approval_that_does_not_say_what_was_shown_is_refused_by_name(
         f"/posts/{post_id}/approve", json={"version": 1, "shown": {delivery_id: "nonsense"}}
     )
     assert garbled.status_code == 422, garbled.text
-    assert garbled.json()["detail"][0]["loc"] == ["body", "shown", delivery_id]
+    assert garbled.json()["errors"][0]["loc"] == ["body", "shown", delivery_id]
 
     missing = approver.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": {"99": "x"}})
     assert missing.status_code == 422, missing.text

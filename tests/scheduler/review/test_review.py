@@ -119,8 +119,8 @@ def test_the_checklist_is_confirmed_at_the_final_approval_and_stored(
     missing = approver.post(url, json={"version": 1, "shown": seen, "checklist": half})
 
     assert missing.status_code == 422
-    assert missing.json()["detail"][0]["loc"] == ["body", "checklist", str(items[2]["id"])]
-    assert "No spoilers" in missing.json()["detail"][0]["msg"]
+    assert missing.json()["errors"][0]["loc"] == ["body", "checklist", str(items[2]["id"])]
+    assert "No spoilers" in missing.json()["errors"][0]["msg"]
     assert session.exec(select(Approval)).all() == []
     session.commit()
     everything = {str(item["id"]): True for item in items}
@@ -262,7 +262,7 @@ def test_featuring_someone_of_another_production_is_refused(
     }
     answer = client.post("/posts", json=body)
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "featured", "0"]
+    assert answer.json()["errors"][0]["loc"] == ["body", "featured", "0"]
 
 
 def test_a_new_chain_starts_reviews_in_progress_over(

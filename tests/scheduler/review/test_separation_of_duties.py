@@ -114,7 +114,7 @@ def test_one_person_named_in_two_steps_is_refused_when_the_chain_is_set(
     ]
     answer = client.put(f"/productions/{setup['production']}/chain", json={"steps": steps})
     assert answer.status_code == 422, answer.text
-    (problem,) = answer.json()["detail"]
+    (problem,) = answer.json()["errors"]
     assert problem["loc"] == ["body", "steps", "1", "people"]
     assert "already named in step 'marketing'" in problem["msg"]
     assert client.get(f"/productions/{setup['production']}/chain").json() == []

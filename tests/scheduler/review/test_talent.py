@@ -135,7 +135,7 @@ def test_talent_are_added_per_production_and_bad_input_names_its_field(
     ):
         answer = client.post(f"/productions/{pid}/talent", json=body)
         assert answer.status_code == 422, body
-        assert answer.json()["detail"][0]["loc"][-1] == field
+        assert answer.json()["errors"][0]["loc"][-1] == field
     assert client.post("/productions/999999/talent", json=BEN).status_code == 404
     assert len(client.get(f"/productions/{pid}/talent").json()) == 1
 
@@ -207,10 +207,10 @@ def test_a_decline_needs_a_reason_and_the_blocker_names_it(
     for body in ({"decision": "decline"}, {"decision": "decline", "reason": "   "}):
         bare = httpx.post(url, json=body)
         assert bare.status_code == 422
-        assert bare.json()["detail"][0]["loc"][-1] == "reason"
+        assert bare.json()["errors"][0]["loc"][-1] == "reason"
     too_long = httpx.post(url, json={"decision": "decline", "reason": "x" * 1001})
     assert too_long.status_code == 422
-    assert too_long.json()["detail"][0]["loc"][-1] == "reason"
+    assert too_long.json()["errors"][0]["loc"][-1] == "reason"
     assert [row["decision"] for row in _signoffs(engine)] == ["pending"]
 
     declined = httpx.post(
@@ -450,7 +450,7 @@ def test_talent_without_sign_off_required_never_blocks(
     assert _blockers(engine, post_id) == []
     nobody = client.post(f"/posts/{post_id}/signoffs")
     assert nobody.status_code == 422
-    assert nobody.json()["detail"][0]["loc"][-1] == "featured"
+    assert nobody.json()["errors"][0]["loc"][-1] == "featured"
     listed = client.get(f"/posts/{post_id}/signoffs").json()
     assert [(t["talent"], t["state"]) for t in listed["talent"]] == [("Cas Lee", "not_required")]
 
@@ -489,7 +489,7 @@ def test_a_featured_id_naming_no_talent_of_the_production_blocks(
     )
     refused = client.post(f"/posts/{post_id}/signoffs")
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"][-1] == "featured"
+    assert refused.json()["errors"][0]["loc"][-1] == "featured"
 
 
 def test_link_tokens_are_kept_out_of_the_access_log() -> None:

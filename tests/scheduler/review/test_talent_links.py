@@ -231,7 +231,7 @@ def test_asking_for_talent_with_nowhere_to_send_is_refused_naming_them_and_write
     refused = client.post(f"/posts/{post_id}/signoffs")
 
     assert refused.status_code == 422
-    (problem,) = refused.json()["detail"]
+    (problem,) = refused.json()["errors"]
     assert problem["loc"] == ["body", "featured"]
     assert problem["msg"].startswith("add an email or a hook for Cas Lee")
     assert mailbox.received == []
@@ -263,7 +263,7 @@ def test_a_talents_hook_is_checked_by_the_egress_policy_when_saved(
             changed = client.patch(f"/productions/{pid}/talent/{ana}", json={"hook_url": url})
             for answer in (added, changed):
                 assert answer.status_code == 422, answer.text
-                (problem,) = answer.json()["detail"]
+                (problem,) = answer.json()["errors"]
                 assert problem["loc"][-1] == "hook_url"
                 assert words in problem["msg"]
     finally:
