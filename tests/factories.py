@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import httpx
 from sqlmodel import Session
 
 from scheduler.accounts.connections import create_account
+from scheduler.accounts.productions import grant_account, productions_served
 from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.models import Account, ContentPillar, MilestoneKind, Post, Production
 from scheduler.people.members import create_person
@@ -47,25 +49,50 @@ def premiere(session: Session, production_id: int, at: datetime) -> int:
     return milestone.id or 0
 
 
-def outbox_account(session: Session, path: Path, handle: str = "@nightshiftfilm") -> Account:
-    return create_account(
-        session=session,
-        actor=ACTOR,
-        data=AccountCreate(platform="outbox", handle=handle, settings={"path": str(path)}),
-    )
-
-
-def webhook_account(session: Session, url: str, secret: str, handle: str = "#marketing") -> Account:
+def outbox_account(
+    session: Session,
+    path: Path,
+    handle: str = "@nightshiftfilm",
+    *,
+    production_ids: Sequence[int] = (),
+) -> Account:
+    """An outbox account; ``production_ids``: the productions it serves from the start (``post``
+    connects an account to its post's production anyway)."""
     return create_account(
         session=session,
         actor=ACTOR,
         data=AccountCreate(
-            platform="webhook", handle=handle, settings={"url": url, "secret": secret}
+            platform="outbox",
+            handle=handle,
+            settings={"path": str(path)},
+            production_ids=list(production_ids),
         ),
     )
 
 
-def bluesky_account(session: Session, base_url: str) -> Account:
+def webhook_account(
+    session: Session,
+    url: str,
+    secret: str,
+    handle: str = "#marketing",
+    *,
+    production_ids: Sequence[int] = (),
+) -> Account:
+    return create_account(
+        session=session,
+        actor=ACTOR,
+        data=AccountCreate(
+            platform="webhook",
+            handle=handle,
+            settings={"url": url, "secret": secret},
+            production_ids=list(production_ids),
+        ),
+    )
+
+
+def bluesky_account(
+    session: Session, base_url: str, *, production_ids: Sequence[int] = ()
+) -> Account:
     """A Bluesky account on the sandbox at ``base_url`` (its ``/bluesky`` endpoint)."""
     return create_account(
         session=session,
@@ -78,8 +105,21 @@ def bluesky_account(session: Session, base_url: str) -> Account:
                 "identifier": "crew.bsky.social",
                 "app_password": "abcd-efgh-ijkl-mnop",
             },
+            production_ids=list(production_ids),
         ),
     )
+
+
+def serve(session: Session, production_id: int, accounts: Sequence[Account]) -> None:
+    """Connect ``accounts`` for the production (as its admin would), those not yet serving it."""
+    for account in accounts:
+        if production_id not in productions_served(session, account.id or 0):
+            grant_account(
+                session=session,
+                account_id=account.id or 0,
+                production_id=production_id,
+                actor=ACTOR,
+            )
 
 
 def post(
@@ -92,7 +132,9 @@ def post(
     template: str | None = None,
     variables: dict[str, Any] | None = None,
 ) -> Post:
-    """A draft post due at ``at`` (default: a minute ago, so due now)."""
+    """A draft post due at ``at`` (default: a minute ago, so due now), its accounts connected
+    for its production first (``serve``): a post may only go to its production's accounts."""
+    serve(session, production_id, accounts)
     when = at or datetime.now(UTC) - timedelta(minutes=1)
     if template is None and body is None:
         body = "Night shift, take {{ take }}: the crew of {{ production.title }} at work."

@@ -44,18 +44,22 @@ MIN_SECRET_LENGTH = 16
 
 
 class WebhookSettings(AdapterSettings):
-    """Where to POST and the shared secret the receiver checks signatures with."""
+    """Where to POST and the shared secret the receiver checks signatures with.
 
-    url: str
+    The URL is a secret too: receivers (Zapier, Make, a CMS) often carry a token in its path or
+    query, so it is sealed with the signing secret and shown by host only.
+    """
+
+    url: SecretStr
     secret: SecretStr
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     @field_validator("url")
     @classmethod
-    def _http_only(cls, value: str) -> str:
+    def _http_only(cls, value: SecretStr) -> SecretStr:
         """Refuse anything but http(s) at submit time, not at the first publish weeks later."""
         try:
-            parsed = httpx.URL(value)
+            parsed = httpx.URL(value.get_secret_value())
         except httpx.InvalidURL as exc:
             raise ValueError(f"is not a valid URL ({exc})") from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -114,7 +118,7 @@ class WebhookAdapter(Adapter[WebhookSettings]):
         super().__init__(settings, client=client)
         self._owns_client = False
         # Name the receiver by host only: the path or query may carry a token.
-        self._where = urlsplit(self.settings.url).hostname or "the receiver"
+        self._where = urlsplit(self.settings.url.get_secret_value()).hostname or "the receiver"
 
     def publish(self, request: PublishRequest) -> PublishResult:
         """POST the post once; raise the ``PlatformError`` that says whether it may exist."""
@@ -129,7 +133,7 @@ class WebhookAdapter(Adapter[WebhookSettings]):
         }
         try:
             response = self._http().post(
-                self.settings.url,
+                self.settings.url.get_secret_value(),
                 content=body,
                 headers=headers,
                 timeout=self.settings.timeout_seconds,

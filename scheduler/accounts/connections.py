@@ -19,6 +19,7 @@ import types
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Union, get_args, get_origin
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -30,6 +31,7 @@ from sqlmodel import select as select_models
 from platforms.adapters.base import Adapter, AdapterSettings
 from platforms.adapters.egress import check_url, egress_client
 from platforms.adapters.registry import UnknownPlatform, adapter_class
+from scheduler.accounts.productions import connect, known_productions
 from scheduler.accounts.schemas import AccountCreate, AccountReconnect
 from scheduler.core.config import Settings, get_settings
 from scheduler.core.errors import Conflict, Invalid, NotFound
@@ -46,8 +48,10 @@ _ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 
 
 def create_account(*, session: Session, data: AccountCreate, actor: str) -> Account:
-    """Register an account; its settings are validated by its platform's adapter."""
+    """Register an account for the productions it serves (``data.production_ids``; none: a
+    site admin's account); its settings are validated by its platform's adapter."""
     adapter = _adapter_class(data.platform)
+    production_ids = known_productions(session, data.production_ids, field="production_ids")
     parsed = _parse(adapter, data.settings)
     taken = session.exec(
         select_models(Account).where(
@@ -81,8 +85,9 @@ def create_account(*, session: Session, data: AccountCreate, actor: str) -> Acco
         account,
         actor=actor,
         action="account.created",
-        after={"platform": data.platform, "handle": data.handle},
+        after={"platform": data.platform, "handle": data.handle, "production_ids": production_ids},
     )
+    connect(session, account, production_ids)
     return account
 
 
@@ -198,19 +203,44 @@ def store_credentials(
 
 
 def public_settings(account: Account) -> dict[str, Any]:
-    """An account's settings with every secret masked, for showing to people."""
+    """An account's settings as people may see them.
+
+    A secret is ``********`` when it is set and ``None`` when it is not; a secret that is a URL
+    (a webhook's, whose path or query is the credential) shows its scheme and host only,
+    ``https://hooks.slack.com/…``, so a person can still tell where it goes. A readable URL (an
+    API's ``base_url``) loses its query and fragment, where a plugin might still keep a key.
+    """
     model = adapter_class(account.platform).settings_model
+    secrets = get_settings().vault().open(account.secrets) if account.secrets else {}
     shown: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         if is_secret(field):
-            shown[name] = MASK if account.secrets else None
+            value = secrets.get(name, account.settings.get(name))
+            shown[name] = None if value is None else _masked(name, value)
         elif name in account.settings:
-            shown[name] = account.settings[name]
+            value = account.settings[name]
+            shown[name] = _without_query(value) if _is_url_field(name) else value
     return shown
 
 
-def list_accounts(*, session: Session) -> list[Account]:
-    return list(session.exec(select_models(Account).order_by(col(Account.id))))
+def _is_url_field(name: str) -> bool:
+    """The rule ``AdapterSettings.outbound_urls`` uses: ``url`` or ``…_url``."""
+    return name == "url" or name.endswith("_url")
+
+
+def _masked(name: str, value: Any) -> str:
+    if _is_url_field(name) and isinstance(value, str):
+        url = urlsplit(value)
+        if url.scheme and url.hostname:
+            return f"{url.scheme}://{url.hostname}/…"
+    return MASK
+
+
+def _without_query(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    url = urlsplit(value)
+    return urlunsplit((url.scheme, url.netloc.rpartition("@")[2], url.path, "", ""))
 
 
 def split_settings(

@@ -9,12 +9,17 @@ from pydantic import (
     Field,
 )
 
-from scheduler.core.schemas import Input, Output
+from scheduler.core.schemas import Id, Input, Output
 
 
 class AccountCreate(Input):
     platform: str = Field(min_length=1, max_length=40, examples=["webhook"])
     handle: str = Field(min_length=1, max_length=120, examples=["@nightshiftfilm"])
+    production_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The productions whose posts may go to it; none: a site admin's account",
+    )
     settings: dict[str, Any] = Field(default_factory=dict)
     audience_timezone: str | None = Field(
         default=None, max_length=64, examples=["America/New_York"]
@@ -33,7 +38,12 @@ class AccountPublic(Output):
     id: int
     platform: str
     handle: str
-    settings: dict[str, Any] = Field(description="Secrets are masked")
+    production_ids: list[int] = Field(
+        default_factory=list, description="The productions it serves that the caller can see"
+    )
+    settings: dict[str, Any] = Field(
+        description="Secrets are masked (URLs by host only); secrets never set are null"
+    )
     needs_reconnect: str | None = Field(
         default=None, description="Why a person must reconnect the account; its posts wait"
     )

@@ -27,6 +27,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
 
+from scheduler.accounts.productions import productions_served
 from scheduler.api.deps import SessionDep
 from scheduler.core.clock import machine_now
 from scheduler.core.errors import Forbidden
@@ -56,6 +57,12 @@ class Scope(StrEnum):
     #: A blackout's production (in the body, or the blackout in the path); none: every
     #: production's, site admins only.
     blackout = "the blackout's production_id (none: every production)"
+    #: Each production named (``POST /accounts``); naming none: only a site admin.
+    productions = "each of production_ids in the body (none: site admin)"
+    #: Each production the account serves; one that serves none: only a site admin.
+    account = "each production the account in the path serves (none: site admin)"
+    #: Granting an account to a production: a role there and in one it already serves.
+    grant = "production_id in the path, and one the account in the path serves"
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,10 @@ class Access:
     def visible(self) -> set[int] | None:
         """Productions this caller may read; ``None`` means all (a site admin)."""
         return None if self.site_admin else set(self.roles)
+
+    def allows(self, production_id: int, role: Role) -> bool:
+        held = self.roles.get(production_id)
+        return self.site_admin or (held is not None and held.rank >= role.rank)
 
     def require(self, production_id: int | None, role: Role) -> None:
         if self.site_admin:
@@ -139,9 +150,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     # The link is the credential: calendar apps cannot sign in (scheduler.people.calendars).
     ("GET", "/calendar/{token}.ics"): Rule(Scope.public),
     ("POST", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, M),
-    ("POST", "/accounts"): Rule(Scope.site),
+    ("POST", "/accounts"): Rule(Scope.productions, A),
     ("GET", "/accounts"): Rule(Scope.signed_in),
-    ("PUT", "/accounts/{account_id}/credentials"): Rule(Scope.site),
+    ("PUT", "/accounts/{account_id}/credentials"): Rule(Scope.account, A),
+    ("PUT", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.grant, A),
+    ("DELETE", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.production, A),
     ("GET", "/platforms"): Rule(Scope.signed_in),
     ("GET", "/templates"): Rule(Scope.signed_in),
     ("GET", "/productions/{production_id}/chain"): Rule(Scope.production, V),
@@ -204,7 +217,9 @@ def rule_for(request: Request) -> Rule:
 
 
 #: Rules that find the production in the JSON body (a pause's, only when it names none).
-BODY_SCOPES = frozenset({Scope.body, Scope.pause, Scope.blackout})
+BODY_SCOPES = frozenset({Scope.body, Scope.pause, Scope.blackout, Scope.productions})
+#: Rules that may name several productions, each of which must allow the caller.
+MANY_SCOPES = frozenset({Scope.productions, Scope.account, Scope.grant})
 
 
 async def request_body(request: Request) -> dict[str, Any]:
@@ -230,6 +245,10 @@ def authorize(request: Request, session: SessionDep, body: BodyDep) -> Access:
         access.require(None, Role.admin)
         return access
     assert rule.role is not None
+    if rule.scope in MANY_SCOPES:
+        for production_id in _productions_of(rule, access, request, session, body):
+            access.require(production_id, rule.role)
+        return access
     production_id = _production_of(rule.scope, request, session, body)
     access.require(production_id, rule.role)
     return access
@@ -287,6 +306,28 @@ def _production_of(
     if scope is Scope.pause and body.get("scope") != PauseScope.production:
         return None  # everything, or an account: no one production's people decide that
     return _int(body.get("production_id"))
+
+
+def _productions_of(
+    rule: Rule, access: Access, request: Request, session: Session, body: dict[str, Any]
+) -> list[int | None]:
+    """Every production whose role the caller needs (``None`` in it: only a site admin)."""
+    params = request.path_params
+    if rule.scope is Scope.productions:
+        named = body.get("production_ids")
+        ids = [_int(value) for value in named] if isinstance(named, list) else []
+        return ids or [None]
+    served: list[int | None] = []
+    account_id = _int(params.get("account_id"))
+    if account_id is not None:
+        served.extend(productions_served(session, account_id))
+    if rule.scope is Scope.account:
+        return served or [None]
+    # Granting: the production in the path, and any one the account serves where the
+    # caller's role is enough (else the first, whose refusal names it).
+    assert rule.role is not None
+    enough = [p for p in served if p is not None and access.allows(p, rule.role)]
+    return [_int(params.get("production_id")), (enough or served or [None])[0]]
 
 
 async def _body(request: Request) -> dict[str, Any]:

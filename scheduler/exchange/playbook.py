@@ -109,7 +109,10 @@ def play(
             session=session,
             actor=marketer,
             data=AccountCreate(
-                platform=a.platform, handle=a.handle, settings=account_settings[key]
+                platform=a.platform,
+                handle=a.handle,
+                settings=account_settings[key],
+                production_ids=[production_id],
             ),
         )
         for key, a in playbook.accounts.items()

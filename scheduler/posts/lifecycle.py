@@ -60,7 +60,7 @@ def create_post(
     except NotFound:
         raise Invalid("production_id", f"no production with id {data.production_id}") from None
     plan = plan_for(session, production, data.anchor)
-    accounts = target_accounts(session, data.account_ids)
+    accounts = target_accounts(session, production, data.account_ids)
     post = Post(
         production_id=production.id or 0,
         pillar=data.pillar.value,
@@ -154,7 +154,7 @@ def edit_post(
     account_ids = data.account_ids or [
         d.account_id for d in deliveries if d.status != DeliveryStatus.cancelled
     ]
-    accounts = target_accounts(session, account_ids)
+    accounts = target_accounts(session, production, account_ids)
     check_renders(post, production, plan, accounts)
     retarget(session, post, current, accounts, plan)
     post.version += 1

@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from platforms.text import TextCheck
 from scheduler.accounts.connections import build_account_adapter
+from scheduler.accounts.productions import accounts_for_targets
 from scheduler.content.context import render_delivery
 from scheduler.content.render import RenderedPost, RenderError
 from scheduler.core.errors import Invalid
@@ -80,14 +81,10 @@ def plan_for(session: Session, production: Production, anchor: AnchorIn) -> Plan
     )
 
 
-def target_accounts(session: Session, ids: list[int]) -> list[Account]:
-    if len(set(ids)) != len(ids):
-        raise Invalid("account_ids", "an account is listed twice")
-    found = {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids)))}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise Invalid("account_ids", f"no account with id {', '.join(map(str, missing))}")
-    return [found[i] for i in ids]
+def target_accounts(session: Session, production: Production, ids: list[int]) -> list[Account]:
+    """The accounts a post of ``production`` goes to: only accounts that production serves
+    (``scheduler.accounts.productions``), else a 422 on ``account_ids``."""
+    return accounts_for_targets(session, production.id or 0, ids)
 
 
 def check_renders(post: Post, production: Production, plan: Plan, accounts: list[Account]) -> None:

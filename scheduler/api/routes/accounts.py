@@ -6,8 +6,9 @@ from fastapi import APIRouter, status
 
 from platforms.adapters.registry import platform_names
 from scheduler.accounts import connections as service
+from scheduler.accounts import productions
 from scheduler.accounts.schemas import AccountCreate, AccountPublic, AccountReconnect
-from scheduler.api.access import ActorDep
+from scheduler.api.access import Access, AccessDep, ActorDep
 from scheduler.api.deps import SessionDep
 from scheduler.content.context import get_renderer
 from scheduler.core.models import Account
@@ -16,11 +17,14 @@ from scheduler.core.schemas import Id
 router = APIRouter(tags=["accounts"])
 
 
-def _public(account: Account) -> AccountPublic:
+def _public(account: Account, served: list[int], access: Access) -> AccountPublic:
+    """The account as the caller may see it: of its productions, only theirs."""
+    visible = access.visible()
     return AccountPublic(
         id=account.id or 0,
         platform=account.platform,
         handle=account.handle,
+        production_ids=[p for p in served if visible is None or p in visible],
         settings=service.public_settings(account),
         needs_reconnect=account.needs_reconnect,
         audience_timezone=account.audience_timezone,
@@ -29,28 +33,69 @@ def _public(account: Account) -> AccountPublic:
     )
 
 
+def _answer(session: SessionDep, account: Account, access: Access) -> AccountPublic:
+    return _public(account, productions.productions_served(session, account.id or 0), access)
+
+
 @router.post("/accounts", status_code=status.HTTP_201_CREATED)
-def create_account(data: AccountCreate, session: SessionDep, actor: ActorDep) -> AccountPublic:
+def create_account(
+    data: AccountCreate, session: SessionDep, access: AccessDep, actor: ActorDep
+) -> AccountPublic:
+    """Connect an account for the productions in ``production_ids`` (their admin's to do);
+    an account for none is a site admin's."""
     account = service.create_account(session=session, data=data, actor=actor)
     session.commit()
-    return _public(account)
+    return _answer(session, account, access)
 
 
 @router.get("/accounts")
-def list_accounts(session: SessionDep) -> list[AccountPublic]:
-    return [_public(a) for a in service.list_accounts(session=session)]
+def list_accounts(
+    session: SessionDep, access: AccessDep, production_id: Id | None = None
+) -> list[AccountPublic]:
+    """The accounts of the caller's productions (a site admin: every account)."""
+    accounts = productions.list_accounts(
+        session=session, visible=access.visible(), production_id=production_id
+    )
+    served = productions.served_by(session, [a.id or 0 for a in accounts])
+    return [_public(a, served[a.id or 0], access) for a in accounts]
 
 
 @router.put("/accounts/{account_id}/credentials")
 def reconnect_account(
-    account_id: Id, data: AccountReconnect, session: SessionDep, actor: ActorDep
+    account_id: Id, data: AccountReconnect, session: SessionDep, access: AccessDep, actor: ActorDep
 ) -> AccountPublic:
     """New credentials (after re-authorising); releases the posts held for this account."""
     account, _released = service.reconnect_account(
         session=session, account_id=account_id, data=data, actor=actor
     )
     session.commit()
-    return _public(account)
+    return _answer(session, account, access)
+
+
+@router.put("/accounts/{account_id}/productions/{production_id}")
+def grant_account(
+    account_id: Id, production_id: Id, session: SessionDep, access: AccessDep, actor: ActorDep
+) -> AccountPublic:
+    """Let one more production's posts go to the account (audited; a no-op if it already
+    serves it)."""
+    productions.grant_account(
+        session=session, account_id=account_id, production_id=production_id, actor=actor
+    )
+    session.commit()
+    return _answer(session, session.get_one(Account, account_id), access)
+
+
+@router.delete("/accounts/{account_id}/productions/{production_id}")
+def withdraw_account(
+    account_id: Id, production_id: Id, session: SessionDep, access: AccessDep, actor: ActorDep
+) -> AccountPublic:
+    """Stop the account serving a production (409 while that production's posts still go out
+    on it)."""
+    productions.withdraw_account(
+        session=session, account_id=account_id, production_id=production_id, actor=actor
+    )
+    session.commit()
+    return _answer(session, session.get_one(Account, account_id), access)
 
 
 @router.get("/platforms")

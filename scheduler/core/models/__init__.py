@@ -14,7 +14,7 @@ migrations rely on.
 
 from __future__ import annotations
 
-from scheduler.core.models.accounts import Account
+from scheduler.core.models.accounts import Account, AccountProduction
 from scheduler.core.models.columns import UTCDateTime, utcnow
 from scheduler.core.models.events import AuditEvent, Notification, NotificationHook
 from scheduler.core.models.people import AccessToken, CalendarSubscription, Membership, Person
@@ -44,6 +44,7 @@ __all__ = [
     "UNSENT",
     "AccessToken",
     "Account",
+    "AccountProduction",
     "Approval",
     "ApprovalMode",
     "ApprovalStep",

@@ -1,9 +1,10 @@
 """Platform accounts: where deliveries go, with their adapter's settings, sealed secrets,
 reconnect state and quiet hours.
 
-Apart because an account belongs to no production (posts of any production may go to it) and
-is its adapter's side of the schema: settings the adapter validates, secrets sealed by
-``scheduler.core.vault``, credentials the worker refreshes.
+Apart because an account is its adapter's side of the schema: settings the adapter validates,
+secrets sealed by ``scheduler.core.vault``, credentials the worker refreshes. It serves the
+productions ``AccountProduction`` links it to (one, several, or none: a site admin's alone);
+only posts of those productions may go to it.
 """
 
 from __future__ import annotations
@@ -37,3 +38,11 @@ class Account(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class AccountProduction(SQLModel, table=True):
+    """An account connected for a production: that production's posts may go to it, and its
+    admins see and look after it."""
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    production_id: int = Field(foreign_key="production.id", primary_key=True, index=True)

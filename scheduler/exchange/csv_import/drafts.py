@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from scheduler.accounts.productions import list_accounts
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Account, DeliveryStatus, Milestone
 from scheduler.exchange.csv_import.rows import CellError, CsvProblem, Reader, Row, post_fields
@@ -46,7 +47,8 @@ _FIELD_COLUMNS = {
 
 @dataclass(frozen=True)
 class Lookups:
-    """The names a file may use: this production's milestones and every account."""
+    """The names a file may use: this production's milestones and the accounts it serves (an
+    account of another production reads as no account at all)."""
 
     milestones: dict[str, int]
     accounts: dict[tuple[str, str], Account]
@@ -55,7 +57,8 @@ class Lookups:
     @classmethod
     def load(cls, session: Session, production_id: int) -> Lookups:
         found = session.exec(select(Milestone).where(Milestone.production_id == production_id))
-        accounts = {(a.platform, a.handle): a for a in session.exec(select(Account))}
+        served = list_accounts(session=session, visible={production_id})
+        accounts = {(a.platform, a.handle): a for a in served}
         return cls(
             milestones={m.name: m.id or 0 for m in found},
             accounts=accounts,
