@@ -11,7 +11,9 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from scheduler.accounts.connections import adapter_settings
 from scheduler.core.config import Settings, get_settings
+from scheduler.core.models import Account
 from tests import factories
 
 SECRET = "hook-secret-0123456789abcdef"
@@ -94,7 +96,9 @@ def test_reconnecting_cannot_move_an_account_to_a_private_address(
 
     assert answer.status_code == 422, answer.text
     assert "127.0.0.1 is a loopback address" in answer.text
-    assert client.get("/accounts").json()[0]["settings"]["url"] == "https://93.184.215.14/in"
+    session.expire_all()
+    stored = session.get_one(Account, account.id)
+    assert adapter_settings(stored)["url"] == "https://93.184.215.14/in"
 
 
 def test_production_sends_only_to_public_addresses_unless_told(

@@ -25,24 +25,28 @@ SECRET = "hook-secret-0123456789abcdef"
 def test_secrets_are_sealed_in_the_database_and_masked_in_answers(
     client: httpx.Client, engine: Engine
 ) -> None:
+    """A webhook's URL carries a token as often as not: it is sealed like the signing secret
+    and shown by host only."""
+    url = "https://hooks.test/catch/T0KEN-in-path?key=token-in-query"
     answer = client.post(
         "/accounts",
         json={
             "platform": "webhook",
             "handle": "#crew",
-            "settings": {"url": "https://hooks.test/in", "secret": SECRET},
+            "settings": {"url": url, "secret": SECRET},
         },
     )
     assert answer.status_code == 201, answer.text
-    assert answer.json()["settings"] == {"url": "https://hooks.test/in", "secret": "********"}
+    assert answer.json()["settings"] == {"url": "https://hooks.test/…", "secret": "********"}
     with engine.connect() as conn:
         row = conn.execute(text("SELECT settings, secrets FROM account")).one()
-    assert SECRET not in str(row.settings)
-    assert SECRET not in row.secrets
+    for secret in (SECRET, "T0KEN-in-path", "token-in-query"):
+        assert secret not in str(row.settings)
+        assert secret not in row.secrets
+        assert secret not in client.get("/accounts").text
     with Session(engine) as session:
         account = session.exec(select(Account)).one()
-        assert adapter_settings(account)["secret"] == SECRET
-    assert SECRET not in client.get("/accounts").text
+        assert adapter_settings(account) == {"url": url, "secret": SECRET}
 
 
 def test_keys_rotate_new_first_and_old_still_opens() -> None:

@@ -93,6 +93,35 @@ def _populated_at_first_revision(url: str) -> None:
                     "'2026-11-01 10:00:00')"
                 )
             )
+            # A second production whose post went out on the same account and on a third.
+            conn.execute(
+                text(
+                    "INSERT INTO production (id, title, kind, timezone, created_at) "
+                    "VALUES (2, 'Dawn', 'series', 'UTC', '2026-11-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO account (id, platform, handle, settings, created_at) "
+                    "VALUES (3, 'outbox', '@dawn', '{}', '2026-11-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO post (id, production_id, pillar, body, variables, tags, media, "
+                    "anchor_at, status, version, created_by, created_at, updated_at) "
+                    "VALUES (2, 2, 'on_set', 'Hi', '{}', '[]', '[]', '2027-01-01 10:00:00', "
+                    "'approved', 1, 'm', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO delivery (id, post_id, account_id, status, due_at, attempt, "
+                    "updated_at) VALUES (2, 2, 1, 'published', '2027-01-01 10:00:00', 1, "
+                    "'2026-11-01 10:00:00'), (3, 2, 3, 'cancelled', '2027-01-01 10:00:00', 0, "
+                    "'2026-11-01 10:00:00')"
+                )
+            )
     finally:
         engine.dispose()
 
@@ -113,15 +142,18 @@ def test_a_populated_database_upgrades_to_head(backend: str, tmp_path: Path) -> 
         try:
             with engine.connect() as conn:
                 production = conn.execute(
-                    text("SELECT title, past_due_policy FROM production")
+                    text("SELECT title, past_due_policy FROM production WHERE id = 1")
                 ).one()
                 delivery = conn.execute(
-                    text("SELECT status, held_for, needs_lookup FROM delivery")
+                    text("SELECT status, held_for, needs_lookup FROM delivery WHERE id = 1")
                 ).one()
-                media = conn.execute(text("SELECT media FROM post")).scalar_one()
+                media = conn.execute(text("SELECT media FROM post WHERE id = 1")).scalar_one()
                 webhook = conn.execute(
                     text("SELECT settings, secrets FROM account WHERE id = 2")
                 ).one()
+                served = conn.execute(
+                    text("SELECT account_id, production_id FROM accountproduction")
+                ).all()
         finally:
             engine.dispose()
         assert tuple(production) == ("Night Shift", "hold")
@@ -131,13 +163,21 @@ def test_a_populated_database_upgrades_to_head(backend: str, tmp_path: Path) -> 
             {"url": "https://cdn.test/slate.jpg", "kind": "image", "alt": None},
             {"url": "https://cdn.test/teaser.mp4", "kind": "video", "alt": None},
         ]
-        # The webhook secret left the readable settings and is sealed with the configured key.
+        # The webhook secret, then its URL (0016), left the readable settings and are sealed
+        # with the configured key.
         settings = (
             webhook.settings if isinstance(webhook.settings, dict) else json.loads(webhook.settings)
         )
-        assert settings == {"url": "https://hooks.test/in"}
+        assert settings == {}
         assert "s3cret" not in webhook.secrets
-        assert get_settings().vault().open(webhook.secrets) == {"secret": "s3cret-s3cret-s3cret"}
+        assert "hooks.test" not in webhook.secrets
+        assert get_settings().vault().open(webhook.secrets) == {
+            "secret": "s3cret-s3cret-s3cret",
+            "url": "https://hooks.test/in",
+        }
+        # Each account serves the productions whose posts it carried (0016); the webhook no
+        # post used serves none, a site admin's until connected.
+        assert sorted(tuple(row) for row in served) == [(1, 1), (1, 2), (3, 2)]
     finally:
         if backend == "postgres":
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
