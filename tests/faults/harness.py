@@ -139,6 +139,7 @@ class Scenario:
         """
         now = datetime.now(UTC)
         with Session(self.engine, expire_on_commit=False) as session:
+            factories.serve(session, self.production_id, accounts)
             for account, n in zip(cycle(accounts), range(count), strict=False):
                 due = anchor(n) if anchor else AnchorIn(at=now - timedelta(minutes=1))
                 self._takes += 1

@@ -493,21 +493,29 @@ def production(client: httpx.Client) -> dict[str, int]:
     return {"production": made["id"], "milestone": milestone["id"]}
 
 
-def _account(client: httpx.Client, platform: str, settings: dict[str, Any]) -> int:
+def _account(
+    client: httpx.Client, production: dict[str, int], platform: str, settings: dict[str, Any]
+) -> int:
     made = client.post(
-        "/accounts", json={"platform": platform, "handle": "@nightshift", "settings": settings}
+        "/accounts",
+        json={
+            "platform": platform,
+            "handle": "@nightshift",
+            "settings": settings,
+            "production_ids": [production["production"]],
+        },
     )
     assert made.status_code == 201, made.text
     return int(made.json()["id"])
 
 
-def _instagram(client: httpx.Client) -> int:
-    return _account(client, "instagram", {"access_token": "tok", "ig_user_id": "17841"})
+def _instagram(client: httpx.Client, production: dict[str, int]) -> int:
+    return _account(client, production, "instagram", {"access_token": "tok", "ig_user_id": "17841"})
 
 
-def _mastodon(client: httpx.Client) -> int:
+def _mastodon(client: httpx.Client, production: dict[str, int]) -> int:
     settings = {"base_url": "https://mastodon.test", "access_token": "tok"}
-    return _account(client, "mastodon", settings)
+    return _account(client, production, "mastodon", settings)
 
 
 def _post(production: dict[str, int], account: int, **changes: Any) -> dict[str, Any]:
@@ -525,7 +533,7 @@ def _post(production: dict[str, int], account: int, **changes: Any) -> dict[str,
 def test_a_post_to_instagram_without_media_is_refused_naming_media(
     client: httpx.Client, production: dict[str, int]
 ) -> None:
-    answer = client.post("/posts", json=_post(production, _instagram(client)))
+    answer = client.post("/posts", json=_post(production, _instagram(client, production)))
     assert answer.status_code == 422, answer.text
     (problem,) = answer.json()["errors"]
     assert problem["loc"][-1] == "media"
@@ -537,7 +545,9 @@ def test_a_picture_on_the_server_is_refused_before_any_rule_reads_it(
 ) -> None:
     """The rules judge files Callsheet holds; what a person types is a link, never a path."""
     wide = picture(tmp_path / "wide.jpg", 3000, 1000)
-    body = _post(production, _instagram(client), media=[{"url": str(wide), "alt": "Unit base"}])
+    body = _post(
+        production, _instagram(client, production), media=[{"url": str(wide), "alt": "Unit base"}]
+    )
     answer = client.post("/posts", json=body)
     assert answer.status_code == 422, answer.text
     (problem,) = answer.json()["errors"]
@@ -550,7 +560,9 @@ def test_text_problems_name_the_body_before_media(
     client: httpx.Client, production: dict[str, int]
 ) -> None:
     tags = " ".join(f"#tag{n}x" for n in range(31))
-    answer = client.post("/posts", json=_post(production, _instagram(client), body=tags))
+    answer = client.post(
+        "/posts", json=_post(production, _instagram(client, production), body=tags)
+    )
     (problem,) = answer.json()["errors"]
     assert (answer.status_code, problem["loc"][-1]) == (422, "body")
     assert "30 hashtags" in problem["msg"]
@@ -559,7 +571,7 @@ def test_text_problems_name_the_body_before_media(
 def test_an_edit_to_a_server_path_is_refused_without_saying_whether_it_exists(
     client: httpx.Client, production: dict[str, int], tmp_path: Path
 ) -> None:
-    account = _mastodon(client)
+    account = _mastodon(client, production)
     made = client.post("/posts", json=_post(production, account))
     assert made.status_code == 201, made.text
     edit = {"version": 1, "media": [{"url": str(tmp_path / "gone.jpg"), "alt": "Gone"}]}
@@ -578,7 +590,7 @@ def test_the_preview_shows_each_deliverys_verdict_with_the_alt_text_warning(
         "https://cdn.test/frame.jpg",
         {"url": "https://cdn.test/slate.png", "alt": "The slate"},
     ]
-    made = client.post("/posts", json=_post(production, _mastodon(client), media=media))
+    made = client.post("/posts", json=_post(production, _mastodon(client, production), media=media))
     assert made.status_code == 201, made.text
 
     (shown,) = client.get(f"/posts/{made.json()['id']}/preview").json()

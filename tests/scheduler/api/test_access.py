@@ -201,7 +201,12 @@ def _bodies(pid: int, milestone: int, account: int) -> dict[tuple[str, str], Any
             "tag": "casting",
             "milestone_id": milestone,
         },
-        ("POST", "/accounts"): {"platform": "outbox", "handle": "@x", "settings": {"path": "x"}},
+        ("POST", "/accounts"): {
+            "platform": "outbox",
+            "handle": "@x",
+            "settings": {"path": "x"},
+            "production_ids": [pid],
+        },
         ("PUT", "/accounts/{account_id}/credentials"): {"settings": {"path": "y"}},
         ("POST", "/posts"): {"production_id": pid},
         ("PATCH", "/posts/{post_id}"): {"version": 99},

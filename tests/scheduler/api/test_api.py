@@ -33,6 +33,7 @@ def plan(client: httpx.Client, tmp_path: Path) -> dict[str, int]:
             "platform": "outbox",
             "handle": "@nightshiftfilm",
             "settings": {"path": str(tmp_path / "out.jsonl")},
+            "production_ids": [production["id"]],
         },
     ).json()
     return {"production": production["id"], "milestone": milestone["id"], "account": account["id"]}

@@ -85,6 +85,7 @@ def api(session: Session, database_url: str, tmp_path: Path) -> Iterator[Api]:
                     "platform": "outbox",
                     "handle": "@nightshiftfilm",
                     "settings": {"path": str(tmp_path / "feed.jsonl")},
+                    "production_ids": [production["id"]],
                 },
             ).json()
         yield Api(base, headers, production["id"], account["id"], log_path)

@@ -50,6 +50,7 @@ def test_up_serves_the_api_and_publishes_what_is_due(tmp_path: Path) -> None:
                     "platform": "outbox",
                     "handle": "@nightshiftfilm",
                     "settings": {"path": str(tmp_path / "feed.jsonl")},
+                    "production_ids": [production["id"]],
                 },
             ).json()
             soon = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
