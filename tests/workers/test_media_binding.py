@@ -31,7 +31,9 @@ def test_a_picture_replaced_after_approval_is_held_not_published(
     still = tmp_path / "crew-at-dawn.png"
     _picture(still, "navy")
     production = factories.production(session)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[production.id or 0]
+    )
     post = create_post(
         session=session,
         actor="marketing",

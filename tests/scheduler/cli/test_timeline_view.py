@@ -100,8 +100,10 @@ def _plan(session: Session, tmp_path: Path) -> Plan:
     pid = production.id or 0
     announcement = _milestone(session, pid, "Casting [announced]", ANNOUNCEMENT)
     premiere = _milestone(session, pid, "Premiere", PREMIERE, tentative=True)
-    main = factories.outbox_account(session, tmp_path / "main.jsonl")
-    quiet = factories.outbox_account(session, tmp_path / "quiet.jsonl", handle="@quietshift")
+    main = factories.outbox_account(session, tmp_path / "main.jsonl", production_ids=[pid])
+    quiet = factories.outbox_account(
+        session, tmp_path / "quiet.jsonl", handle="@quietshift", production_ids=[pid]
+    )
     add_rule(
         session=session,
         production_id=pid,

@@ -97,8 +97,10 @@ def timeline(session: Session, tmp_path: Path) -> Timeline:
         ).id
         or 0
     )
-    main = factories.outbox_account(session, tmp_path / "a.jsonl")
-    odd = factories.outbox_account(session, tmp_path / "b.jsonl", handle="@crew, night; ünïcode")
+    main = factories.outbox_account(session, tmp_path / "a.jsonl", production_ids=[pid])
+    odd = factories.outbox_account(
+        session, tmp_path / "b.jsonl", handle="@crew, night; ünïcode", production_ids=[pid]
+    )
     countdown = _anchored(session, {"production": pid, "premiere": premiere}, [main, odd])
     after_wrap = create_post(
         session=session,

@@ -97,8 +97,10 @@ def setup(session: Session, tmp_path: Path) -> Setup:
     """Posts on every kind of anchor, odd text, and a target that was dropped (cancelled)."""
     source = _production(session, "Night Shift")
     target = _production(session, "Night Shift (festival cut)")
-    main = factories.outbox_account(session, tmp_path / "a.jsonl")
-    odd = factories.outbox_account(session, tmp_path / "b.jsonl", handle=ODD_HANDLE)
+    main = factories.outbox_account(session, tmp_path / "a.jsonl", production_ids=[source, target])
+    odd = factories.outbox_account(
+        session, tmp_path / "b.jsonl", handle=ODD_HANDLE, production_ids=[source, target]
+    )
     premiere = _milestone(session, source, "Premiere")
     countdown = _create(
         session,

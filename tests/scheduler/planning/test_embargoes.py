@@ -54,7 +54,9 @@ def _setup(session: Session, tmp_path: Path) -> tuple[int, int, int]:
             kind=MilestoneKind.casting_announced, name="Casting announced", at=ANNOUNCEMENT
         ),
     )
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[production.id or 0]
+    )
     add_rule(
         session=session,
         production_id=production.id or 0,

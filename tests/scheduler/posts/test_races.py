@@ -110,7 +110,9 @@ def _consistent(delivery: Delivery) -> None:
 
 def _one_delivery(session: Session, tmp_path: Path) -> Delivery:
     made = factories.production(session)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[made.id or 0]
+    )
     post = factories.approved_post(
         session, made.id or 0, [account], at=datetime.now(UTC) + timedelta(days=3)
     )
@@ -281,8 +283,12 @@ def test_a_milestone_move_never_reschedules_a_delivery_published_during_the_move
     """The move plans every delivery, then a worker publishes one, then the move writes."""
     made = factories.production(session, approval_max_age_days=3650)
     premiere = factories.premiere(session, made.id or 0, PREMIERE)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
-    second = factories.outbox_account(session, tmp_path / "b.jsonl", handle="@second")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[made.id or 0]
+    )
+    second = factories.outbox_account(
+        session, tmp_path / "b.jsonl", handle="@second", production_ids=[made.id or 0]
+    )
     posts = []
     for days in (7, 14):
         draft = create_post(
@@ -354,7 +360,9 @@ def test_a_move_skips_every_delivery_that_changed_between_its_read_and_its_write
     """
     made = factories.production(session, approval_max_age_days=3650)
     premiere = factories.premiere(session, made.id or 0, PREMIERE)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[made.id or 0]
+    )
     for days in (3, 7, 14):
         draft = create_post(
             session=session,
@@ -413,7 +421,9 @@ def test_an_edit_during_a_move_of_its_milestone_waits_instead_of_deadlocking(
         pytest.skip("SQLite lets one writer in at a time: there is no lock order to get wrong")
     made = factories.production(session, approval_max_age_days=3650)
     premiere = factories.premiere(session, made.id or 0, PREMIERE)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[made.id or 0]
+    )
     draft = create_post(
         session=session,
         actor="maya",

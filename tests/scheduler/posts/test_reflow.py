@@ -72,7 +72,9 @@ def _setup(session: Session, tmp_path: Path, **production: object) -> tuple[int,
         setattr(made, key, value)
     session.add(made)
     milestone = factories.premiere(session, made.id or 0, PREMIERE)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[made.id or 0]
+    )
     return made.id or 0, milestone, account.id or 0
 
 
@@ -306,6 +308,7 @@ def test_a_move_respects_quiet_hours_and_blackouts(session: Session, tmp_path: P
             settings={"path": str(tmp_path / "o.jsonl")},
             quiet_start=time(22, 0),
             quiet_end=time(8, 0),
+            production_ids=[production],
         ),
     )
     post = _anchored(
@@ -366,7 +369,12 @@ def test_without_kept_approvals_every_moved_post_goes_back_to_review(
     session: Session, tmp_path: Path
 ) -> None:
     production, premiere, account = _setup(session, tmp_path, keep_approvals_on_reflow=False)
-    second = factories.outbox_account(session, tmp_path / "b.jsonl", handle="@second").id or 0
+    second = (
+        factories.outbox_account(
+            session, tmp_path / "b.jsonl", handle="@second", production_ids=[production]
+        ).id
+        or 0
+    )
     posts = [
         _anchored(session, production, premiere, [account, second], offset=f"-P{days}D")
         for days in (7, 14)

@@ -47,7 +47,9 @@ def test_a_pause_resumed_after_the_grace_holds_the_late_post_and_sends_the_timel
 ) -> None:
     production = factories.production(session)  # default policy: a grace of 2 hours
     pid = production.id or 0
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[production.id or 0]
+    )
     now = datetime.now(UTC)
     late = factories.approved_post(
         session, pid, [account], at=now - timedelta(hours=3), variables={"take": 1}
@@ -92,7 +94,9 @@ def test_a_late_hold_is_sent_only_when_a_person_says_send_late(
     tmp_path: Path,
 ) -> None:
     production = factories.production(session)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[production.id or 0]
+    )
     milestone_at = datetime.now(UTC) - timedelta(minutes=30)
     premiere = factories.premiere(session, production.id or 0, milestone_at)
     countdown = create_post(
@@ -163,7 +167,9 @@ def test_a_post_s_own_latest_useful_time_overrides_the_production_s_grace(
     client: httpx.Client, approver: httpx.Client, session: Session, engine: Engine, tmp_path: Path
 ) -> None:
     production = factories.production(session)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[production.id or 0]
+    )
     session.commit()
     now = datetime.now(UTC)
     made = []
@@ -208,7 +214,9 @@ def test_a_reconnect_after_the_grace_holds_what_it_releases_as_late(
     session: Session, engine: Engine, tmp_path: Path
 ) -> None:
     production = factories.production(session)
-    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "feed.jsonl", production_ids=[production.id or 0]
+    )
     factories.approved_post(session, production.id or 0, [account])  # due a minute ago
     session.commit()
     with engine.begin() as conn:

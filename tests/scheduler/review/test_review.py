@@ -21,7 +21,7 @@ def setup(session: Session, tmp_path: Path) -> dict[str, int]:
     production = factories.production(session)
     pid = production.id or 0
     premiere = factories.premiere(session, pid, datetime.now(UTC) + timedelta(days=60))
-    account = factories.outbox_account(session, tmp_path / "out.jsonl")
+    account = factories.outbox_account(session, tmp_path / "out.jsonl", production_ids=[pid])
     session.commit()
     return {"production": pid, "premiere": premiere, "account": account.id or 0}
 

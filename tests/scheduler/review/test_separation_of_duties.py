@@ -22,7 +22,7 @@ def setup(session: Session, tmp_path: Path) -> dict[str, Any]:
     """A production, an account, and two producers (Ana, Ben) with their tokens and ids."""
     production = factories.production(session)
     pid = production.id or 0
-    account = factories.outbox_account(session, tmp_path / "out.jsonl")
+    account = factories.outbox_account(session, tmp_path / "out.jsonl", production_ids=[pid])
     session.commit()
     people: dict[str, Any] = {"production": pid, "account": account.id or 0}
     for name in ("ana", "ben"):
