@@ -264,6 +264,7 @@ def test_lists_of_accounts_show_only_the_callers_productions(
     marketer = two.headers[Role.marketer]
 
     listed = client.get("/accounts", headers=marketer).json()
+    assert [a["id"] for a in listed] == [two.account_a, shared.id]
     assert [(a["id"], a["production_ids"]) for a in listed] == [
         (two.account_a, [two.a]),
         (shared.id, [two.a]),  # B, which the marketer is not part of, is not named
