@@ -312,3 +312,26 @@ def test_an_admin_of_both_grants_and_withdraws_an_account_audited(
         ("account.granted", "Bo <bo@a.test>"),
         ("account.withdrawn", "Bo <bo@a.test>"),
     ]
+
+
+def test_reconnecting_needs_an_admin_of_every_production_the_account_serves(
+    client: httpx.Client, session: Session, tmp_path: Path
+) -> None:
+    two = _two_productions(client, session, tmp_path)
+    shared = factories.outbox_account(
+        session, tmp_path / "s.jsonl", "@shared", production_ids=[two.a, two.b]
+    )
+    session.commit()
+    admin_a = two.headers[Role.admin]
+    fresh = {"settings": {"path": str(tmp_path / "fresh.jsonl")}}
+
+    own = client.put(f"/accounts/{two.account_a}/credentials", json=fresh, headers=admin_a)
+    both = client.put(f"/accounts/{shared.id}/credentials", json=fresh, headers=admin_a)
+    by_producer = client.put(
+        f"/accounts/{two.account_a}/credentials", json=fresh, headers=two.headers[Role.producer]
+    )
+
+    assert own.status_code == 200, own.text
+    assert both.status_code == 403
+    assert f"production {two.b}" in both.json()["detail"]
+    assert by_producer.status_code == 403
