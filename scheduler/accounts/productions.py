@@ -116,7 +116,8 @@ def grant_account(*, session: Session, account_id: int, production_id: int, acto
     """Connect an account for one more production; False if it served it already."""
     if session.get(Account, account_id) is None:
         raise NotFound("account", account_id)
-    known_productions(session, [production_id], field="production_id")
+    if session.get(Production, production_id) is None:
+        raise NotFound("production", production_id)
     if session.get(AccountProduction, (account_id, production_id)) is not None:
         return False
     session.add(AccountProduction(account_id=account_id, production_id=production_id))
@@ -142,7 +143,7 @@ def withdraw_account(*, session: Session, account_id: int, production_id: int, a
     """
     link = session.get(AccountProduction, (account_id, production_id), with_for_update=True)
     if link is None:
-        raise NotFound("account", account_id)
+        raise NotFound("account", f"{account_id} for production {production_id}")
     waiting = session.exec(
         select(Post.id)
         .join(Delivery, col(Delivery.post_id) == col(Post.id))

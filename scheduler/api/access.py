@@ -5,6 +5,8 @@ acts on is found (a path parameter, the query string, the body, the post or deli
 names). ``authorize`` runs before every route (an app-wide dependency): it signs the caller in
 (bearer token or web session cookie; 401 otherwise), finds the production, and answers 403
 unless the caller's role there is high enough. A site admin may do everything.
+Platform accounts may serve several productions, so their rules name several (``MANY_SCOPES``):
+the role is needed in each, and an account of no production is a site admin's alone.
 ``create_app`` refuses to start if a route has no rule, so a new route cannot be left open by
 forgetting it.
 
