@@ -25,6 +25,7 @@ from scheduler.api.access import POLICY, Scope
 from scheduler.core.models import AccountProduction, AuditEvent, Delivery, Post, Role
 from tests import factories
 from tests.conftest import person_with_token
+from tests.scheduler.api.test_access import _blackout
 
 #: Roles of production A whose holders are tried on production B.
 ROLES_IN_A = (Role.admin, Role.producer, Role.marketer)
@@ -106,6 +107,11 @@ def test_a_member_of_one_production_is_refused_every_route_of_another(
         "milestone_id": two.milestone_b,
         "person_id": 1,
         "hook_id": 1,
+        "blackout_id": _blackout(client, two.b),
+        "embargo_id": client.post(
+            f"/productions/{two.b}/embargoes",
+            json={"tag": "casting", "milestone_id": two.milestone_b},
+        ).json()["id"],
     }
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/accounts"): {
