@@ -28,7 +28,9 @@ def plan(client: httpx.Client, session: Session, tmp_path: Path) -> dict[str, in
         f"/productions/{production['id']}/milestones",
         json={"kind": "premiere", "name": "Premiere", "at": PREMIERE},
     ).json()
-    account = factories.outbox_account(session, tmp_path / "out.jsonl")
+    account = factories.outbox_account(
+        session, tmp_path / "out.jsonl", production_ids=[production["id"]]
+    )
     session.commit()
     return {
         "production": production["id"],
