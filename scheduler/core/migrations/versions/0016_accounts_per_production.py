@@ -1,7 +1,7 @@
 """accounts per production; a webhook account's URL sealed with its secret
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0019 (written on 0015; after main's 0017 and 0019, so the branch has one head)
 Create Date: 2026-12-06 08:00:00.000000
 
 ``accountproduction`` links an account to each production it serves. Today's accounts are
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0015"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
