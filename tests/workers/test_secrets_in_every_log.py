@@ -195,6 +195,7 @@ def _publish_a_post(
                     "token_expires_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
                     "base_url": facebook,
                 },
+                "production_ids": [production["id"]],
             },
         )
         assert account.status_code == 201, account.text
