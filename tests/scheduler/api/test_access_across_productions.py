@@ -227,15 +227,15 @@ def test_a_post_may_target_only_its_own_productions_accounts(
     )
 
     assert theirs.status_code == 422, theirs.text
-    assert theirs.json()["detail"][0]["loc"][-1] == "account_ids"
-    assert str(two.account_b) in theirs.json()["detail"][0]["msg"]
+    assert theirs.json()["errors"][0]["loc"][-1] == "account_ids"
+    assert str(two.account_b) in theirs.json()["errors"][0]["msg"]
     # Refused in the same words as an account that does not exist: nothing is revealed.
     assert nobody.status_code == 422
-    assert theirs.json()["detail"][0]["msg"] == nobody.json()["detail"][0]["msg"].replace(
+    assert theirs.json()["errors"][0]["msg"] == nobody.json()["errors"][0]["msg"].replace(
         "999999", str(two.account_b)
     )
     assert edited.status_code == 422, edited.text
-    assert edited.json()["detail"][0]["loc"][-1] == "account_ids"
+    assert edited.json()["errors"][0]["loc"][-1] == "account_ids"
     assert _state(engine) == before
 
 
@@ -256,9 +256,9 @@ def test_a_schedule_import_cannot_name_another_productions_account(
     theirs, nobody = upload("@b"), upload("@nobody")
 
     assert theirs.status_code == 422, theirs.text
-    problem = theirs.json()["detail"][0]
+    problem = theirs.json()["errors"][0]
     assert problem["loc"][-1] == "handle"
-    assert problem["msg"] == nobody.json()["detail"][0]["msg"].replace("@nobody", "@b")
+    assert problem["msg"] == nobody.json()["errors"][0]["msg"].replace("@nobody", "@b")
     assert _state(engine) == before
 
 
