@@ -45,6 +45,9 @@ PG_ADMIN = os.environ.get(
 )
 REDIS_URL = os.environ.get("CALLSHEET_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN = uuid.uuid4().hex[:8]
+#: One media store for this run, shared by the API under test and the worker processes
+#: (``CALLSHEET_MEDIA_DIR`` is inherited by every child), never the developer's own.
+os.environ.setdefault("CALLSHEET_MEDIA_DIR", tempfile.mkdtemp(prefix=f"callsheet-media-{RUN}-"))
 #: How tests run the `callsheet` command: this interpreter, whatever PATH says.
 CALLSHEET = [sys.executable, "-m", "scheduler.cli"]
 

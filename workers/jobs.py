@@ -6,14 +6,23 @@ not a query per delivery) and publishing another; tests read jobs to publish one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.core.models import Account, Approval, Delivery, Milestone, Post, Production
+from scheduler.core.models import (
+    Account,
+    Approval,
+    Delivery,
+    Milestone,
+    Post,
+    Production,
+    StoredMedium,
+)
+from scheduler.media.library import uploads_of
 
 T = TypeVar("T", Post, Account, Production, Milestone, Approval)
 
@@ -28,6 +37,8 @@ class Job:
     production: Production
     milestone: Milestone | None
     approval: Approval | None
+    #: The uploads its post's media name, by id, as the media library has them now.
+    uploads: Mapping[int, StoredMedium] = field(default_factory=dict)
 
 
 def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
@@ -39,6 +50,7 @@ def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
         productions = _by_id(session, Production, {p.production_id for p in posts.values()})
         milestones = _by_id(session, Milestone, {p.anchor_milestone_id for p in posts.values()})
         approvals = _by_id(session, Approval, {d.approval_id for d in deliveries})
+        uploads = uploads_of(session, [p.media for p in posts.values()])
     jobs = []
     for d in sorted(deliveries, key=lambda d: (d.due_at, d.id or 0)):
         post = posts[d.post_id]
@@ -50,6 +62,7 @@ def load_jobs(engine: Engine, ids: Sequence[int]) -> list[Job]:
                 production=productions[post.production_id],
                 milestone=milestones.get(post.anchor_milestone_id or 0),
                 approval=approvals.get(d.approval_id or 0),
+                uploads=uploads,
             )
         )
     return jobs

@@ -59,6 +59,7 @@ from scheduler.core.models import (
     HoldReason,
 )
 from scheduler.core.vault import VaultError
+from scheduler.media.library import NotInStore, placed
 from scheduler.queue.claims import release
 from scheduler.queue.publishing import (
     DeliveryProgress,
@@ -270,11 +271,22 @@ def publish_one(
             ),
             needs_lookup=look_first,
         )
+    try:
+        media = placed(
+            rendered.media,
+            uploads=job.uploads,
+            production_id=job.post.production_id,
+            root=settings.media_root,
+        )
+    except NotInStore as exc:
+        return Outcome(
+            status=held, held_for=HoldReason.content, error=str(exc), needs_lookup=look_first
+        )
     request = PublishRequest(
         idempotency_key=f"callsheet-{job.delivery.id}-{digest[:16]}",
         text=rendered.text,
         account_handle=job.account.handle,
-        media=rendered.media,
+        media=media,
         metadata={
             "delivery_id": job.delivery.id,
             "post_id": job.post.id,

@@ -29,6 +29,7 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr, ValidationError
 from typing_extensions import TypeVar
 
+from platforms.media.held import HeldFile
 from platforms.text import RULES, TextCheck, TextRules, check, limits
 from platforms.text.measures import characters
 
@@ -116,14 +117,23 @@ class AdapterSettings(BaseModel):
 
 @dataclass(frozen=True, kw_only=True)
 class Media:
-    """One image or video of a post: where to fetch it, and words for those who cannot see it."""
+    """One image or video of a post: where to fetch it, and words for those who cannot see it.
+
+    ``url`` is a public link, or for a file Callsheet holds (``held``, an upload) the name it
+    has in Callsheet (``media:<id>``), which no client fetches: its bytes come from ``held``.
+    """
 
     url: str
     kind: Literal["image", "video"] = "image"
     alt: str | None = None
+    held: HeldFile | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"url": self.url, "kind": self.kind, "alt": self.alt}
+        """The medium as an approval binds it: a held file by its digest too."""
+        shown: dict[str, Any] = {"url": self.url, "kind": self.kind, "alt": self.alt}
+        if self.held is not None:
+            shown.update(media_id=self.held.media_id, sha256=self.held.sha256)
+        return shown
 
 
 class Progress(Protocol):

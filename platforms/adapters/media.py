@@ -1,9 +1,11 @@
 """Fetching a post's image or video for platforms that want the bytes, not a link.
 
 X, Mastodon, Bluesky, LinkedIn, TikTok and YouTube upload media before the post refers to it;
-Instagram and Threads fetch it themselves from a public URL. A ``Media.url`` is an http(s)
-link, never a file on the server: a path or a ``file://`` URL is refused without being looked
-at, so no answer ever tells whether a server file exists. Redirects are followed, each hop
+Instagram and Threads fetch it themselves from a public URL. A medium is a file Callsheet holds
+(an upload: ``Media.held``, read from the media store where the worker placed it, and checked
+against its digest as it is read) or an http(s) link, never a file on the server a post names:
+a path or a ``file://`` URL is refused without being looked at, so no answer ever tells whether
+a server file exists. Redirects are followed, each hop
 through the given client, so under the egress policy (``platforms.adapters.egress``) every
 hop's address is checked where it connects. Reads are capped so a wrong link to a huge file
 cannot exhaust a worker.
@@ -19,6 +21,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from platforms.adapters.base import Media, Permanent, Transient
+from platforms.media.held import HeldFileChanged, read_held
+from platforms.media.probe import is_link
 
 #: Larger than any platform accepts for one post (YouTube aside, which streams).
 MAX_MEDIA_BYTES = 512 * 1024 * 1024
@@ -38,9 +42,17 @@ class MediaFile:
 def load_media(
     media: Media, *, client: httpx.Client | None = None, timeout: float = 30
 ) -> MediaFile:
-    """The bytes of ``media``: ``Permanent`` if not a link, missing or too big, ``Transient``
-    if unreachable. ``client`` is the adapter's (the worker's, under the egress policy)."""
-    if urlsplit(media.url).scheme not in ("http", "https"):
+    """The bytes of ``media``: ``Permanent`` if not held nor a link, missing, changed or too
+    big, ``Transient`` if unreachable. ``client`` is the adapter's (the worker's, under the
+    egress policy)."""
+    held = media.held
+    if held is not None:
+        try:
+            data = read_held(held, limit=MAX_MEDIA_BYTES)
+        except HeldFileChanged as exc:
+            raise Permanent(str(exc)) from None
+        return MediaFile(data, held.content_type, held.name)
+    if not is_link(media.url):
         raise Permanent("media must be an http(s) link; files on the server are never read")
     return _download(media.url, client=client, timeout=timeout)
 

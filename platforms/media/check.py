@@ -6,14 +6,15 @@ previews and ``callsheet lint`` all get the same answer from the same place.
 
 What is checked, per medium: its kind (an image where the platform takes images), its content
 type, its size in bytes, its aspect ratio where the platform documents one, and a video's length;
-per post: how many images and videos, and whether they may be mixed. Local files are read
-(``platforms.media.probe``); links are judged by their name only and never fetched at submit
-time, so what cannot be known from a name (size, proportions, length) is left to the platform and
-a warning says so. A local file that is not there is a problem: the post would fail when it is
-due, when nobody is looking.
+per post: how many images and videos, and whether they may be mixed. A file Callsheet holds
+(an upload, ``platforms.media.held``) is judged on what was read from it when it was uploaded;
+links are judged by their name only and never fetched at submit time, so what cannot be known
+from a name (size, proportions, length) is left to the platform and a warning says so. Anything
+else (a path on the server) is a problem, never looked at: the post would fail when it is due,
+when nobody is looking.
 
 Platforms that fetch media themselves from a public address (Instagram, Threads, Facebook,
-Slack, Discord) cannot be given a file on this machine; that is a problem too, said at once.
+Slack, Discord) cannot be given a file Callsheet holds; that is a problem too, said at once.
 
 Alt text is carried by most platforms: an image (or, where the platform carries it for video, a
 video) without it earns a warning, because it is a person's choice to publish without it, not a
@@ -48,6 +49,8 @@ class MediumFacts:
     height: int | None = None
     seconds: float | None = None
     alt: bool = False
+    #: The upload's id, for a file Callsheet holds.
+    media_id: int | None = None
 
 
 @dataclass
@@ -81,7 +84,12 @@ def check_media(
 
 
 def _look(item: MediaLike) -> Probe | None:
-    """The medium's file or link looked at, or ``None`` when it names neither."""
+    """The medium's file or link looked at, or ``None`` when it names neither. A held file
+    (``held``: anything with a ``probe()``) answers for itself."""
+    held = getattr(item, "held", None)
+    if held is not None:
+        found: Probe = held.probe()
+        return found
     url = getattr(item, "url", None)
     return probe(url) if isinstance(url, str) and url.strip() else None
 
@@ -148,7 +156,8 @@ def _check_medium(
     if found is None:
         verdict.facts.append(MediumFacts(number, item.kind, "unnamed", alt=has_alt))
     else:
-        verdict.facts.append(_facts(number, item.kind, found, has_alt))
+        media_id = getattr(getattr(item, "held", None), "media_id", None)
+        verdict.facts.append(_facts(number, item.kind, found, has_alt, media_id))
         label = f"{label} ({found.name})"
         if kind_rules is not None:
             _check_file(name, rules, kind_rules, label, item.kind, found, in_carousel, verdict)
@@ -165,8 +174,11 @@ def _check_medium(
         )
 
 
-def _facts(number: int, kind: str, found: Probe, has_alt: bool) -> MediumFacts:
+def _facts(
+    number: int, kind: str, found: Probe, has_alt: bool, media_id: int | None
+) -> MediumFacts:
     return MediumFacts(
+        media_id=media_id,
         number=number,
         kind=kind,
         where=found.where,
@@ -196,8 +208,8 @@ def _check_file(
         return
     if rules.public_links and found.where == "file":
         verdict.problems.append(
-            f"{name} fetches media from a public link; {label} is a file on this machine."
-            " Upload it and give its https:// address instead."
+            f"{name} fetches media from a public link; {label} is a file Callsheet holds."
+            " Put it online and give its https:// address instead."
         )
     _check_type(name, kind_rules, label, kind, found, verdict)
     if found.where == "link":

@@ -1,12 +1,17 @@
 """What a post's image or video is, read from the file itself, without sending it anywhere.
 
-The media rules (``platforms.media.check``) judge what this module finds. A medium is either a
-*link* (http or https), which is never fetched at submit time (a person waiting on a form should
-not wait on someone else's server, and the platform fetches it anyway), or a *local file* (a
-plain path or ``file://``), which is read here: its size, its type from its first bytes (a PNG
-renamed ``.jpg`` is still a PNG to Instagram), an image's pixel size with Pillow (header only),
-and a MOV/MP4's length and picture size from its movie header (``moov``), read by seeking, so
-a two-gigabyte video costs a few kilobytes of reading.
+The media rules (``platforms.media.check``) judge what this module finds. A post's medium is
+either a *link* (http or https), which is never fetched at submit time (a person waiting on a
+form should not wait on someone else's server, and the platform fetches it anyway), or a file
+Callsheet holds (``platforms.media.held``), judged on what was read when it was uploaded.
+Anything else a post names (a path, ``file://``) is "missing" without being looked at, so no
+answer ever tells whether a server file exists.
+
+``probe_file`` reads a file it is handed explicitly (an upload as it is stored, a file the
+operator names to ``callsheet lint``): its size, its type from its first bytes (a PNG renamed
+``.jpg`` is still a PNG to Instagram), an image's pixel size with Pillow (header only), and a
+MOV/MP4's length and picture size from its movie header (``moov``), read by seeking, so a
+two-gigabyte video costs a few kilobytes of reading.
 
 What the file says wins over its name; the name is the fallback when the bytes are not a
 format this module knows (HEIC without a Pillow plugin, say).
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
@@ -97,12 +102,13 @@ class Probe:
         return None
 
 
-def local_path(url: str) -> Path | None:
-    """The file a medium names (plain path or ``file://``), or ``None`` for an http(s) link."""
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https"):
-        return None
-    return Path(unquote(parts.path) if parts.scheme == "file" else url)
+#: Why a medium that is not a link is not looked at.
+NOT_A_LINK = "it is not an http(s) link, and files on the server are never read"
+
+
+def is_link(url: str) -> bool:
+    """Whether a medium names a link (http or https), not a file."""
+    return urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def type_by_name(name: str) -> str | None:
@@ -112,17 +118,21 @@ def type_by_name(name: str) -> str | None:
 
 
 def probe(url: str) -> Probe:
-    """Look at the medium ``url`` names: a link by its name, a local file by its contents."""
-    path = local_path(url)
-    if path is None:
-        name = Path(urlsplit(url).path).name or url
-        return Probe(where="link", name=name, content_type=type_by_name(url))
+    """Look at the medium ``url`` names: a link by its name; anything else is not looked at."""
+    if not is_link(url):
+        return Probe(where="missing", name="not a link", error=NOT_A_LINK)
+    name = Path(urlsplit(url).path).name or url
+    return Probe(where="link", name=name, content_type=type_by_name(url))
+
+
+def probe_file(path: Path) -> Probe:
+    """Read the file at ``path`` (one handed over on purpose, never a post's words)."""
     try:
         stat = path.stat()
     except OSError as exc:
-        return Probe(where="missing", name=path.name or url, error=_reason(exc))
+        return Probe(where="missing", name=path.name, error=_reason(exc))
     if not path.is_file():
-        return Probe(where="missing", name=path.name or url, error="it is not a file")
+        return Probe(where="missing", name=path.name, error="it is not a file")
     return _probe_file(str(path), stat.st_mtime_ns, stat.st_size)
 
 
@@ -321,12 +331,14 @@ def _boxes(data: bytes, start: int, end: int, kind: bytes) -> Iterator[tuple[int
 
 
 __all__ = [
+    "NOT_A_LINK",
     "Probe",
     "Where",
-    "local_path",
+    "is_link",
     "mp4_dimensions",
     "mp4_duration",
     "probe",
+    "probe_file",
     "sniff",
     "type_by_name",
 ]

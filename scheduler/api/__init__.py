@@ -28,6 +28,7 @@ from scheduler.api.routes import (
     audit,
     calendar,
     deliveries,
+    media,
     notifications,
     pauses,
     people,
@@ -87,6 +88,7 @@ def create_app() -> FastAPI:
         calendar,
         subscriptions,
         talent,
+        media,
     ):
         app.include_router(module.router)
     app.include_router(pauses.blackouts_router)

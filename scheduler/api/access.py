@@ -152,6 +152,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     # The link is the credential: calendar apps cannot sign in (scheduler.people.calendars).
     ("GET", "/calendar/{token}.ics"): Rule(Scope.public),
     ("POST", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, M),
+    ("POST", "/productions/{production_id}/media"): Rule(Scope.production, M),
+    ("GET", "/productions/{production_id}/media"): Rule(Scope.production, V),
+    ("GET", "/productions/{production_id}/media/{media_id}"): Rule(Scope.production, V),
     ("POST", "/accounts"): Rule(Scope.productions, A),
     ("GET", "/accounts"): Rule(Scope.signed_in),
     ("PUT", "/accounts/{account_id}/credentials"): Rule(Scope.account, A),

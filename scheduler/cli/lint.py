@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from platforms.media.probe import type_by_name
+from platforms.media.probe import Probe, is_link, probe_file, type_by_name
 
 if TYPE_CHECKING:
     from platforms.media import MediumFacts
@@ -41,13 +42,30 @@ _MEDIA_KINDS = ("image", "video")
 
 
 @dataclass(frozen=True)
+class _OperatorFile:
+    """A file the operator names on the command line: theirs to have read (``probe_file``),
+    unlike a file a post names, which is never read."""
+
+    path: Path
+
+    def probe(self) -> Probe:
+        return probe_file(self.path)
+
+
+@dataclass(frozen=True)
 class _Attachment:
     """A medium named on the command line (``--media still.jpg=alt text``); ``url`` is the file
-    or link, ``None`` for a kind named alone."""
+    or link, ``None`` for a kind named alone; ``held`` is a file's, read for its facts."""
 
     kind: str
     alt: str | None
     url: str | None = None
+
+    @property
+    def held(self) -> _OperatorFile | None:
+        if self.url is None or is_link(self.url):
+            return None
+        return _OperatorFile(Path(self.url.removeprefix("file://")))
 
 
 def parse_media(value: str) -> _Attachment:

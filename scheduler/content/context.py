@@ -1,8 +1,9 @@
 """What a delivery says: the render context and the content hash an approval binds.
 
 One function renders a delivery, and the API (at create, edit and approve) and the worker (at
-dispatch) both call it; one function hashes it, reading the bytes of the media files Callsheet
-holds, so a file replaced after approval no longer matches. That is what makes "approved
+dispatch) both call it; one function hashes it, binding each upload Callsheet holds by its
+digest (``platforms.media.held``; the worker checks the bytes it sends against it), so other
+bytes never go out on an approval. That is what makes "approved
 content is exactly what goes out" checkable: the same inputs give the same text and the same
 hash in either place.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from platforms.adapters.base import Media
-from platforms.media.digest import held_file_digest
+from platforms.media.held import HeldFile
 from scheduler.content.render import RenderedPost, Renderer
 from scheduler.core.config import get_settings
 from scheduler.core.models import Account, Milestone, Post, Production
@@ -101,15 +102,34 @@ def render_delivery(
     rendered = (renderer or get_renderer()).render(
         template=post.template, body=post.body, variables=post.variables, context=context
     )
-    return RenderedPost(text=rendered.text, media=tuple(Media(**m) for m in post.media))
+    return RenderedPost(text=rendered.text, media=tuple(medium_of(m) for m in post.media))
+
+
+def medium_of(kept: dict[str, Any]) -> Media:
+    """One medium as a post keeps it (``scheduler.media.library.attach``): an upload by its
+    id, digest and facts, or a link. The upload's file is not placed here: only the worker
+    places it (``scheduler.media.library.placed``)."""
+    if kept.get("media_id") is None:
+        return Media(url=kept.get("url", ""), kind=kept.get("kind", "image"), alt=kept.get("alt"))
+    held = HeldFile(
+        media_id=kept["media_id"],
+        sha256=kept["sha256"],
+        content_type=kept["content_type"],
+        bytes=kept["bytes"],
+        name=kept.get("name") or f"upload {kept['media_id']}",
+        width=kept.get("width"),
+        height=kept.get("height"),
+        seconds=kept.get("seconds"),
+    )
+    return Media(url=f"media:{held.media_id}", kind=kept["kind"], alt=kept.get("alt"), held=held)
 
 
 def content_hash(rendered: RenderedPost, account: Account) -> str:
-    """The hash an approval stores for one delivery's output: its text, its media (the bytes
-    of each file Callsheet holds, a link by its URL) and its account."""
-    return rendered.content_hash(target=target_of(account), file_digest=held_file_digest)
+    """The hash an approval stores for one delivery's output: its text, its media (each
+    upload by its digest, a link by its URL) and its account."""
+    return rendered.content_hash(target=target_of(account))
 
 
 def media_bound(rendered: RenderedPost) -> list[dict[str, Any]]:
-    """The media as ``content_hash`` binds them (a held file with its bytes' ``sha256``)."""
-    return rendered.media_json(held_file_digest)
+    """The media as ``content_hash`` binds them (an upload with its bytes' ``sha256``)."""
+    return rendered.media_json()

@@ -22,7 +22,7 @@ import hashlib
 import json
 import pathlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,10 +75,6 @@ class RenderError(Exception):
         self.message = message
 
 
-#: The digest of a medium's bytes by its URL, or ``None`` where there are no bytes to bind.
-FileDigest = Callable[[str], str | None]
-
-
 @dataclass(frozen=True, kw_only=True)
 class RenderedPost:
     """What one delivery will say: the text, and the media the caller attaches."""
@@ -86,29 +82,21 @@ class RenderedPost:
     text: str
     media: tuple[Media, ...] = ()
 
-    def content_hash(self, *, target: str, file_digest: FileDigest | None = None) -> str:
+    def content_hash(self, *, target: str) -> str:
         """The sha256 an approval binds: text, media and the target account.
 
         The target (e.g. ``"outbox:@handle"``) is part of the hash so that each delivery of a
         post has its own hash and an approval cannot be replayed onto another account. The JSON
         is canonical (sorted keys, compact, UTF-8) so the hash is stable across processes.
-        ``file_digest`` binds the bytes of the media files the caller holds (``media_json``).
+        Each upload Callsheet holds is bound by its digest (``media_json``).
         """
-        payload = {"text": self.text, "media": self.media_json(file_digest), "target": target}
+        payload = {"text": self.text, "media": self.media_json(), "target": target}
         return _sha256(payload)
 
-    def media_json(self, file_digest: FileDigest | None = None) -> list[dict[str, Any]]:
-        """The media as an approval binds them: URL, kind, alt text (content too) and, where
-        ``file_digest`` gives one, the digest of the file's bytes. This module does no I/O of
-        its own, so reading the files is the caller's (``scheduler.content.context``)."""
-        media = []
-        for medium in self.media:
-            shown = medium.as_json()
-            digest = file_digest(medium.url) if file_digest is not None else None
-            if digest is not None:
-                shown["sha256"] = digest
-            media.append(shown)
-        return media
+    def media_json(self) -> list[dict[str, Any]]:
+        """The media as an approval binds them: URL, kind, alt text (content too) and, for an
+        upload Callsheet holds, its id and the digest of its bytes (``Media.as_json``)."""
+        return [medium.as_json() for medium in self.media]
 
 
 def _sha256(payload: Any) -> str:

@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     #: Publishes one worker runs at once.
     worker_concurrency: int = Field(default=8, ge=1, le=256)
 
+    #: Where uploaded images and videos are kept, each under its sha256 (``scheduler.media``).
+    #: Left unset: a ``media`` folder beside the SQLite database, or in the per-user data folder.
+    #: Every API process and worker must see the same folder.
+    media_dir: Path | None = None
+    #: The largest upload (a video); an image may be at most ``media_max_image_bytes``. No
+    #: platform takes an image over 16 MiB or (TikTok and YouTube aside) a video over 512 MiB.
+    media_max_bytes: int = Field(default=512 * 2**20, gt=0)
+    media_max_image_bytes: int = Field(default=32 * 2**20, gt=0)
+
     #: Days a talent's sign-off link stays usable (``scheduler.review.links``).
     talent_link_days: float = Field(default=7.0, gt=0, le=90)
 
@@ -228,6 +237,16 @@ class Settings(BaseSettings):
         ):
             object.__setattr__(self, "allow_private_targets", False)
         return self
+
+    @property
+    def media_root(self) -> Path:
+        """The media store's folder: ``media_dir``, else beside the SQLite file, else in the
+        per-user data folder (``data_dir``)."""
+        if self.media_dir is not None:
+            return self.media_dir
+        if self.database_url.startswith("sqlite:///") and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix("sqlite:///")).parent / "media"
+        return data_dir() / "media"
 
     @property
     def require_https(self) -> bool:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import Delivery, DeliveryStatus, Post, PostStatus, Talent, utcnow
 from scheduler.events.record import save_recorded
+from scheduler.media.library import attach
 from scheduler.planning.productions import get_production
 from scheduler.posts.schemas import AnchorIn, PostCreate, PostEdit
 from scheduler.posts.targets import (
@@ -68,7 +69,7 @@ def create_post(
         body=data.body,
         variables=data.variables,
         tags=data.tags,
-        media=[medium.model_dump() for medium in data.media],
+        media=attach(session=session, production_id=production.id or 0, given=data.media),
         featured=_featured(session, production.id or 0, data.featured),
         latest_at=data.latest_at,
         created_by=actor,
@@ -143,9 +144,13 @@ def edit_post(
     before = _snapshot(post)
     if data.featured is not None:
         _featured(session, post.production_id, data.featured)
-    changes = data.model_dump(exclude_unset=True, exclude={"version", "anchor", "account_ids"})
+    changes = data.model_dump(
+        exclude_unset=True, exclude={"version", "anchor", "account_ids", "media"}
+    )
     for name, value in changes.items():
         setattr(post, name, value.value if hasattr(value, "value") else value)
+    if data.media is not None:
+        post.media = attach(session=session, production_id=post.production_id, given=data.media)
     if data.anchor is not None:
         _set_anchor(post, data.anchor)
     production = get_production(session=session, production_id=post.production_id)

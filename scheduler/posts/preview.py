@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from platforms.media.probe import local_path
 from scheduler.content.context import content_hash, render_delivery
 from scheduler.content.render import RenderedPost, RenderError
 from scheduler.core.errors import Invalid
@@ -48,7 +47,7 @@ class Rendered:
         return [
             f"{medium.url}: a link, bound by its URL only (Callsheet does not hold its bytes)"
             for medium in self.rendered.media
-            if local_path(medium.url) is None
+            if medium.held is None
         ]
 
 

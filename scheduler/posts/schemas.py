@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from platforms.adapters.egress import check_url
+from platforms.media.probe import is_link
 from scheduler.core.config import get_settings
 from scheduler.core.models import (
     ContentPillar,
@@ -29,11 +30,6 @@ from scheduler.core.schemas import Id, Input, Moment, Output
 from scheduler.planning.schemas import MilestonePublic
 
 ON_DISK = "give an https link; files on the server are never read"
-
-
-def is_link(url: str) -> bool:
-    """Whether a medium names a link (http or https), not a file."""
-    return urlsplit(url).scheme.lower() in ("http", "https")
 
 
 class MovedDelivery(BaseModel):
@@ -57,18 +53,22 @@ class AnchorIn(Input):
 
 
 class MediaIn(Input):
-    """One image or video of a post: a public link, and its alt text.
+    """One image or video of a post: an upload (``media_id``) or a public link, and alt text.
 
-    A bare string is taken as the URL. Media come from the web, never from the server's disk:
-    anything but an http(s) link (a path, ``file://``, ``../``) is refused without being
-    looked at, so the answer is the same whether such a file exists or not; a link is held to
-    the egress policy (https only in production, public addresses unless
+    A bare string is taken as the URL. Media come from Callsheet or from the web, never from
+    the server's disk: an upload of the post's production is named by its id (another
+    production's is refused like one that does not exist, ``scheduler.media.library``);
+    anything but an http(s) link (a path, ``file://``, ``../``, ``data:``) is refused without
+    being looked at, so the answer is the same whether such a file exists or not; a link is
+    held to the egress policy (https only in production, public addresses unless
     ``CALLSHEET_ALLOW_PRIVATE_TARGETS``). ``kind`` is read from the link's extension when left
-    out; alt text is what people using screen readers get instead of the picture, so
-    platforms that carry it are given it (its absence is a warning, not an error).
+    out (an upload's is what its bytes are); alt text is what people using screen readers get
+    instead of the picture, so platforms that carry it are given it (its absence is a
+    warning, not an error).
     """
 
-    url: str = Field(min_length=1, max_length=2000)
+    media_id: Id | None = Field(default=None, description="An upload of the post's production")
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
     kind: Literal["image", "video"] | None = Field(default=None, validate_default=True)
     alt: str | None = Field(default=None, max_length=1500)
 
@@ -77,9 +77,17 @@ class MediaIn(Input):
     def _bare_url(cls, value: Any) -> Any:
         return {"url": value} if isinstance(value, str) else value
 
+    @model_validator(mode="after")
+    def _one_source(self) -> MediaIn:
+        if (self.media_id is None) == (self.url is None):
+            raise ValueError("give either media_id (an upload) or url (an https link)")
+        return self
+
     @field_validator("url")
     @classmethod
-    def _a_link(cls, url: str) -> str:
+    def _a_link(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
         if not is_link(url):
             raise ValueError(ON_DISK)
         settings = get_settings()
@@ -95,7 +103,7 @@ class MediaIn(Input):
     @field_validator("kind")
     @classmethod
     def _kind_from_extension(cls, kind: str | None, info: ValidationInfo) -> str:
-        if kind is not None or "url" not in info.data:  # a refused link is reason enough
+        if kind is not None or info.data.get("url") is None:  # an upload, or a refused link
             return kind or "image"
         url = str(info.data["url"])
         guessed, _ = mimetypes.guess_type(urlsplit(url).path)
@@ -190,6 +198,9 @@ class MediumFacts(BaseModel):
     height: int | None = None
     seconds: float | None = None
     alt: bool = Field(default=False, description="Whether it has alt text")
+    media_id: int | None = Field(
+        default=None, description="The upload's id (GET /productions/{id}/media/{media_id})"
+    )
 
 
 class DeliveryVerdict(BaseModel):

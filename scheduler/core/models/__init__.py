@@ -5,11 +5,11 @@ PostgreSQL behave the same. Enumerations are stored as plain strings: adding a s
 code change, not a migration of a database enum type.
 
 The tables live in families, a module each: ``columns`` (the UTC time type), ``states`` (the
-enumerations), ``planning``, ``accounts``, ``posts``, ``people``, ``review`` and ``events``. The
-families import only ``columns`` and ``states``, never one another (foreign keys name tables,
-not classes). Import from here: this package re-exports every table and enumeration, and
-importing it registers every table on ``SQLModel.metadata``, which Alembic's ``env.py`` and the
-migrations rely on.
+enumerations), ``planning``, ``accounts``, ``posts``, ``people``, ``review``, ``events`` and
+``media``. The families import only ``columns`` and ``states``, never one another (foreign
+keys name tables, not classes). Import from here: this package re-exports every table and
+enumeration, and importing it registers every table on ``SQLModel.metadata``, which Alembic's
+``env.py`` and the migrations rely on.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from scheduler.core.models.accounts import Account, AccountProduction
 from scheduler.core.models.columns import UTCDateTime, utcnow
 from scheduler.core.models.events import AuditEvent, Notification, NotificationHook
+from scheduler.core.models.media import StoredMedium
 from scheduler.core.models.people import AccessToken, CalendarSubscription, Membership, Person
 from scheduler.core.models.planning import Blackout, EmbargoRule, Milestone, Pause, Production
 from scheduler.core.models.posts import Approval, Delivery, Post
@@ -74,6 +75,7 @@ __all__ = [
     "ProductionKind",
     "Role",
     "SignoffDecision",
+    "StoredMedium",
     "Talent",
     "TalentSignoff",
     "UTCDateTime",
