@@ -7,11 +7,12 @@ PostgreSQL, as the other API tests do.
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import httpx
 import pytest
@@ -20,7 +21,8 @@ from PIL import Image
 from platforms.adapters import video
 from platforms.adapters.base import Adapter, Media, PublishRequest, PublishResult
 from platforms.media import mp4_duration, probe
-from platforms.media.probe import mp4_dimensions, sniff
+from platforms.media.held import HeldFile
+from platforms.media.probe import NOT_A_LINK, Probe, mp4_dimensions, probe_file, sniff
 from platforms.text import RULES, check
 from tests.platforms.adapters.video_files import mp4
 
@@ -92,12 +94,29 @@ def warnings(platform: str, *media: Media, text: str = "Day 12 on set") -> list[
     return check(RULES[platform], text, media).warnings
 
 
+def held(path: Path, kind: Literal["image", "video"], alt: str | None) -> Media:
+    """``path`` as an upload Callsheet holds: judged on what its bytes were found to be."""
+    found = probe_file(path)
+    assert found.where == "file", found.error
+    upload = HeldFile(
+        media_id=1,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        content_type=found.content_type or "application/octet-stream",
+        bytes=found.bytes or 0,
+        name=found.name,
+        width=found.width,
+        height=found.height,
+        seconds=found.seconds,
+    )
+    return Media(url="media:1", kind=kind, alt=alt, held=upload)
+
+
 def still(path: Path, alt: str | None = "The crew at dawn") -> Media:
-    return Media(url=str(path), kind="image", alt=alt)
+    return held(path, "image", alt)
 
 
 def clip(path: Path, alt: str | None = "The first take") -> Media:
-    return Media(url=str(path), kind="video", alt=alt)
+    return held(path, "video", alt)
 
 
 # --- probing ------------------------------------------------------------------------------------
@@ -105,36 +124,38 @@ def clip(path: Path, alt: str | None = "The first take") -> Media:
 
 def test_an_image_file_is_read_for_type_size_and_pixels(tmp_path: Path) -> None:
     path = picture(tmp_path / "still.jpg", 1080, 1350)
-    found = probe(str(path))
+    found = probe_file(path)
     assert (found.where, found.name, found.content_type) == ("file", "still.jpg", "image/jpeg")
     assert (found.width, found.height, found.bytes) == (1080, 1350, path.stat().st_size)
     assert found.ratio == pytest.approx(0.8)
-    assert probe(path.as_uri()) == found  # file:// names the same file
+    # A post naming it (a path, file://) is not looked at: the same answer as for no file.
+    for named in (str(path), path.as_uri(), str(tmp_path / "gone.jpg")):
+        assert probe(named) == Probe(where="missing", name="not a link", error=NOT_A_LINK)
 
 
 def test_the_bytes_say_the_type_not_the_name(tmp_path: Path) -> None:
     renamed = picture(tmp_path / "really.png", 40, 30).rename(tmp_path / "still.jpg")
-    assert probe(str(renamed)).content_type == "image/png"
+    assert probe_file(renamed).content_type == "image/png"
     assert sniff(b"\x00\x00\x00\x14ftypqt  ") == "video/quicktime"
     assert sniff(b"\x00\x00\x00\x18ftypheic") == "image/heic"
 
 
 def test_a_phone_photo_turned_by_exif_is_measured_as_shown(tmp_path: Path) -> None:
     upright = picture(tmp_path / "upright.jpg", 4000, 3000, orientation=6)
-    assert (probe(str(upright)).width, probe(str(upright)).height) == (3000, 4000)
+    assert (probe_file(upright).width, probe_file(upright).height) == (3000, 4000)
 
 
 def test_a_movie_header_gives_length_and_picture_size(tmp_path: Path) -> None:
-    found = probe(str(movie(tmp_path / "teaser.mp4", 42.5, 1920, 1080)))
+    found = probe_file(movie(tmp_path / "teaser.mp4", 42.5, 1920, 1080))
     assert (found.content_type, found.seconds, found.width, found.height) == (
         "video/mp4",
         42.5,
         1920,
         1080,
     )
-    filmed_upright = probe(str(movie(tmp_path / "phone.mp4", 9, 1920, 1080, quarter_turn=True)))
+    filmed_upright = probe_file(movie(tmp_path / "phone.mp4", 9, 1920, 1080, quarter_turn=True))
     assert (filmed_upright.width, filmed_upright.height) == (1080, 1920)
-    at_the_end = probe(str(movie(tmp_path / "late.mp4", 7, moov_last=True, size=300_000)))
+    at_the_end = probe_file(movie(tmp_path / "late.mp4", 7, moov_last=True, size=300_000))
     assert (at_the_end.seconds, at_the_end.bytes) == (7, 300_000)
 
 
@@ -143,7 +164,7 @@ def test_movie_headers_from_the_tiktok_helper_and_the_adapters_import(tmp_path: 
     assert mp4_duration(mp4(seconds=90.5, version=1)) == 90.5
     assert mp4_dimensions(mp4(seconds=3)) is None  # no track: no picture size
     (tmp_path / "bare.mp4").write_bytes(mp4(seconds=12))
-    found = probe(str(tmp_path / "bare.mp4"))
+    found = probe_file(tmp_path / "bare.mp4")
     assert (found.seconds, found.width) == (12, None)
 
 
@@ -155,16 +176,16 @@ def test_links_are_named_not_fetched_and_missing_files_say_why(tmp_path: Path) -
         "image/webp",
         None,
     )
-    missing = probe(str(tmp_path / "gone.jpg"))
+    missing = probe_file(tmp_path / "gone.jpg")
     assert (missing.where, missing.error) == ("missing", "there is no such file")
-    assert probe(str(tmp_path)).error == "it is not a file"
+    assert probe_file(tmp_path).error == "it is not a file"
 
 
 def test_a_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
     path = picture(tmp_path / "still.png", 100, 100)
-    assert probe(str(path)).width == 100
+    assert probe_file(path).width == 100
     picture(path, 300, 100, pad=10)
-    assert probe(str(path)).width == 300
+    assert probe_file(path).width == 300
 
 
 # --- type, size, proportions, length -------------------------------------------------------------
@@ -190,7 +211,7 @@ def test_type_per_platform(tmp_path: Path) -> None:
 
 
 def test_a_file_of_the_other_kind_is_a_problem(tmp_path: Path) -> None:
-    wrong = Media(url=str(movie(tmp_path / "teaser.mp4", 10)), kind="image", alt="Teaser")
+    wrong = held(movie(tmp_path / "teaser.mp4", 10), "image", "Teaser")
     assert problems("mastodon", wrong) == [
         "Image 1 (teaser.mp4) is a video (MP4), not an image; give its kind as video."
     ]
@@ -202,9 +223,9 @@ def test_size_per_platform(tmp_path: Path) -> None:
         "Image 1 (big.jpg) is 1.1 MB; Bluesky takes images up to 1 MB."
     ]
     assert problems("x", big) == []  # X takes 5 MB
-    just_over = still(picture(tmp_path / "edge.jpg", 80, 60))
-    extra = 1_000_001 - Path(just_over.url).stat().st_size
-    picture(Path(just_over.url), 80, 60, pad=extra)
+    edge = picture(tmp_path / "edge.jpg", 80, 60)
+    picture(edge, 80, 60, pad=1_000_001 - edge.stat().st_size)
+    just_over = still(edge)
     assert problems("bluesky", just_over) == [
         "Image 1 (edge.jpg) is 1,000,001 bytes; Bluesky takes images up to 1,000,000 bytes."
     ]
@@ -353,21 +374,32 @@ def test_links_are_left_to_the_platform_with_a_warning() -> None:
     assert check(RULES["instagram"], "", [link]).valid
 
 
-def test_a_missing_local_file_is_a_problem_everywhere(tmp_path: Path) -> None:
-    gone = still(tmp_path / "gone.jpg")
-    for platform in ("outbox", "mastodon", "x"):
-        verdict = check(RULES[platform], "Day 12", [gone])
-        assert verdict.problems == ["Image 1 (gone.jpg) cannot be used: there is no such file."]
-        assert verdict.media_problems == verdict.problems
-        assert verdict.text_problems == []
+#: What a post that names a file on the server is told, whether the file exists or not.
+NOT_READ = (
+    "Image 1 (not a link) cannot be used: it is not an http(s) link, and files on the server"
+    " are never read."
+)
+
+
+def test_a_server_file_a_post_names_is_a_problem_everywhere_and_never_read(
+    tmp_path: Path,
+) -> None:
+    there = picture(tmp_path / "there.jpg", 80, 60)
+    for named in (str(there), there.as_uri(), str(tmp_path / "gone.jpg")):
+        on_disk = Media(url=named, kind="image", alt="The crew")
+        for platform in ("outbox", "mastodon", "x"):
+            verdict = check(RULES[platform], "Day 12", [on_disk])
+            assert verdict.problems == [NOT_READ]
+            assert verdict.media_problems == verdict.problems
+            assert verdict.text_problems == []
 
 
 def test_platforms_that_fetch_media_need_a_public_link(tmp_path: Path) -> None:
     square = still(picture(tmp_path / "square.jpg", 1080, 1080))
     for platform, name in (("instagram", "Instagram"), ("threads", "Threads"), ("slack", "Slack")):
         assert problems(platform, square) == [
-            f"{name} fetches media from a public link; image 1 (square.jpg) is a file on this"
-            " machine. Upload it and give its https:// address instead."
+            f"{name} fetches media from a public link; image 1 (square.jpg) is a file Callsheet"
+            " holds. Put it online and give its https:// address instead."
         ]
     assert problems("mastodon", square) == []  # Mastodon is sent the bytes
 
@@ -402,6 +434,7 @@ def test_facts_are_part_of_the_verdict(tmp_path: Path) -> None:
         "height": 360,
         "seconds": 8.0,
         "alt": True,
+        "media_id": 1,
     }
 
 
@@ -435,10 +468,10 @@ def test_adapter_check_uses_the_platform_rules_and_keeps_a_plugins_validate(
     plugin = _Plugin(AdapterSettings())
     assert plugin.check("short").valid
     assert plugin.check("x" * 41).problems == ["a pigeon carries 40 characters"]
-    gone = still(tmp_path / "gone.jpg")
+    gone = Media(url=str(tmp_path / "gone.jpg"))
     verdict = plugin.check("x" * 41, [gone])
     assert verdict.text_problems == ["a pigeon carries 40 characters"]
-    assert verdict.media_problems == ["Image 1 (gone.jpg) cannot be used: there is no such file."]
+    assert verdict.media_problems == [NOT_READ]
     outbox = _Outbox(AdapterSettings())
     assert outbox.rules_for_account() is RULES["outbox"]
     assert outbox.check("", [Media(url="https://cdn.test/a.jpg")]).valid
