@@ -26,6 +26,7 @@ from scheduler.people.members import signed_in
 from scheduler.review.links import make_token
 from tests import factories
 from tests.conftest import person_with_token
+from tests.scheduler.media.test_uploads import png, upload
 
 ROOT = Path(__file__).resolve().parents[3]
 #: Every kind of caller: no one, a stranger, each role in the production, a site admin.
@@ -101,6 +102,7 @@ def test_every_route_by_every_role(
         "embargo_id": client.post(
             f"/productions/{pid}/embargoes", json={"tag": "matrix", "milestone_id": milestone}
         ).json()["id"],
+        "media_id": upload(client, pid, png()).json()["id"],
     }
     #: Rows a call removes, and whose production decides who may: a fresh one per call, so
     #: the first caller allowed to remove it leaves one for the next.

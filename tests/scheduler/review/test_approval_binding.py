@@ -7,6 +7,7 @@ post, the delivery and what changed. Over real HTTP, on both databases.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 
 from scheduler.core.models import Approval, Delivery, Post
 from tests import factories
+from tests.scheduler.media.test_uploads import png, upload
 
 DATED = "Out on {{ due.weekday }}, {{ due.date }}: {{ production.title }}."
 
@@ -150,48 +152,45 @@ def test_a_schedule_approved_after_a_move_approves_nothing_and_names_the_post(
     assert {p.status for p in session.exec(select(Post))} == {"in_review"}
 
 
-def test_a_held_file_is_bound_by_its_bytes_and_a_link_by_its_url_with_a_note(
+def test_an_upload_is_bound_by_its_digest_and_a_link_by_its_url_with_a_note(
     client: httpx.Client,
     approver: httpx.Client,
     session: Session,
     setup: dict[str, int],
-    tmp_path: Path,
 ) -> None:
-    still = tmp_path / "still.gif"
-    still.write_bytes(b"GIF89a" + bytes(64))
+    picture = png("midnightblue")
+    uploaded = upload(client, setup["production"], picture)
+    assert uploaded.status_code == 201, uploaded.text
     link = "https://cdn.nightshift.test/poster.jpg"
     media = [
-        {
-            "url": "https://cdn.nightshift.test/still.gif",
-            "kind": "image",
-            "alt": "The crew at dawn",
-        },
+        {"media_id": uploaded.json()["id"], "alt": "The crew at dawn"},
         {"url": link, "kind": "image", "alt": "The poster"},
     ]
     post_id = _in_review(client, setup, body="Night shift: the crew at work.", media=media)
-    # The first medium becomes a file Callsheet holds, as its media store will keep uploads
-    # (people give links only: the API never takes a path on the server).
-    post = session.get_one(Post, post_id)
-    post.media = [{**media[0], "url": str(still)}, media[1]]
-    session.add(post)
-    session.commit()
     shown = _shown(client, post_id)
     (delivery_id,) = shown
+    # Other bytes under the same upload (only the database's owner could do this): what the
+    # approval binds is the digest, so the reviewer's view no longer matches.
+    post = session.get_one(Post, post_id)
+    kept = post.media[0]
+    post.media = [{**kept, "sha256": hashlib.sha256(png("black")).hexdigest()}, post.media[1]]
+    session.add(post)
+    session.commit()
 
-    still.write_bytes(b"GIF89a" + bytes(63) + b"\x01")  # another picture, same name
     changed = approver.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": shown})
     assert changed.status_code == 409, changed.text
     what = changed.text.split("changed:")[-1]
     assert "media" in what
     assert "text" not in what
 
-    approved = approver.post(
-        f"/posts/{post_id}/approve", json={"version": 1, "shown": _shown(client, post_id)}
-    )
+    post.media = [kept, post.media[1]]
+    session.add(post)
+    session.commit()
+    approved = approver.post(f"/posts/{post_id}/approve", json={"version": 1, "shown": shown})
     assert approved.status_code == 200, approved.text
     session.expire_all()
     approval = session.exec(select(Approval)).one()
-    (note,) = approval.media_notes
+    (note,) = approval.media_notes  # the upload needs none: Callsheet holds its bytes
     assert link in note
     assert "URL only" in note
     delivery = session.get_one(Delivery, int(delivery_id))
