@@ -75,7 +75,13 @@ class MediaIn(Input):
     @model_validator(mode="before")
     @classmethod
     def _bare_url(cls, value: Any) -> Any:
-        return {"url": value} if isinstance(value, str) else value
+        """A bare string is a URL; an upload as a post keeps it (from ``GET /posts`` or a
+        schedule CSV, with its digest and facts) is taken by its id and alt text alone."""
+        if isinstance(value, str):
+            return {"url": value}
+        if isinstance(value, dict) and value.get("media_id") is not None:
+            return {k: v for k, v in value.items() if k in ("media_id", "alt", "kind")}
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> MediaIn:
