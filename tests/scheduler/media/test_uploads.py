@@ -219,6 +219,10 @@ def test_a_post_names_its_own_productions_upload_and_the_approval_binds_its_dige
         640,
     )
     assert delivery["media_notes"] == []  # held by its bytes, not by a link
+    # What GET /posts answers can be sent back as it is: the upload is taken by its id.
+    kept_again = client.patch(f"/posts/{post['id']}", json={"version": 1, "media": post["media"]})
+    assert kept_again.status_code == 200, kept_again.text
+    assert kept_again.json()["media"] == post["media"]
 
 
 def test_another_productions_upload_is_refused_like_one_that_does_not_exist(
