@@ -119,9 +119,10 @@ class Settings(BaseSettings):
     #: Left unset: a ``media`` folder beside the SQLite database, or in the per-user data folder.
     #: Every API process and worker must see the same folder.
     media_dir: Path | None = None
-    #: The largest upload (a video); an image may be at most ``media_max_image_bytes``. No
-    #: platform takes an image over 16 MiB or (TikTok and YouTube aside) a video over 512 MiB.
+    #: The largest upload in bytes (a video): past it an upload is refused (413) and nothing of
+    #: it is kept. No platform but TikTok and YouTube takes a video over 512 MiB.
     media_max_bytes: int = Field(default=512 * 2**20, gt=0)
+    #: The largest image upload in bytes; no platform takes an image over 16 MiB.
     media_max_image_bytes: int = Field(default=32 * 2**20, gt=0)
 
     #: Days a talent's sign-off link stays usable (``scheduler.review.links``).
