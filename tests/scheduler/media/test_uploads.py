@@ -115,7 +115,7 @@ def test_a_file_that_is_not_an_image_or_video_is_refused_by_its_contents(
     answer = upload(client, plan["production"], data, name=name, declared=declared)
 
     assert answer.status_code == 415, answer.text
-    [problem] = answer.json()["detail"]
+    [problem] = answer.json()["errors"]
     assert problem["loc"] == ["body", "file"]
     assert stored_files() == before  # nothing kept, not even a temporary file
     assert client.get(f"/productions/{plan['production']}/media").json() == []
@@ -157,7 +157,7 @@ def test_an_upload_over_the_limit_is_a_413_and_leaves_no_file(
 
     for answer in (too_big_image, too_big_anything):
         assert answer.status_code == 413, answer.text
-        [problem] = answer.json()["detail"]
+        [problem] = answer.json()["errors"]
         assert problem["loc"] == ["body", "file"]
         assert "larger than" in problem["msg"]
     assert stored_files() == before

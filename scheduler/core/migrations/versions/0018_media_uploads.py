@@ -1,7 +1,7 @@
 """media uploads: the media table, and posts that still name a file on the server settled
 
 Revision ID: 0018
-Revises: 0019
+Revises: 0016
 Create Date: 2026-12-06 08:00:00.000000
 
 ``media`` holds each production's uploaded images and videos (``scheduler.media``), stored
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0019"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
