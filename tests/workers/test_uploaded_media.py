@@ -31,7 +31,9 @@ def _scheduled_post_with_upload(
     production = client.post(
         "/productions", json={"title": "Night Shift", "kind": "film", "timezone": "Europe/London"}
     ).json()
-    account = factories.bluesky_account(session, sandbox.url("bluesky"))
+    account = factories.bluesky_account(
+        session, sandbox.url("bluesky"), production_ids=[production["id"]]
+    )
     session.commit()
     medium = upload(client, production["id"], picture).json()
     made = client.post(

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scheduler.api.access import Access, AccessDep
 from scheduler.api.deps import SessionDep
+from scheduler.api.problems import field_error, problem
 from scheduler.core.config import get_settings
 from scheduler.core.errors import Invalid, NotFound
 from scheduler.core.schemas import Id
@@ -173,5 +174,5 @@ def _record(
 
 
 def _refused(code: int, message: str) -> JSONResponse:
-    detail = [{"loc": ["body", FILE_FIELD], "msg": message, "type": "value_error"}]
-    return JSONResponse({"detail": detail}, status_code=code)
+    """A 413 or 415 as every refusal is: a problem document naming the file field."""
+    return problem(code, f"{FILE_FIELD}: {message}", [field_error(["body", FILE_FIELD], message)])

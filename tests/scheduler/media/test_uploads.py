@@ -186,7 +186,7 @@ def test_a_post_naming_anything_but_an_upload_or_a_link_is_a_422_that_reveals_no
     for answer in answers:
         assert answer.status_code == 422, answer.text
     assert answers[0].json() == answers[1].json()
-    [problem] = answers[0].json()["detail"]
+    [problem] = answers[0].json()["errors"]
     assert problem["loc"][-3:] == ["media", 0, "url"]
     assert ON_DISK in problem["msg"]
 
@@ -244,8 +244,13 @@ def test_another_productions_upload_is_refused_like_one_that_does_not_exist(
 
     for answer in (*answers, edited):
         assert answer.status_code == 422, answer.text
-        assert answer.json()["detail"] == [
-            {"loc": ["body", "media", "0", "media_id"], "msg": NO_SUCH_MEDIA, "type": "value_error"}
+        assert answer.json()["errors"] == [
+            {
+                "field": "media.0.media_id",
+                "loc": ["body", "media", "0", "media_id"],
+                "msg": NO_SUCH_MEDIA,
+                "type": "value_error",
+            }
         ]
     assert client.get(f"/posts/{made.json()['id']}").json()["version"] == 1  # nothing written
 
