@@ -232,6 +232,9 @@ class Adapter(ABC, Generic[SettingsT]):
     idempotent: ClassVar[bool] = False
     #: True when ``lookup`` can say for sure whether a delivery is already on the platform.
     can_lookup: ClassVar[bool] = False
+    #: The platform as people call it ("Facebook"), for messages and forms; a plugin that
+    #: leaves it empty is shown by its entry-point name.
+    label: ClassVar[str] = ""
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:
         if not isinstance(settings, self.settings_model):

@@ -64,6 +64,7 @@ TID_CLOCK_BITS = 10
 
 class BlueskyAdapter(Adapter[BlueskySettings]):
     name: ClassVar[str] = "bluesky"
+    label: ClassVar[str] = "Bluesky"
     settings_model: ClassVar[type[AdapterSettings]] = BlueskySettings
     rules: ClassVar[TextRules] = RULES["bluesky"]
     can_lookup: ClassVar[bool] = True

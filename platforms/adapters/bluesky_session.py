@@ -49,19 +49,40 @@ _TOKEN_ERRORS = ("ExpiredToken", "InvalidToken")
 class BlueskySettings(AdapterSettings):
     """One Bluesky account: its PDS, handle, an app password, and the session kept for it."""
 
-    base_url: HttpURL = "https://bsky.social"
-    #: The handle (``crew.bsky.social``) or the account's e-mail address.
-    identifier: str = Field(min_length=3)
-    app_password: SecretStr
-    access_jwt: SecretStr | None = None
-    refresh_jwt: SecretStr | None = None
-    did: str | None = None
-    token_expires_at: UTCTime | None = None
-    #: Languages of the posts (BCP 47), for readers' language filters.
-    langs: tuple[str, ...] = ()
-    #: Where a person opens a post (``/profile/<did>/post/<rkey>``).
-    web_url: HttpURL = "https://bsky.app"
-    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    base_url: HttpURL = Field(
+        default="https://bsky.social",
+        description="The account's PDS (Personal Data Server); bsky.social unless self-hosted.",
+    )
+    identifier: str = Field(
+        min_length=3,
+        description="The handle (crew.bsky.social) or the account's e-mail address.",
+    )
+    app_password: SecretStr = Field(
+        description="An app password (Settings → Privacy and security → App passwords), "
+        "never the account's own password."
+    )
+    access_jwt: SecretStr | None = Field(
+        default=None, description="The session's access token; kept by Callsheet, leave empty."
+    )
+    refresh_jwt: SecretStr | None = Field(
+        default=None, description="The session's refresh token; kept by Callsheet, leave empty."
+    )
+    did: str | None = Field(
+        default=None, description="The account's DID; filled in by Callsheet when it signs in."
+    )
+    token_expires_at: UTCTime | None = Field(
+        default=None, description="When the session's access token expires; kept by Callsheet."
+    )
+    langs: tuple[str, ...] = Field(
+        default=(), description="Languages of the posts (BCP 47), for readers' language filters."
+    )
+    web_url: HttpURL = Field(
+        default="https://bsky.app",
+        description="Where a person opens a post (/profile/<did>/post/<rkey>).",
+    )
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds to wait for one answer from the PDS."
+    )
 
 
 class BlueskySession:

@@ -23,8 +23,15 @@ from platforms.adapters.http import PlatformHTTP
 
 
 class DiscordSettings(AdapterSettings):
-    webhook_url: SecretStr
-    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    """A channel's incoming webhook: its URL is the credential, so it is a secret."""
+
+    webhook_url: SecretStr = Field(
+        description="The channel's webhook URL (Server Settings → Integrations → Webhooks), "
+        ".../api/webhooks/<id>/<token>."
+    )
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Seconds to wait for Discord to answer."
+    )
 
     @field_validator("webhook_url")
     @classmethod
@@ -37,6 +44,7 @@ class DiscordSettings(AdapterSettings):
 
 class DiscordAdapter(Adapter[DiscordSettings]):
     name: ClassVar[str] = "discord"
+    label: ClassVar[str] = "Discord"
     settings_model: ClassVar[type[AdapterSettings]] = DiscordSettings
 
     def __init__(self, settings: AdapterSettings, *, client: httpx.Client | None = None) -> None:

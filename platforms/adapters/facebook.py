@@ -46,7 +46,11 @@ VIDEO_FIELDS = "id,description,created_time,permalink_url"
 
 
 class FacebookSettings(FacebookLoginSettings):
-    page_id: str = Field(pattern=r"^[0-9]+$")
+    """A Facebook Page: its id, and a Page access token (``pages_manage_posts``)."""
+
+    page_id: str = Field(
+        pattern=r"^[0-9]+$", description="The numeric id of the Page the posts appear on."
+    )
 
 
 class FacebookAdapter(FacebookLoginAdapter[FacebookSettings]):

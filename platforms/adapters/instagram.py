@@ -71,9 +71,24 @@ FAILED = ("ERROR", "EXPIRED")
 
 
 class InstagramSettings(FacebookLoginSettings):
-    ig_user_id: str = Field(pattern=r"^[0-9]+$")
-    poll_interval_seconds: float = Field(default=POLL_INTERVAL, ge=0, le=600)
-    max_polls: int = Field(default=MAX_POLLS, ge=1, le=60)
+    """An Instagram professional account linked to a Facebook Page (Instagram Graph API)."""
+
+    ig_user_id: str = Field(
+        pattern=r"^[0-9]+$",
+        description="The numeric id of the Instagram professional account (IG User) to post as.",
+    )
+    poll_interval_seconds: float = Field(
+        default=POLL_INTERVAL,
+        ge=0,
+        le=600,
+        description="Seconds between checks that an uploaded media container is ready.",
+    )
+    max_polls: int = Field(
+        default=MAX_POLLS,
+        ge=1,
+        le=60,
+        description="Checks of a media container before the publish is tried again later.",
+    )
 
 
 class InstagramAdapter(FacebookLoginAdapter[InstagramSettings]):

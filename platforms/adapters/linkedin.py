@@ -86,6 +86,7 @@ def little_text(text: str) -> str:
 
 class LinkedInAdapter(Adapter[LinkedInSettings]):
     name: ClassVar[str] = "linkedin"
+    label: ClassVar[str] = "LinkedIn"
     settings_model: ClassVar[type[LinkedInSettings]] = LinkedInSettings
     rules: ClassVar[TextRules] = RULES["linkedin"]
     can_lookup: ClassVar[bool] = True

@@ -48,16 +48,40 @@ REFRESH_AHEAD = timedelta(minutes=5)
 
 
 class LinkedInSettings(AdapterSettings):
-    author: str = Field(pattern=r"^urn:li:(organization|person):[A-Za-z0-9_-]+$")
-    access_token: SecretStr
-    refresh_token: SecretStr | None = None
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    token_expires_at: UTCTime | None = None
-    api_version: str = Field(default=API_VERSION, pattern=r"^[0-9]{6}$")
-    base_url: HttpURL = API_BASE_URL
-    oauth_url: HttpURL = OAUTH_BASE_URL
-    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    """A LinkedIn member or organization, posting through the Posts API."""
+
+    author: str = Field(
+        pattern=r"^urn:li:(organization|person):[A-Za-z0-9_-]+$",
+        description="Who posts: urn:li:organization:<id> for a Page, urn:li:person:<id> for a member.",
+    )
+    access_token: SecretStr = Field(
+        description="An OAuth access token with w_organization_social (a Page) or "
+        "w_member_social (a member)."
+    )
+    refresh_token: SecretStr | None = Field(
+        default=None, description="Renews the access token before it expires (needs the client)."
+    )
+    client_id: str | None = Field(
+        default=None, description="The LinkedIn app's client id, needed to refresh the token."
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, description="The LinkedIn app's client secret, needed to refresh the token."
+    )
+    token_expires_at: UTCTime | None = Field(
+        default=None, description="When the access token expires; a refresh is due before then."
+    )
+    api_version: str = Field(
+        default=API_VERSION,
+        pattern=r"^[0-9]{6}$",
+        description="The LinkedIn-Version header (YYYYMM); a newer one needs no release.",
+    )
+    base_url: HttpURL = Field(default=API_BASE_URL, description="The LinkedIn REST API.")
+    oauth_url: HttpURL = Field(
+        default=OAUTH_BASE_URL, description="LinkedIn's OAuth server, where tokens are refreshed."
+    )
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds to wait for LinkedIn to answer."
+    )
 
 
 def until_midnight_utc(now: datetime | None = None) -> float:

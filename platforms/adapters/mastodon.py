@@ -62,16 +62,40 @@ MEDIA_WAIT_SECONDS = 120.0
 class MastodonSettings(AdapterSettings):
     """One Mastodon account: its server, an access token with ``write:statuses write:media``."""
 
-    #: The account's server (``https://mastodon.social``): Mastodon has no single API host.
-    base_url: HttpURL
-    access_token: SecretStr
-    #: ``direct`` is left out on purpose: a BTS post is never a private message.
-    visibility: Literal["public", "unlisted", "private"] = "public"
-    #: ISO 639 code of the posts' language, shown to readers' filters; ``None`` lets Mastodon guess.
-    language: str | None = Field(default=None, min_length=2, max_length=3)
-    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
-    media_poll_seconds: float = Field(default=MEDIA_POLL_SECONDS, gt=0, le=30)
-    media_wait_seconds: float = Field(default=MEDIA_WAIT_SECONDS, gt=0, le=600)
+    base_url: HttpURL = Field(
+        description="The account's server (https://mastodon.social): Mastodon has no single "
+        "API host."
+    )
+    access_token: SecretStr = Field(
+        description="An access token with the write:statuses and write:media scopes "
+        "(Preferences → Development → New application)."
+    )
+    # ``direct`` is left out on purpose: a BTS post is never a private message.
+    visibility: Literal["public", "unlisted", "private"] = Field(
+        default="public", description="Who sees the posts."
+    )
+    language: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=3,
+        description="ISO 639 code of the posts' language, for readers' filters; empty lets "
+        "Mastodon guess.",
+    )
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds to wait for the server to answer."
+    )
+    media_poll_seconds: float = Field(
+        default=MEDIA_POLL_SECONDS,
+        gt=0,
+        le=30,
+        description="Seconds between checks that an uploaded video has been processed.",
+    )
+    media_wait_seconds: float = Field(
+        default=MEDIA_WAIT_SECONDS,
+        gt=0,
+        le=600,
+        description="Seconds to wait in all for a video's processing before trying later.",
+    )
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,7 @@ class Instance:
 
 class MastodonAdapter(Adapter[MastodonSettings]):
     name: ClassVar[str] = "mastodon"
+    label: ClassVar[str] = "Mastodon"
     settings_model: ClassVar[type[AdapterSettings]] = MastodonSettings
     rules: ClassVar[TextRules] = RULES["mastodon"]
     idempotent: ClassVar[bool] = True

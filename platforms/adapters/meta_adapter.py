@@ -55,17 +55,30 @@ EXPIRY_MARGIN = timedelta(minutes=5)
 class MetaSettings(AdapterSettings):
     """What every Meta account needs: a token, when it expires, where the API is."""
 
-    access_token: SecretStr
-    token_expires_at: UTCTime | None = None
-    base_url: HttpURL = GRAPH_BASE_URL
-    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    access_token: SecretStr = Field(
+        description="A long-lived access token (a Page token for Facebook and Instagram)."
+    )
+    token_expires_at: UTCTime | None = Field(
+        default=None, description="When the access token expires; it is extended before then."
+    )
+    base_url: HttpURL = Field(
+        default=GRAPH_BASE_URL,
+        description="The Graph API, with its version; a newer version needs no release.",
+    )
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds to wait for Meta to answer."
+    )
 
 
 class FacebookLoginSettings(MetaSettings):
     """Facebook Login accounts (Pages, Instagram): the app's id and secret extend the token."""
 
-    app_id: str | None = None
-    app_secret: SecretStr | None = None
+    app_id: str | None = Field(
+        default=None, description="The Meta app's id, needed to extend the access token."
+    )
+    app_secret: SecretStr | None = Field(
+        default=None, description="The Meta app's secret, needed to extend the access token."
+    )
 
 
 MetaSettingsT = TypeVar("MetaSettingsT", bound=MetaSettings, default=MetaSettings)

@@ -47,7 +47,10 @@ _REOPEN_ATTEMPTS = 5
 class OutboxSettings(AdapterSettings):
     """Where the account's posts go: a JSON Lines file, created with its folders on first use."""
 
-    path: str = Field(min_length=1)
+    path: str = Field(
+        min_length=1,
+        description="The JSON Lines file each post is appended to (on the worker's machine).",
+    )
 
 
 @dataclass
@@ -75,6 +78,7 @@ class OutboxAdapter(Adapter[OutboxSettings]):
     """Appends posts to a local JSON Lines file; a repeated key never makes a second line."""
 
     name: ClassVar[str] = "outbox"
+    label: ClassVar[str] = "Outbox (a local file)"
     settings_model: ClassVar[type[AdapterSettings]] = OutboxSettings
     idempotent: ClassVar[bool] = True
     can_lookup: ClassVar[bool] = True

@@ -57,8 +57,15 @@ RECONNECT_WORDS = frozenset({"no_service", "invalid_token", "team_disabled"})
 
 
 class SlackSettings(AdapterSettings):
-    webhook_url: SecretStr
-    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    """A channel's incoming webhook: its URL is the credential, so it is a secret."""
+
+    webhook_url: SecretStr = Field(
+        description="The channel's incoming webhook URL (a Slack app's Incoming Webhooks), "
+        "https://hooks.slack.com/services/<T>/<B>/<secret>."
+    )
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Seconds to wait for Slack to answer."
+    )
 
     @field_validator("webhook_url")
     @classmethod
@@ -71,6 +78,7 @@ class SlackSettings(AdapterSettings):
 
 class SlackAdapter(Adapter[SlackSettings]):
     name: ClassVar[str] = "slack"
+    label: ClassVar[str] = "Slack"
     settings_model: ClassVar[type[AdapterSettings]] = SlackSettings
     rules: ClassVar[TextRules] = RULES["slack"]
 

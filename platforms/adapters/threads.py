@@ -69,10 +69,29 @@ FINISHED, PUBLISHED = "FINISHED", "PUBLISHED"
 
 
 class ThreadsSettings(MetaSettings):
-    base_url: str = THREADS_BASE_URL
-    user_id: str = Field(default="me", pattern=r"^(me|[0-9]+)$")
-    poll_interval_seconds: float = Field(default=POLL_INTERVAL, ge=0, le=600)
-    max_polls: int = Field(default=MAX_POLLS, ge=1, le=60)
+    """A Threads profile: a Threads user access token (``threads_content_publish``)."""
+
+    base_url: str = Field(
+        default=THREADS_BASE_URL,
+        description="The Threads API, with its version; a newer version needs no release.",
+    )
+    user_id: str = Field(
+        default="me",
+        pattern=r"^(me|[0-9]+)$",
+        description="The Threads user id to post as; me is the token's own profile.",
+    )
+    poll_interval_seconds: float = Field(
+        default=POLL_INTERVAL,
+        ge=0,
+        le=600,
+        description="Seconds between checks that an uploaded media container is ready.",
+    )
+    max_polls: int = Field(
+        default=MAX_POLLS,
+        ge=1,
+        le=60,
+        description="Checks of a media container before the publish is tried again later.",
+    )
 
 
 class ThreadsAdapter(MetaAdapter[ThreadsSettings]):

@@ -100,24 +100,61 @@ Source = Literal["FILE_UPLOAD", "PULL_FROM_URL"]
 class TikTokSettings(AdapterSettings):
     """One TikTok creator: Login Kit tokens (``video.publish``; ``video.list`` for lookups)."""
 
-    base_url: HttpURL = API_HOST
-    access_token: SecretStr
-    refresh_token: SecretStr | None = None
-    token_expires_at: UTCTime | None = None
-    client_key: str | None = None
-    client_secret: SecretStr | None = None
-    privacy_level: PrivacyLevel = "SELF_ONLY"
-    disable_comment: bool = False
-    disable_duet: bool = False
-    disable_stitch: bool = False
-    #: Content disclosure (``brand_organic_toggle``): the video promotes the creator's own
-    #: business, as a production's own account usually does.
-    promotes_own_business: bool = False
-    video_source: Source = "FILE_UPLOAD"
-    chunk_bytes: int = Field(default=DEFAULT_CHUNK_BYTES, ge=MIN_CHUNK_BYTES, le=MAX_CHUNK_BYTES)
-    timeout_seconds: float = Field(default=30.0, gt=0, le=300)
-    poll_seconds: float = Field(default=DEFAULT_POLL_SECONDS, gt=0, le=60)
-    publish_wait_seconds: float = Field(default=DEFAULT_PUBLISH_WAIT_SECONDS, gt=0, le=1800)
+    base_url: HttpURL = Field(default=API_HOST, description="TikTok's Open API host.")
+    access_token: SecretStr = Field(
+        description="A Login Kit user access token with video.publish (and video.list for "
+        "lookups)."
+    )
+    refresh_token: SecretStr | None = Field(
+        default=None, description="Renews the access token, which lasts 24 hours (needs the app)."
+    )
+    token_expires_at: UTCTime | None = Field(
+        default=None, description="When the access token expires; a refresh is due before then."
+    )
+    client_key: str | None = Field(
+        default=None, description="The TikTok app's client key, needed to refresh the token."
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, description="The TikTok app's client secret, needed to refresh the token."
+    )
+    privacy_level: PrivacyLevel = Field(
+        default="SELF_ONLY",
+        description="Who sees the videos; an unaudited app may only post SELF_ONLY.",
+    )
+    disable_comment: bool = Field(default=False, description="Turn comments off on the videos.")
+    disable_duet: bool = Field(default=False, description="Stop others from making Duets.")
+    disable_stitch: bool = Field(default=False, description="Stop others from making Stitches.")
+    promotes_own_business: bool = Field(
+        default=False,
+        description="Content disclosure (brand_organic_toggle): the videos promote the "
+        "creator's own business, as a production's own account usually does.",
+    )
+    video_source: Source = Field(
+        default="FILE_UPLOAD",
+        description="FILE_UPLOAD sends the video; PULL_FROM_URL has TikTok fetch it (the "
+        "media's domain must be verified with TikTok).",
+    )
+    chunk_bytes: int = Field(
+        default=DEFAULT_CHUNK_BYTES,
+        ge=MIN_CHUNK_BYTES,
+        le=MAX_CHUNK_BYTES,
+        description="Bytes per chunk of a video upload (5 to 64 MB).",
+    )
+    timeout_seconds: float = Field(
+        default=30.0, gt=0, le=300, description="Seconds to wait for TikTok to answer."
+    )
+    poll_seconds: float = Field(
+        default=DEFAULT_POLL_SECONDS,
+        gt=0,
+        le=60,
+        description="Seconds between checks of a video's publish status.",
+    )
+    publish_wait_seconds: float = Field(
+        default=DEFAULT_PUBLISH_WAIT_SECONDS,
+        gt=0,
+        le=1800,
+        description="Seconds to wait in all for a video to be published before trying later.",
+    )
 
     @model_validator(mode="after")
     def _refresh_needs_the_app(self) -> TikTokSettings:
@@ -128,6 +165,7 @@ class TikTokSettings(AdapterSettings):
 
 class TikTokAdapter(Adapter[TikTokSettings]):
     name: ClassVar[str] = "tiktok"
+    label: ClassVar[str] = "TikTok"
     settings_model: ClassVar[type[AdapterSettings]] = TikTokSettings
     rules: ClassVar[TextRules] = RULES["tiktok"]
     can_lookup: ClassVar[bool] = True

@@ -50,9 +50,17 @@ class WebhookSettings(AdapterSettings):
     query, so it is sealed with the signing secret and shown by host only.
     """
 
-    url: SecretStr
-    secret: SecretStr
-    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    url: SecretStr = Field(
+        description="Where each post is POSTed as JSON (http:// or https://); sealed and shown "
+        "by host only, since receivers often carry a token in it."
+    )
+    secret: SecretStr = Field(
+        description="Shared with the receiver, which checks each request's HMAC-SHA256 "
+        "signature with it."
+    )
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Seconds to wait for the receiver to answer."
+    )
 
     @field_validator("url")
     @classmethod
@@ -111,6 +119,7 @@ class WebhookAdapter(Adapter[WebhookSettings]):
     """Signs and POSTs each post; maps the receiver's answer onto the error tree."""
 
     name: ClassVar[str] = "webhook"
+    label: ClassVar[str] = "Webhook"
     settings_model: ClassVar[type[AdapterSettings]] = WebhookSettings
     idempotent: ClassVar[bool] = False
 

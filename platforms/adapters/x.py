@@ -50,6 +50,7 @@ DUPLICATE_CONTENT = "duplicate content"
 
 class XAdapter(Adapter[XSettings]):
     name: ClassVar[str] = "x"
+    label: ClassVar[str] = "X"
     settings_model: ClassVar[type[AdapterSettings]] = XSettings
     rules: ClassVar[TextRules] = RULES["x"]
     can_lookup: ClassVar[bool] = True

@@ -52,19 +52,45 @@ class XSettings(AdapterSettings):
     """One X account connected with OAuth 2.0 (scopes ``tweet.write users.read media.write
     offline.access``)."""
 
-    base_url: HttpURL = "https://api.x.com"
-    access_token: SecretStr
-    refresh_token: SecretStr | None = None
-    token_expires_at: UTCTime | None = None
-    #: The app's OAuth 2.0 client id (needed to refresh) and, for a confidential client, secret.
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    #: Where a person opens a post (``/i/web/status/<id>`` needs no username).
-    web_url: HttpURL = "https://x.com"
-    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
-    #: ``None`` honours X's ``check_after_secs`` between video status polls.
-    media_poll_seconds: float | None = Field(default=None, gt=0, le=60)
-    media_wait_seconds: float = Field(default=MEDIA_WAIT_SECONDS, gt=0, le=1800)
+    base_url: HttpURL = Field(default="https://api.x.com", description="The X API host.")
+    access_token: SecretStr = Field(
+        description="An OAuth 2.0 user access token (tweet.write, users.read, media.write)."
+    )
+    refresh_token: SecretStr | None = Field(
+        default=None,
+        description="Renews the access token, which lasts two hours (offline.access; "
+        "needs client_id).",
+    )
+    token_expires_at: UTCTime | None = Field(
+        default=None, description="When the access token expires; a refresh is due before then."
+    )
+    client_id: str | None = Field(
+        default=None, description="The app's OAuth 2.0 client id, needed to refresh the token."
+    )
+    client_secret: SecretStr | None = Field(
+        default=None,
+        description="The app's OAuth 2.0 client secret, for a confidential client only.",
+    )
+    web_url: HttpURL = Field(
+        default="https://x.com",
+        description="Where a person opens a post (/i/web/status/<id> needs no username).",
+    )
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds to wait for X to answer."
+    )
+    media_poll_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=60,
+        description="Seconds between checks of a video's processing; empty follows X's "
+        "check_after_secs.",
+    )
+    media_wait_seconds: float = Field(
+        default=MEDIA_WAIT_SECONDS,
+        gt=0,
+        le=1800,
+        description="Seconds to wait in all for a video's processing before trying later.",
+    )
 
     @model_validator(mode="after")
     def _refresh_needs_a_client(self) -> XSettings:

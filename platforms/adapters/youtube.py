@@ -72,18 +72,46 @@ Privacy = Literal["private", "unlisted", "public"]
 class YouTubeSettings(AdapterSettings):
     """One channel: Google OAuth tokens with the ``youtube.upload`` scope."""
 
-    base_url: HttpURL = API_HOST
-    token_url: HttpURL = OAUTH_ENDPOINT
-    access_token: SecretStr
-    refresh_token: SecretStr | None = None
-    token_expires_at: UTCTime | None = None
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    privacy_status: Privacy = "private"
-    category_id: str = Field(default=DEFAULT_CATEGORY, pattern=r"^\d+$")
-    made_for_kids: bool = False
-    chunk_bytes: int = Field(default=DEFAULT_CHUNK_BYTES, ge=CHUNK_GRANULARITY)
-    timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    base_url: HttpURL = Field(default=API_HOST, description="The YouTube Data API host.")
+    token_url: HttpURL = Field(
+        default=OAUTH_ENDPOINT, description="Google's OAuth token endpoint, for refreshes."
+    )
+    access_token: SecretStr = Field(
+        description="A Google OAuth access token with the youtube.upload scope."
+    )
+    refresh_token: SecretStr | None = Field(
+        default=None,
+        description="Renews the access token, which lasts an hour (needs the OAuth client).",
+    )
+    token_expires_at: UTCTime | None = Field(
+        default=None, description="When the access token expires; a refresh is due before then."
+    )
+    client_id: str | None = Field(
+        default=None, description="The Google OAuth client id, needed to refresh the token."
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, description="The Google OAuth client secret, needed to refresh the token."
+    )
+    privacy_status: Privacy = Field(
+        default="private",
+        description="Who sees the videos; an unverified API project may only upload private.",
+    )
+    category_id: str = Field(
+        default=DEFAULT_CATEGORY,
+        pattern=r"^\d+$",
+        description="The videos' YouTube category id (24 is Entertainment, 1 Film & Animation).",
+    )
+    made_for_kids: bool = Field(
+        default=False, description="Declare the videos made for children (COPPA)."
+    )
+    chunk_bytes: int = Field(
+        default=DEFAULT_CHUNK_BYTES,
+        ge=CHUNK_GRANULARITY,
+        description="Bytes per chunk of a resumable upload, a multiple of 256 KiB.",
+    )
+    timeout_seconds: float = Field(
+        default=60.0, gt=0, le=600, description="Seconds to wait for YouTube to answer."
+    )
 
     @field_validator("chunk_bytes")
     @classmethod
@@ -101,6 +129,7 @@ class YouTubeSettings(AdapterSettings):
 
 class YouTubeAdapter(Adapter[YouTubeSettings]):
     name: ClassVar[str] = "youtube"
+    label: ClassVar[str] = "YouTube"
     settings_model: ClassVar[type[AdapterSettings]] = YouTubeSettings
     rules: ClassVar[TextRules] = RULES["youtube"]
     can_lookup: ClassVar[bool] = True

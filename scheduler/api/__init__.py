@@ -32,6 +32,7 @@ from scheduler.api.routes import (
     notifications,
     pauses,
     people,
+    platforms,
     posts,
     productions,
     review,
@@ -92,7 +93,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(pauses.blackouts_router)
-    for module in (audit, notifications):
+    for module in (audit, notifications, platforms):
         app.include_router(module.router)
 
     problems.install(app)

@@ -161,6 +161,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PUT", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.grant, A),
     ("DELETE", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.production, A),
     ("GET", "/platforms"): Rule(Scope.signed_in),
+    ("GET", "/platforms/{platform}"): Rule(Scope.signed_in),
     ("GET", "/templates"): Rule(Scope.signed_in),
     ("GET", "/productions/{production_id}/chain"): Rule(Scope.production, V),
     ("PUT", "/productions/{production_id}/chain"): Rule(Scope.production, A),

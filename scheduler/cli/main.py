@@ -20,6 +20,7 @@ from scheduler.cli.health import health
 from scheduler.cli.lint import lint
 from scheduler.cli.output import console, warnings
 from scheduler.cli.people import app as people_app
+from scheduler.cli.platforms import platforms_command
 from scheduler.cli.status import status_command
 from scheduler.cli.timeline import timeline_command
 from scheduler.core.config import get_settings
@@ -45,6 +46,7 @@ app.command("timeline")(timeline_command)
 app.command("sandbox")(serve.sandbox)
 app.command("health")(health)
 app.command("status")(status_command)
+app.command("platforms")(platforms_command)
 
 
 #: Commands that never open Callsheet's database (the demo makes its own), or name the one
@@ -73,17 +75,6 @@ def _refuse_unsafe_settings(context: typer.Context) -> None:
     warning = settings.development_key_warning()
     if warning:  # on stderr: what scripts read from stdout stays clean
         warnings.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}")
-
-
-@app.command()
-def platforms() -> None:
-    """List the installed platform adapters (plugins included)."""
-    from platforms.adapters.registry import platform_names
-
-    table = Table("platform")
-    for name in platform_names():
-        table.add_row(name)
-    console.print(table)
 
 
 @app.command()

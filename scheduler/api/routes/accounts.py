@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from platforms.adapters.registry import platform_names
 from scheduler.accounts import connections as service
 from scheduler.accounts import productions
 from scheduler.accounts.schemas import AccountCreate, AccountPublic, AccountReconnect
@@ -96,12 +95,6 @@ def withdraw_account(
     )
     session.commit()
     return _answer(session, session.get_one(Account, account_id), access)
-
-
-@router.get("/platforms")
-def list_platforms() -> list[str]:
-    """Adapters installed, including third-party plugins."""
-    return platform_names()
 
 
 @router.get("/templates")

@@ -90,6 +90,7 @@ def test_every_route_by_every_role(
         "post_id": post.id,
         "delivery_id": delivery_id,
         "account_id": account.id,
+        "platform": "outbox",
         "person_id": bystander,
         "token_id": 999_999,
         "pause_id": _production_pause(client, pid),
