@@ -28,15 +28,17 @@ PLUGIN = '''
 """Carrier pigeon: posts tied to a leg, i.e. appended to a file."""
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from platforms.adapters.base import Adapter, AdapterSettings, PublishRequest, PublishResult
 from platforms.adapters.rates import DAY, PublishRate
 
 
 class PigeonSettings(AdapterSettings):
-    loft: str
+    loft: str = Field(description="The file the pigeon carries posts to.")
     ring_code: SecretStr
+    perch_key: SecretStr = SecretStr("perch-key-shipped-default")
+    flights_a_day: int = 1
 
 
 class PigeonAdapter(Adapter):
@@ -97,8 +99,21 @@ def test_an_account_can_use_a_plugin_with_no_change_to_callsheet(
         },
     )
     assert answer.status_code == 201, answer.text
-    assert answer.json()["settings"] == {"loft": str(loft), "ring_code": "********"}
-    assert "pigeon" in client.get("/platforms").json()
+    shown = {"loft": str(loft), "ring_code": "********", "perch_key": "********"}
+    assert answer.json()["settings"] == shown
+    pigeon = {p["name"]: p for p in client.get("/platforms").json()}["pigeon"]
+    settings = {s["name"]: s for s in pigeon["settings"]}
+    assert settings["loft"] == {
+        "name": "loft",
+        "type": "string",
+        "required": True,
+        "secret": False,
+        "description": "The file the pigeon carries posts to.",
+    }
+    assert settings["ring_code"]["required"] and settings["ring_code"]["secret"]
+    assert settings["perch_key"]["secret"] and "default" not in settings["perch_key"]
+    assert settings["flights_a_day"]["default"] == 1
+    assert "perch-key-shipped-default" not in client.get("/platforms/pigeon").text
 
     account = session.exec(select(Account)).one()
     adapter = build_account_adapter(account)

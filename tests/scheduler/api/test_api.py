@@ -269,7 +269,7 @@ def test_templates_and_platforms_are_listed(client: httpx.Client) -> None:
     templates = {t["name"]: t for t in client.get("/templates").json()}
     assert {"casting_reveal", "crew_spotlight", "premiere_countdown"} <= set(templates)
     assert templates["crew_spotlight"]["variables"] == ["department", "crew"]
-    assert {"outbox", "webhook"} <= set(client.get("/platforms").json())
+    assert {"outbox", "webhook"} <= {p["name"] for p in client.get("/platforms").json()}
 
 
 def test_pause_and_resume_over_the_api(client: httpx.Client, plan: dict[str, int]) -> None:
