@@ -76,7 +76,9 @@ def describe_settings(platform: str) -> list[SettingInfo]:
     would reorder what the adapter's author grouped); raises ``UnknownPlatform``."""
     model = adapter_class(platform).settings_model
     schema = model.model_json_schema().get("properties", {})
-    return [_setting(name, field, schema.get(name, {})) for name, field in model.model_fields.items()]
+    return [
+        _setting(name, field, schema.get(name, {})) for name, field in model.model_fields.items()
+    ]
 
 
 def describe_platform(platform: str) -> PlatformInfo:
@@ -128,7 +130,7 @@ def _is_secret(annotation: Any) -> bool:
 
 
 def _readable(name: str, annotation: Any, schema: dict[str, Any]) -> str:
-    """"URL", "one of: public, unlisted, private", "list of strings"…
+    """ "URL", "one of: public, unlisted, private", "list of strings"…
 
     A field named ``url`` or ``…_url`` is a URL: the convention ``AdapterSettings.outbound_urls``
     relies on to find the addresses an account sends to.

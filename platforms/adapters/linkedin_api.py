@@ -52,7 +52,8 @@ class LinkedInSettings(AdapterSettings):
 
     author: str = Field(
         pattern=r"^urn:li:(organization|person):[A-Za-z0-9_-]+$",
-        description="Who posts: urn:li:organization:<id> for a Page, urn:li:person:<id> for a member.",
+        description="Who posts: urn:li:organization:<id> for a Page, urn:li:person:<id> for "
+        "a member.",
     )
     access_token: SecretStr = Field(
         description="An OAuth access token with w_organization_social (a Page) or "

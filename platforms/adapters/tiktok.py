@@ -102,8 +102,7 @@ class TikTokSettings(AdapterSettings):
 
     base_url: HttpURL = Field(default=API_HOST, description="TikTok's Open API host.")
     access_token: SecretStr = Field(
-        description="A Login Kit user access token with video.publish (and video.list for "
-        "lookups)."
+        description="A Login Kit user access token with video.publish (and video.list for lookups)."
     )
     refresh_token: SecretStr | None = Field(
         default=None, description="Renews the access token, which lasts 24 hours (needs the app)."

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from scheduler.cli import pauses, serve
 from scheduler.cli.audit import audit

@@ -79,8 +79,10 @@ def test_mastodon_is_described_as_its_api_needs() -> None:
     assert info.label == "Mastodon"
     assert info.can_lookup is True
     assert info.text_limit == 500
-    assert by_name["base_url"].required and by_name["base_url"].type == "URL"
-    assert by_name["access_token"].required and by_name["access_token"].secret
+    assert by_name["base_url"].required
+    assert by_name["base_url"].type == "URL"
+    assert by_name["access_token"].required
+    assert by_name["access_token"].secret
     assert "write:statuses" in by_name["access_token"].description
     assert by_name["visibility"].type == "one of: public, unlisted, private"
     assert by_name["visibility"].default == "public"

@@ -110,8 +110,10 @@ def test_an_account_can_use_a_plugin_with_no_change_to_callsheet(
         "secret": False,
         "description": "The file the pigeon carries posts to.",
     }
-    assert settings["ring_code"]["required"] and settings["ring_code"]["secret"]
-    assert settings["perch_key"]["secret"] and "default" not in settings["perch_key"]
+    assert settings["ring_code"]["required"]
+    assert settings["ring_code"]["secret"]
+    assert settings["perch_key"]["secret"]
+    assert "default" not in settings["perch_key"]
     assert settings["flights_a_day"]["default"] == 1
     assert "perch-key-shipped-default" not in client.get("/platforms/pigeon").text
 

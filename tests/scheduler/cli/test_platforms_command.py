@@ -49,7 +49,8 @@ def test_an_unknown_platform_names_the_known_ones(tmp_path: Path) -> None:
     assert ran.returncode == 1
     said = " ".join(ran.stdout.split())
     assert "unknown platform 'nope'" in said
-    assert "mastodon" in said and "youtube" in said
+    assert "mastodon" in said
+    assert "youtube" in said
     assert "Traceback" not in ran.stdout + ran.stderr
 
 
@@ -61,4 +62,5 @@ def test_json_is_the_apis_answer(tmp_path: Path) -> None:
     assert settings["access_token"]["secret"] is True
     assert "default" not in settings["access_token"]
     one = json.loads(_run(tmp_path, "--settings", "webhook", "--json").stdout)
-    assert one["name"] == "webhook" and one["sandbox_path"] == "/webhook"
+    assert one["name"] == "webhook"
+    assert one["sandbox_path"] == "/webhook"
