@@ -16,7 +16,6 @@ from rich.table import Table
 
 from platforms.adapters.describe import PlatformInfo, SettingInfo, describe_platform
 from platforms.adapters.registry import UnknownPlatform, platform_names
-from scheduler.api.routes.platforms import platform_public
 from scheduler.cli.output import console, refuse
 
 
@@ -59,6 +58,11 @@ def _described(name: str) -> PlatformInfo | None:
 
 
 def _json(info: PlatformInfo) -> Any:
+    """The API's answer for one platform. Imported here, not at the top: the API imports the
+    metrics, and a command must not import prometheus-client before it has chosen how to count
+    (``scheduler.ops.sharing``), which every command would if this module did."""
+    from scheduler.api.routes.platforms import platform_public
+
     return platform_public(info).model_dump(mode="json", exclude_unset=True)
 
 
