@@ -61,7 +61,10 @@ def test_a_platform_slower_than_the_lease_gets_each_post_once(
     world.posts(6 * SCALE, world.accounts(bluesky=1 + SCALE // 2, webhook=0))
     sandbox.fault("bluesky", "slow", path="createRecord", delay=lease + 1.5, times=10_000)
     sandbox.fault("discord", "slow", delay=lease + 1.5, times=10_000)
-    world.start_workers()
+    # Two workers: with one, under a loaded machine, re-claims of reaped deliveries queued
+    # behind slow publishes faster than they drained, and the scenario could livelock (the
+    # missing backpressure in docs/reliability.md's known gaps), which is not what it tests.
+    world.start_workers(2)
     world.go()
     world.start_schedulers()
 
