@@ -37,11 +37,12 @@ class SettingDoc:
     description: str
 
 
-def _comments() -> dict[str, str]:
-    """Each field's ``#:`` comment lines, joined."""
+def _declared() -> dict[str, tuple[str, str]]:
+    """Each field's annotation as written and its ``#:`` comment lines, joined: one parse of
+    the class's source."""
     source = textwrap.dedent(inspect.getsource(Settings))
     lines = source.splitlines()
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     for node in ast.parse(source).body[0].body:  # type: ignore[attr-defined]
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             above: list[str] = []
@@ -49,17 +50,8 @@ def _comments() -> dict[str, str]:
             while row >= 0 and lines[row].strip().startswith("#:"):
                 above.insert(0, lines[row].strip().removeprefix("#:").strip())
                 row -= 1
-            found[node.target.id] = " ".join(above)
+            found[node.target.id] = (ast.unparse(node.annotation), " ".join(above))
     return found
-
-
-def _types() -> dict[str, str]:
-    source = textwrap.dedent(inspect.getsource(Settings))
-    return {
-        node.target.id: ast.unparse(node.annotation)
-        for node in ast.parse(source).body[0].body  # type: ignore[attr-defined]
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-    }
 
 
 def _default(name: str) -> str:
@@ -77,14 +69,14 @@ def _default(name: str) -> str:
 
 
 def settings_docs() -> list[SettingDoc]:
-    comments, types = _comments(), _types()
+    declared = _declared()
     return [
         SettingDoc(
             variable=f"CALLSHEET_{name.upper()}",
-            type=types[name],
+            type=declared[name][0],
             default=_default(name),
-            secret="SecretStr" in types[name],
-            description=comments.get(name, ""),
+            secret="SecretStr" in declared[name][0],
+            description=declared[name][1],
         )
         for name in Settings.model_fields
     ]
