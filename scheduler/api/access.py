@@ -373,7 +373,7 @@ def check_policy_covers(app: FastAPI) -> None:
         (method, context.route.path_format)
         for context in iter_route_contexts(app.routes)
         if isinstance(context.route, APIRoute)
-        for method in context.route.methods
+        for method in context.route.methods or ()
     }
     missing = sorted(routes - POLICY.keys())
     stale = sorted(POLICY.keys() - routes)
