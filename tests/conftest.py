@@ -32,12 +32,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
 from sandbox.control import SandboxControl
-from scheduler.api import create_app, deps
+from scheduler.api import create_app
 from scheduler.cli.processes import settings_env, stop_process
 from scheduler.core.config import Settings
 from scheduler.core.db import create_db_engine, is_sqlite
 from scheduler.core.migrate import upgrade
 from scheduler.core.models import Role
+from scheduler.http import deps
 from scheduler.people.members import create_person, issue_token, set_role
 
 PG_ADMIN = os.environ.get(

@@ -59,13 +59,13 @@ def test_the_copy_keeps_them_too(tree: Path) -> None:
 
 
 def test_an_upward_import_breaks_the_layers(tree: Path) -> None:
-    add_import(tree, "scheduler.core.clock", "import scheduler.api.access")
+    add_import(tree, "scheduler.core.clock", "import scheduler.http.access")
 
     done = lint_imports(tree)
 
     assert done.returncode != 0
     assert "Faces over the worker and the domain rooms" in done.stdout
-    assert "scheduler.core.clock -> scheduler.api.access" in done.stdout
+    assert "scheduler.core.clock -> scheduler.http.access" in done.stdout
 
 
 def test_two_modules_importing_each_other_break_the_acyclic_contract(tree: Path) -> None:

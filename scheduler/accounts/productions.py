@@ -4,7 +4,7 @@ accounts a production's posts may go to.
 An account is connected for one or more productions (``AccountProduction``); only those
 productions' posts may target it, and only their members see it. An account serving no
 production is a site admin's alone. Who may change the links is decided by the access policy
-(``scheduler.api.access``); this module keeps them consistent and audited.
+(``scheduler.http.access``); this module keeps them consistent and audited.
 
 Asking for accounts on behalf of a production answers the same for "no such account" and "an
 account of another production" (``accounts_for_targets``), so a post's targets never reveal

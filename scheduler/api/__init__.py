@@ -19,10 +19,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from scheduler.api import problems
-from scheduler.api.access import authorize, check_policy_covers
-from scheduler.api.deps import SessionDep, reads_by_method
-from scheduler.api.headers import SecurityHeaders
 from scheduler.api.routes import (
     accounts,
     audit,
@@ -41,6 +37,10 @@ from scheduler.api.routes import (
 )
 from scheduler.core.clock import Clock
 from scheduler.core.config import get_settings
+from scheduler.http import problems
+from scheduler.http.access import authorize, check_policy_covers
+from scheduler.http.deps import SessionDep, reads_by_method
+from scheduler.http.headers import SecurityHeaders
 from scheduler.ops.health import readiness, ready
 from scheduler.ops.metrics import exposition
 from scheduler.people.sign_in import SignInGuard

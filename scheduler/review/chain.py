@@ -8,7 +8,7 @@ person saw; the last step's vote also needs the checklist confirmed and every fe
 who must sign off to have approved this exact content. Only then is the approval bound to
 each delivery's rendered output (``scheduler.posts.approval.approve_post``) and the post scheduled.
 
-Being allowed to approve at all needs the producer role (``scheduler.api.access``); a chain
+Being allowed to approve at all needs the producer role (``scheduler.http.access``); a chain
 narrows who, at each step, among the production's producers and admins; separation of duties
 (``scheduler.review.duties``) keeps a post's writer from approving it and one person from
 approving two steps.

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from scheduler.core.errors import Conflict, Invalid
 from scheduler.core.models import Post, Production
 
-#: The rule as docs/access.md states it (``scheduler.api.access.access_table`` prints it).
+#: The rule as docs/access.md states it (``scheduler.http.access.access_table`` prints it).
 RULE = (
     "**Separation of duties.** Whoever wrote a post's current version (created it, or made "
     "its last edit) cannot approve it (**409**), and each step of an approval chain needs a "

@@ -7,11 +7,11 @@ from fastapi import APIRouter, status
 from scheduler.accounts import connections as service
 from scheduler.accounts import productions
 from scheduler.accounts.schemas import AccountCreate, AccountPublic, AccountReconnect
-from scheduler.api.access import Access, AccessDep, ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.content.context import get_renderer
 from scheduler.core.models import Account
 from scheduler.core.schemas import Id
+from scheduler.http.access import Access, AccessDep, ActorDep
+from scheduler.http.deps import SessionDep
 
 router = APIRouter(tags=["accounts"])
 

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from scheduler.api.deps import SessionDep
 from scheduler.audit.trail import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, find_events
 from scheduler.core.schemas import MAX_ID, Id, Moment, Output, Text
+from scheduler.http.deps import SessionDep
 
 router = APIRouter(tags=["audit"])
 

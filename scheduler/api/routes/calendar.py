@@ -11,15 +11,15 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from scheduler.api.access import Access, AccessDep
-from scheduler.api.deps import SessionDep
-from scheduler.api.problems import field_error, refused
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Production
 from scheduler.core.schemas import Id
 from scheduler.exchange.csv_import import MAX_BYTES, CsvInvalid, import_schedule
 from scheduler.exchange.ical import production_calendar
 from scheduler.exchange.schedule import export_schedule
+from scheduler.http.access import Access, AccessDep
+from scheduler.http.deps import SessionDep
+from scheduler.http.problems import field_error, refused
 from scheduler.planning.productions import get_production
 
 router = APIRouter(prefix="/productions", tags=["calendar"])

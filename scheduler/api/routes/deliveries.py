@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
-from scheduler.api.access import AccessDep, ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, DeliveryStatus, Post
 from scheduler.core.schemas import MAX_ID, Id, Moment
+from scheduler.http.access import AccessDep, ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.posts import deliveries as service
 from scheduler.posts.schemas import (
     CancelDelivery,

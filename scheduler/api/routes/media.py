@@ -22,12 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from scheduler.api.access import Access, AccessDep
-from scheduler.api.deps import SessionDep
-from scheduler.api.problems import field_error, problem
 from scheduler.core.config import get_settings
 from scheduler.core.errors import Invalid, NotFound
 from scheduler.core.schemas import Id
+from scheduler.http.access import Access, AccessDep
+from scheduler.http.deps import SessionDep
+from scheduler.http.problems import field_error, problem
 from scheduler.media.intake import FILE_FIELD, FormIntake, boundary_of
 from scheduler.media.library import get_medium, list_media, record_upload
 from scheduler.media.schemas import MediaPublic

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field, SecretStr
 
 from platforms.adapters.webhook import MIN_SECRET_LENGTH
-from scheduler.api.access import ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.models import NotificationHook, NotificationStatus
 from scheduler.core.schemas import Id, Input, Output
 from scheduler.events.outbox import NotifyEvent
+from scheduler.http.access import ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.notify import hooks as service
 
 router = APIRouter(tags=["notifications"])

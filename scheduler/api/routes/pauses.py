@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import col, select
 
-from scheduler.api.access import AccessDep, ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.models import Blackout
 from scheduler.core.schemas import Id
+from scheduler.http.access import AccessDep, ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.planning import pauses as service
 from scheduler.planning import windows
 from scheduler.planning.schemas import (

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import EmailStr, Field
 from sqlmodel import Session, col, select
 
-from scheduler.api.access import SESSION_COOKIE, Access, AccessDep, ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.clock import machine_now
 from scheduler.core.config import get_settings
 from scheduler.core.errors import NotFound
 from scheduler.core.models import AccessToken, Membership, Person, Role
 from scheduler.core.schemas import Id, Input, Moment, Output
+from scheduler.http.access import SESSION_COOKIE, Access, AccessDep, ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.people import members as service
 from scheduler.people.members import NotSignedIn
 from scheduler.people.sign_in import SignInGuard

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from fastapi import APIRouter, status
 from sqlmodel import Session, col, select
 
-from scheduler.api.access import AccessDep, ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, Post
 from scheduler.core.schemas import Id
+from scheduler.http.access import AccessDep, ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.posts import approval, preview
 from scheduler.posts import lifecycle as service
 from scheduler.posts.schemas import (

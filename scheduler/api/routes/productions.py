@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import select
 
-from scheduler.api.access import AccessDep, ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.models import EmbargoRule, Milestone
 from scheduler.core.schemas import Id
+from scheduler.http.access import AccessDep, ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.planning import embargoes
 from scheduler.planning import productions as service
 from scheduler.planning.schemas import (

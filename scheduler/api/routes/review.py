@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from sqlmodel import col, select
 
-from scheduler.api.access import AccessDep, ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.clock import Clock
 from scheduler.core.errors import Invalid
 from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
 from scheduler.core.schemas import Id, Input, Moment, Output
+from scheduler.http.access import AccessDep, ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.planning.productions import get_production
 from scheduler.posts.approval import expect_deliveries_of
 from scheduler.posts.preview import preview_post

@@ -12,11 +12,11 @@ from datetime import datetime
 from fastapi import APIRouter, Response, status
 from pydantic import Field
 
-from scheduler.api.access import AccessDep
-from scheduler.api.deps import SessionDep
 from scheduler.api.routes.calendar import feed_response
 from scheduler.core.config import get_settings
 from scheduler.core.schemas import Id, Input, Output
+from scheduler.http.access import AccessDep
+from scheduler.http.deps import SessionDep
 from scheduler.people import calendars
 
 router = APIRouter(tags=["calendar"])

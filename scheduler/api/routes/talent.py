@@ -3,7 +3,7 @@
 ``/signoff/{token}`` needs no sign-in (``Scope.public``): the token is the credential. A link
 that may not be used answers 403 and leaves exactly one trace, its ``talent.link_refused``
 AuditEvent; whatever the request had read is rolled back first. The refusal is written in a
-session of its own that may write: a ``GET``'s session only reads (``scheduler.api.deps``).
+session of its own that may write: a ``GET``'s session only reads (``scheduler.http.deps``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request, status
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from scheduler.api.access import ActorDep
-from scheduler.api.deps import SessionDep
 from scheduler.core.db import writing
 from scheduler.core.errors import Forbidden
 from scheduler.core.schemas import Id
+from scheduler.http.access import ActorDep
+from scheduler.http.deps import SessionDep
 from scheduler.review import link_pages, link_sending, signoffs
 from scheduler.review import talent as roster
 from scheduler.review.links import LinkRefused

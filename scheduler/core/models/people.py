@@ -2,7 +2,7 @@
 
 Apart because they are who may act, not what is scheduled: posts and deliveries name people
 only as the actors of the audit trail, and ``scheduler.people`` and the one access policy
-(``scheduler.api.access``) are what read them.
+(``scheduler.http.access``) are what read them.
 """
 
 from __future__ import annotations

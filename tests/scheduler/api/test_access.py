@@ -19,9 +19,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from scheduler.api.access import POLICY, Rule, Scope, access_table, check_policy_covers
 from scheduler.core.db import create_db_engine
 from scheduler.core.models import AccessToken, Account, Post, Role, TalentSignoff
+from scheduler.http.access import POLICY, Rule, Scope, access_table, check_policy_covers
 from scheduler.people.members import signed_in
 from scheduler.review.links import make_token
 from tests import factories

@@ -21,8 +21,8 @@ import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from scheduler.api.access import POLICY, Scope
 from scheduler.core.models import AccountProduction, AuditEvent, Delivery, Post, Role
+from scheduler.http.access import POLICY, Scope
 from tests import factories
 from tests.conftest import person_with_token
 from tests.scheduler.api.test_access import _blackout

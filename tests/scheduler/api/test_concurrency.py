@@ -211,7 +211,7 @@ def test_eight_concurrent_clients_get_their_answers_without_waiting_on_locks(api
 
 @pytest.mark.timeout(300)
 def test_refused_requests_give_their_connections_back(api: Api) -> None:
-    """The request's session is closed on every path (``scheduler.api.deps.get_session``): far
+    """The request's session is closed on every path (``scheduler.http.deps.get_session``): far
     more refused requests than the pool holds, then every kind still answers at once."""
     capacity = pool_capacity()
     with httpx.Client(base_url=api.base, headers=api.headers, timeout=60) as c:

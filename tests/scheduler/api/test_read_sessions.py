@@ -1,6 +1,6 @@
 """A GET's session only reads: on SQLite it never waits for the write lock, and never writes.
 
-``scheduler.api.deps.reads_by_method`` makes it so before the first statement; the session then
+``scheduler.http.deps.reads_by_method`` makes it so before the first statement; the session then
 begins deferred on SQLite (``scheduler.core.db.only_reads``) and refuses any write on both
 databases, because upgrading a deferred transaction under WAL can fail at once.
 """

@@ -31,11 +31,11 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlmodel import Session
 
 from scheduler.accounts.productions import productions_served
-from scheduler.api.deps import SessionDep
 from scheduler.core.clock import machine_now
 from scheduler.core.errors import Forbidden
 from scheduler.core.models import Blackout, Delivery, Pause, PauseScope, Person, Post, Role
 from scheduler.core.schemas import MAX_ID
+from scheduler.http.deps import SessionDep
 from scheduler.people.members import NotSignedIn, roles_of, signed_in
 from scheduler.review.duties import RULE
 

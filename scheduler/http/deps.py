@@ -2,7 +2,7 @@
 
 Routes commit explicitly after the service call succeeds; any exception rolls the session back
 when it closes, so a refused request leaves nothing half-written. Who is calling, and whether
-they may, is ``scheduler.api.access``.
+they may, is ``scheduler.http.access``.
 
 Every dependency and route that touches the database is a plain ``def``: FastAPI runs those in
 its thread pool, so a request waiting for the database (SQLite's write lock, a PostgreSQL
