@@ -25,13 +25,17 @@ ACTOR = "tester"
 
 
 def production(
-    session: Session, *, timezone: str = "Europe/London", approval_max_age_days: int = 30
+    session: Session,
+    *,
+    title: str = "Night Shift",
+    timezone: str = "Europe/London",
+    approval_max_age_days: int = 30,
 ) -> Production:
     return create_production(
         session=session,
         actor=ACTOR,
         data=ProductionCreate(
-            title="Night Shift",
+            title=title,
             kind="film",
             timezone=timezone,
             approval_max_age_days=approval_max_age_days,

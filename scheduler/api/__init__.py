@@ -1,4 +1,5 @@
-"""The HTTP API (FastAPI): thin routes over the service functions.
+"""The HTTP API (FastAPI): thin routes over the service functions, and the app that serves
+it with the pages (``scheduler.web``) behind one door (``scheduler.http``).
 
 Routes and the dependencies that touch the database are plain ``def`` functions, which FastAPI
 runs in its thread pool; the event loop only moves bytes. Two app-wide dependencies run before
@@ -19,6 +20,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from scheduler import web
 from scheduler.api.routes import (
     accounts,
     audit,
@@ -77,7 +79,9 @@ def create_app() -> FastAPI:
     )
     # One per app: its counts are shared through Redis in production, per process otherwise.
     app.state.sign_in_guard = SignInGuard.for_settings(settings)
-    app.add_middleware(SecurityHeaders, https=settings.environment == "production")
+    app.add_middleware(
+        SecurityHeaders, https=settings.environment == "production", pages=web.PREFIX
+    )
     for module in (
         people,
         productions,
@@ -98,6 +102,7 @@ def create_app() -> FastAPI:
 
     problems.install(app)
     _document_problems(app)
+    web.install(app)  # the pages, and refusals of pages answered as pages
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

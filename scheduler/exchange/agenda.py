@@ -61,6 +61,9 @@ class TimelineRow:
     platform: str = ""
     handle: str = ""
     status: str = ""
+    #: The post's review state (draft, in_review, approved, rejected): what a pending
+    #: delivery waits for.
+    post_status: str = ""
     marks: tuple[str, ...] = ()
 
     @property
@@ -149,6 +152,7 @@ def _delivery_row(entry: ScheduleEntry, tz: tzinfo, gates: Gates) -> TimelineRow
         platform=account.platform,
         handle=account.handle,
         status=delivery.status,
+        post_status=post.status,
         marks=tuple(_marks(entry, gates)),
     )
 

@@ -1,6 +1,7 @@
-"""Who may call which route: one table (``POLICY``), enforced for every route in one place.
+"""Who may call which route: one table (``scheduler.http.policy``), enforced for every route,
+page or JSON, in one place.
 
-Every API route has exactly one rule: the least role it needs and where the production it
+Every route has exactly one rule: the least role it needs and where the production it
 acts on is found (a path parameter, the query string, the body, the post or delivery it
 names). ``authorize`` runs before every route (an app-wide dependency): it signs the caller in
 (bearer token or web session cookie; 401 otherwise), finds the production, and answers 403
@@ -14,16 +15,13 @@ forgetting it.
 thread pool, off the event loop. Only reading the JSON body needs ``await``; ``request_body``
 does that, on the loop and without touching the database, for the rules that need it.
 
-docs/access.md is generated from this table (``access_table``), and tests walk every route by
-every role against it.
+Tests walk every route by every role against the table.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
@@ -36,42 +34,11 @@ from scheduler.core.errors import Forbidden
 from scheduler.core.models import Blackout, Delivery, Pause, PauseScope, Person, Post, Role
 from scheduler.core.schemas import MAX_ID
 from scheduler.http.deps import SessionDep
+from scheduler.http.policy import POLICY, Rule, Scope
+from scheduler.http.sessions import SESSION_COOKIE
 from scheduler.people.members import NotSignedIn, roles_of, signed_in
-from scheduler.review.duties import RULE
 
 Row = TypeVar("Row", Post, Delivery, Pause, Blackout)
-
-SESSION_COOKIE = "callsheet_session"
-
-
-class Scope(StrEnum):
-    """Where a route finds the production whose role decides."""
-
-    public = "public"  # no sign-in (signing in itself)
-    signed_in = "signed in"  # any person; lists show only their productions
-    site = "site"  # site admins only
-    production = "production_id in the path"
-    post = "the post in the path"
-    delivery = "the delivery in the path"
-    body = "production_id in the body"
-    #: Without ``production_id`` in the query, only a site admin (``GET /audit``).
-    query = "production_id in the query string"
-    pause = "the pause's scope"  # everything or an account: site admin; a production: its role
-    #: A blackout's production (in the body, or the blackout in the path); none: every
-    #: production's, site admins only.
-    blackout = "the blackout's production_id (none: every production)"
-    #: Each production named (``POST /accounts``); naming none: only a site admin.
-    productions = "each of production_ids in the body (none: site admin)"
-    #: Each production the account serves; one that serves none: only a site admin.
-    account = "each production the account in the path serves (none: site admin)"
-    #: Granting an account to a production: a role there and in one it already serves.
-    grant = "production_id in the path, and one the account in the path serves"
-
-
-@dataclass(frozen=True)
-class Rule:
-    scope: Scope
-    role: Role | None = None
 
 
 @dataclass
@@ -110,108 +77,6 @@ class Access:
                 f"this needs the {role.value} role in production {production_id}; "
                 f"you are {held.value}"
             )
-
-
-V, M, P, A = Role.viewer, Role.marketer, Role.producer, Role.admin
-
-POLICY: dict[tuple[str, str], Rule] = {
-    ("GET", "/healthz"): Rule(Scope.public),
-    ("GET", "/readyz"): Rule(Scope.public),
-    # Counts only, no names; `metrics_token` closes it (Prometheus sends it as a bearer token).
-    ("GET", "/metrics"): Rule(Scope.public),
-    ("POST", "/auth/login"): Rule(Scope.public),
-    ("POST", "/auth/logout"): Rule(Scope.signed_in),
-    ("GET", "/me"): Rule(Scope.signed_in),
-    ("POST", "/tokens"): Rule(Scope.signed_in),
-    ("GET", "/tokens"): Rule(Scope.signed_in),
-    ("DELETE", "/tokens/{token_id}"): Rule(Scope.signed_in),
-    ("PUT", "/me/password"): Rule(Scope.signed_in),
-    ("POST", "/people"): Rule(Scope.site),
-    ("GET", "/people"): Rule(Scope.site),
-    ("POST", "/people/{person_id}/disable"): Rule(Scope.site),
-    ("POST", "/people/{person_id}/enable"): Rule(Scope.site),
-    ("GET", "/productions/{production_id}/members"): Rule(Scope.production, V),
-    ("PUT", "/productions/{production_id}/members/{person_id}"): Rule(Scope.production, A),
-    ("DELETE", "/productions/{production_id}/members/{person_id}"): Rule(Scope.production, A),
-    ("POST", "/productions"): Rule(Scope.site),
-    ("GET", "/productions"): Rule(Scope.signed_in),
-    ("GET", "/productions/{production_id}"): Rule(Scope.production, V),
-    ("PATCH", "/productions/{production_id}"): Rule(Scope.production, A),
-    ("POST", "/productions/{production_id}/milestones"): Rule(Scope.production, P),
-    ("GET", "/productions/{production_id}/milestones"): Rule(Scope.production, V),
-    ("PATCH", "/productions/{production_id}/milestones/{milestone_id}"): Rule(Scope.production, P),
-    ("POST", "/productions/{production_id}/embargoes"): Rule(Scope.production, P),
-    ("GET", "/productions/{production_id}/embargoes"): Rule(Scope.production, V),
-    ("PATCH", "/productions/{production_id}/embargoes/{embargo_id}"): Rule(Scope.production, P),
-    ("DELETE", "/productions/{production_id}/embargoes/{embargo_id}"): Rule(Scope.production, P),
-    ("DELETE", "/productions/{production_id}/milestones/{milestone_id}"): Rule(Scope.production, P),
-    ("GET", "/productions/{production_id}/calendar.ics"): Rule(Scope.production, V),
-    ("GET", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, V),
-    ("POST", "/productions/{production_id}/calendar-subscriptions"): Rule(Scope.production, V),
-    ("GET", "/me/calendar-subscriptions"): Rule(Scope.signed_in),
-    ("DELETE", "/calendar-subscriptions/{subscription_id}"): Rule(Scope.signed_in),  # owner
-    # The link is the credential: calendar apps cannot sign in (scheduler.people.calendars).
-    ("GET", "/calendar/{token}.ics"): Rule(Scope.public),
-    ("POST", "/productions/{production_id}/schedule.csv"): Rule(Scope.production, M),
-    ("POST", "/productions/{production_id}/media"): Rule(Scope.production, M),
-    ("GET", "/productions/{production_id}/media"): Rule(Scope.production, V),
-    ("GET", "/productions/{production_id}/media/{media_id}"): Rule(Scope.production, V),
-    ("POST", "/accounts"): Rule(Scope.productions, A),
-    ("GET", "/accounts"): Rule(Scope.signed_in),
-    ("PUT", "/accounts/{account_id}/credentials"): Rule(Scope.account, A),
-    ("PUT", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.grant, A),
-    ("DELETE", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.production, A),
-    ("GET", "/platforms"): Rule(Scope.signed_in),
-    ("GET", "/platforms/{platform}"): Rule(Scope.signed_in),
-    ("GET", "/templates"): Rule(Scope.signed_in),
-    ("GET", "/productions/{production_id}/chain"): Rule(Scope.production, V),
-    ("PUT", "/productions/{production_id}/chain"): Rule(Scope.production, A),
-    ("GET", "/productions/{production_id}/checklist"): Rule(Scope.production, V),
-    ("PUT", "/productions/{production_id}/checklist"): Rule(Scope.production, A),
-    ("GET", "/productions/{production_id}/review"): Rule(Scope.production, V),
-    ("POST", "/productions/{production_id}/review/approve"): Rule(Scope.production, P),
-    ("POST", "/posts"): Rule(Scope.body, M),
-    ("GET", "/posts"): Rule(Scope.signed_in),
-    ("GET", "/posts/{post_id}"): Rule(Scope.post, V),
-    ("PATCH", "/posts/{post_id}"): Rule(Scope.post, M),
-    ("GET", "/posts/{post_id}/preview"): Rule(Scope.post, V),
-    ("POST", "/posts/{post_id}/submit"): Rule(Scope.post, M),
-    ("POST", "/posts/{post_id}/approve"): Rule(Scope.post, P),
-    ("POST", "/posts/{post_id}/reject"): Rule(Scope.post, P),
-    ("GET", "/deliveries"): Rule(Scope.signed_in),
-    ("POST", "/deliveries/{delivery_id}/release"): Rule(Scope.delivery, P),
-    ("POST", "/deliveries/{delivery_id}/cancel"): Rule(Scope.delivery, P),
-    ("POST", "/deliveries/{delivery_id}/resolve"): Rule(Scope.delivery, P),
-    ("POST", "/deliveries/{delivery_id}/retry"): Rule(Scope.delivery, P),
-    ("POST", "/pauses"): Rule(Scope.pause, P),
-    ("GET", "/pauses"): Rule(Scope.signed_in),
-    ("POST", "/pauses/{pause_id}/resume"): Rule(Scope.pause, P),
-    ("POST", "/blackouts"): Rule(Scope.blackout, P),
-    ("GET", "/blackouts"): Rule(Scope.signed_in),
-    ("PATCH", "/blackouts/{blackout_id}"): Rule(Scope.blackout, P),
-    ("DELETE", "/blackouts/{blackout_id}"): Rule(Scope.blackout, P),
-    ("POST", "/productions/{production_id}/talent"): Rule(Scope.production, M),
-    ("GET", "/productions/{production_id}/talent"): Rule(Scope.production, V),
-    ("PATCH", "/productions/{production_id}/talent/{talent_id}"): Rule(Scope.production, M),
-    ("POST", "/posts/{post_id}/signoffs"): Rule(Scope.post, M),
-    ("GET", "/posts/{post_id}/signoffs"): Rule(Scope.post, V),
-    # Sending a talent a fresh link (the earlier one stops working) is a producer's call.
-    ("POST", "/posts/{post_id}/signoffs/{signoff_id}/resend"): Rule(Scope.post, P),
-    # The signed link is the credential: talent have no account (scheduler.review.links).
-    ("GET", "/signoff/{token}"): Rule(Scope.public),
-    ("POST", "/signoff/{token}"): Rule(Scope.public),
-    ("GET", "/audit"): Rule(Scope.query, P),
-    ("POST", "/productions/{production_id}/notification-hooks"): Rule(Scope.production, A),
-    ("GET", "/productions/{production_id}/notification-hooks"): Rule(Scope.production, A),
-    ("DELETE", "/productions/{production_id}/notification-hooks/{hook_id}"): Rule(
-        Scope.production, A
-    ),
-    ("GET", "/productions/{production_id}/notifications"): Rule(Scope.production, P),
-    ("POST", "/notification-hooks"): Rule(Scope.site),
-    ("GET", "/notification-hooks"): Rule(Scope.site),
-    ("DELETE", "/notification-hooks/{hook_id}"): Rule(Scope.site),
-    ("GET", "/notifications"): Rule(Scope.site),
-}
 
 
 def rule_for(request: Request) -> Rule:
@@ -379,21 +244,3 @@ def check_policy_covers(app: FastAPI) -> None:
     stale = sorted(POLICY.keys() - routes)
     if missing or stale:
         raise RuntimeError(f"access policy out of step: no rule for {missing}; no route {stale}")
-
-
-def access_table(describe: Callable[[str, str], str] | None = None) -> str:
-    """The policy as a Markdown table, then the rule no role lifts: separation of duties
-    (docs/access.md is this, and a test keeps it so)."""
-    lines = ["| method | path | who | production from |", "|---|---|---|---|"]
-    for (method, path), rule in sorted(POLICY.items(), key=lambda item: (item[0][1], item[0][0])):
-        if rule.scope in (Scope.public, Scope.signed_in, Scope.site):
-            who = {Scope.public: "anyone", Scope.signed_in: "any signed-in person"}.get(
-                rule.scope, "site admin"
-            )
-            where = "—"
-        else:
-            assert rule.role is not None
-            who = f"{rule.role.value} or above"
-            where = rule.scope.value
-        lines.append(f"| {method} | `{path}` | {who} | {where} |")
-    return "\n".join(lines) + "\n\n" + RULE + "\n"

@@ -6,8 +6,10 @@ another site, a sign-off link's token in a ``Referer``) should treat it as stric
 
 - ``X-Content-Type-Options: nosniff``: a JSON body is never run as a script or shown as HTML;
 - ``Content-Security-Policy``: nothing loads, runs or frames on a JSON answer
-  (``default-src 'none'``); the documentation pages load FastAPI's Swagger UI and ReDoc from
-  their CDN and run its one inline start-up script, and nothing else;
+  (``default-src 'none'``); the pages (``pages``, the prefix they live under) load their own
+  scripts and styles and nothing inline, so a post body that got past escaping still could not
+  run; the documentation pages load FastAPI's Swagger UI and ReDoc from their CDN and run its
+  one inline start-up script, and nothing else;
 - ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``: no page of Callsheet inside
   another site's frame (clickjacking an approve button);
 - ``Referrer-Policy: no-referrer``: a talent's sign-off link carries its token in the path, and
@@ -33,22 +35,34 @@ DOCS_POLICY = (
     "base-uri 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+#: The pages (``scheduler.web``): their own scripts, styles and images, nothing inline, nothing
+#: from elsewhere; forms post only to Callsheet.
+PAGES_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 class SecurityHeaders:
     """ASGI middleware: adds the headers above to every HTTP answer (an answer that already
     names one, keeps its own)."""
 
-    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool, pages: str) -> None:
         self.app = app
         self.https = https
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else STRICT_POLICY
+        if path.startswith(DOCS_PATHS):
+            policy = DOCS_POLICY
+        elif path == self.pages or path.startswith(f"{self.pages}/"):
+            policy = PAGES_POLICY
+        else:
+            policy = STRICT_POLICY
         extra = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),

@@ -9,15 +9,14 @@ from pydantic import EmailStr, Field
 from sqlmodel import Session, col, select
 
 from scheduler.core.clock import machine_now
-from scheduler.core.config import get_settings
 from scheduler.core.errors import NotFound
-from scheduler.core.models import AccessToken, Membership, Person, Role
+from scheduler.core.models import Membership, Person, Role
 from scheduler.core.schemas import Id, Input, Moment, Output
-from scheduler.http.access import SESSION_COOKIE, Access, AccessDep, ActorDep
+from scheduler.http.access import Access, AccessDep, ActorDep
 from scheduler.http.deps import SessionDep
+from scheduler.http.sessions import SESSION_COOKIE, end_sessions, set_session_cookie, start_session
 from scheduler.people import members as service
-from scheduler.people.members import NotSignedIn
-from scheduler.people.sign_in import SignInGuard
+from scheduler.people.schemas import PasswordChange
 
 router = APIRouter(tags=["people"])
 
@@ -42,11 +41,6 @@ class PersonPublic(Output):
     email: str
     site_admin: bool
     disabled_at: datetime | None = Field(description="Set while the person cannot sign in")
-
-
-class PasswordChange(Input):
-    current_password: str = Field(min_length=1, max_length=1000)
-    new_password: str = Field(min_length=12, max_length=1000, description="12 characters or more")
 
 
 class Me(PersonPublic):
@@ -88,51 +82,17 @@ class MemberPublic(Output):
 def login(data: Login, session: SessionDep, request: Request, response: Response) -> None:
     """Start a web session: an HttpOnly cookie, valid for a working day. Failed sign-ins are
     limited per email and per address (429 with ``Retry-After``; ``scheduler.people.sign_in``)."""
-    guard: SignInGuard = request.app.state.sign_in_guard
-    address = request.client.host if request.client else "unknown"
-    guard.check(data.email, address)
-    try:
-        person = service.check_password(session, data.email, data.password)
-    except NotSignedIn:
-        guard.failed(data.email, address)
-        raise
-    now = machine_now()
-    issued = service.issue_token(
-        session=session,
-        person=person,
-        name="web session",
-        kind="session",
-        expires_at=now + timedelta(hours=service.SESSION_HOURS),
-        actor=person.actor,
-        now=now,
-    )
+    secret = start_session(session, request, data.email, data.password)
     session.commit()
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.secret,
-        max_age=service.SESSION_HOURS * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().environment == "production",
-    )
+    set_session_cookie(response, secret)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(access: AccessDep, session: SessionDep, response: Response) -> None:
     """End every web session of the caller (API tokens are revoked one by one)."""
     assert access.person is not None
-    for token in session.exec(
-        select(AccessToken).where(
-            AccessToken.person_id == access.person.id,
-            AccessToken.kind == "session",
-            col(AccessToken.revoked_at).is_(None),
-        )
-    ):
-        service.revoke_token(
-            session=session, token_id=token.id or 0, person=access.person, actor=access.actor
-        )
+    end_sessions(session, access.person, response)
     session.commit()
-    response.delete_cookie(SESSION_COOKIE)
 
 
 @router.get("/me")

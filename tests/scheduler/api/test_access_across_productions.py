@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from scheduler.core.models import AccountProduction, AuditEvent, Delivery, Post, Role
-from scheduler.http.access import POLICY, Scope
+from scheduler.http.policy import POLICY, Scope
 from tests import factories
 from tests.conftest import person_with_token
 from tests.scheduler.api.test_access import _blackout
