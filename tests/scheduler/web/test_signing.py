@@ -87,9 +87,7 @@ def test_signing_out_ends_the_session(client: httpx.Client, session: Session) ->
         assert web.get("/app/", follow_redirects=False).status_code == 303
 
 
-def test_a_page_of_another_production_is_a_403_page(
-    client: httpx.Client, session: Session
-) -> None:
+def test_a_page_of_another_production_is_a_403_page(client: httpx.Client, session: Session) -> None:
     mine = factories.production(session)
     theirs = factories.production(session, title="Someone Else's Film")
     member(session, "mo@nightshift.test", name="Mo", roles={mine.id or 0: Role.marketer})
