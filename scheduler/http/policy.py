@@ -69,6 +69,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/productions"): Rule(Scope.signed_in),
     ("GET", "/productions/{production_id}"): Rule(Scope.production, V),
     ("PATCH", "/productions/{production_id}"): Rule(Scope.production, A),
+    ("POST", "/productions/{production_id}/timezone"): Rule(Scope.production, A),
     ("POST", "/productions/{production_id}/milestones"): Rule(Scope.production, P),
     ("GET", "/productions/{production_id}/milestones"): Rule(Scope.production, V),
     ("PATCH", "/productions/{production_id}/milestones/{milestone_id}"): Rule(Scope.production, P),

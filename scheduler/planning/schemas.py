@@ -46,7 +46,9 @@ class ProductionCreate(Input):
 
 class ProductionUpdate(Input):
     """A change to a production's title or its review and reflow policy; only the fields given
-    change (none may be null). Unknown fields, ``kind`` and ``timezone`` among them, are 422."""
+    change (none may be null). Unknown fields, ``kind`` and ``timezone`` among them, are 422:
+    a new time zone moves posts, so it is previewed and confirmed on its own
+    (``POST /productions/{id}/timezone``)."""
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     past_due_policy: PastDuePolicy | None = Field(

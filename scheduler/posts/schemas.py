@@ -1,7 +1,9 @@
 """What the API accepts and answers for posts and deliveries: anchors, media, previews.
 
 ``DeliveryVerdict`` is the platform's verdict on one delivery, the same rules the API applies at
-submit time; ``MilestoneMoved`` answers a milestone move with every delivery it moved.
+submit time; ``MilestoneMoved`` answers a milestone move with every delivery it moved, and
+``TimezoneChanged`` a change of the production's time zone (previewed or applied) with every
+unsent or in-flight delivery.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from scheduler.core.models import (
     ContentPillar,
 )
 from scheduler.core.schemas import Id, Input, Moment, Output
-from scheduler.planning.schemas import MilestonePublic
+from scheduler.planning.schemas import MilestonePublic, ProductionPublic
 
 ON_DISK = "give an https link; files on the server are never read"
 
@@ -280,6 +282,45 @@ class PostPublic(Output):
 class MilestoneMoved(BaseModel):
     milestone: MilestonePublic
     moved: list[MovedDelivery]
+
+
+class TimezoneChange(Input):
+    """A new time zone for a production. ``confirm`` false (the default) previews: nothing
+    changes, and the answer says what applying would do."""
+
+    timezone: str = Field(min_length=1, max_length=64, examples=["America/New_York"])
+    confirm: bool = Field(default=False, description="Apply the change; false only previews it")
+
+
+class RezonedDelivery(BaseModel):
+    delivery_id: Id
+    post_id: Id
+    account_id: Id
+    change: Literal["moved", "unchanged", "in_flight", "skipped"] = Field(
+        description="moved: its time changes; unchanged: an absolute time, or the same instant; "
+        "in_flight: claimed or publishing, it goes out as claimed; skipped: it changed while "
+        "the zone changed and was left as it is"
+    )
+    old_due_at: datetime = Field(description="UTC")
+    new_due_at: datetime = Field(description="UTC")
+    old_local: datetime = Field(description="The old due time in the old zone")
+    new_local: datetime = Field(description="The new due time in the new zone")
+    old_status: str
+    status: str
+    note: str | None
+    past_due: bool = Field(description="Its new time has passed: the past-due policy decided")
+    back_to_review: bool = Field(description="Its words change: it needs a new approval")
+    embargo: str | None = Field(description="The embargo its due time falls under, if any")
+    schedule_note: str | None = Field(description="Why its time moved: a blackout, quiet hours")
+
+
+class TimezoneChanged(BaseModel):
+    production: ProductionPublic
+    old_timezone: str
+    new_timezone: str
+    applied: bool = Field(description="False: a preview, nothing changed")
+    past_due_policy: str
+    deliveries: list[RezonedDelivery]
 
 
 class ReleaseHold(Input):

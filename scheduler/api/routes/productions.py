@@ -24,7 +24,14 @@ from scheduler.planning.schemas import (
     ProductionUpdate,
 )
 from scheduler.posts import reflow
-from scheduler.posts.schemas import MilestoneMoved, MovedDelivery
+from scheduler.posts.reflow.zone import change_timezone
+from scheduler.posts.schemas import (
+    MilestoneMoved,
+    MovedDelivery,
+    RezonedDelivery,
+    TimezoneChange,
+    TimezoneChanged,
+)
 
 router = APIRouter(prefix="/productions", tags=["productions"])
 
@@ -67,6 +74,38 @@ def update_production(
     )
     session.commit()
     return ProductionPublic.model_validate(production)
+
+
+@router.post("/{production_id}/timezone")
+def change_production_timezone(
+    production_id: Id, data: TimezoneChange, session: SessionDep, actor: ActorDep
+) -> TimezoneChanged:
+    """Move the production to another time zone: each post anchored at a local time of day
+    follows ("18:00 local" becomes 18:00 there), as a milestone move would move it. Without
+    ``"confirm": true`` this only previews: nothing changes, and the answer lists every unsent
+    or in-flight delivery with its old and new time, what the past-due policy does, embargoes
+    it falls under and whether it goes back to review. With it, the same change is applied in
+    one transaction, audited, and answered the same way."""
+    changed = change_timezone(
+        session=session,
+        production_id=production_id,
+        timezone=data.timezone,
+        apply=data.confirm,
+        actor=actor,
+        now=Clock.from_settings().now(),
+    )
+    if data.confirm:
+        session.commit()
+    else:
+        session.rollback()
+    return TimezoneChanged(
+        production=ProductionPublic.model_validate(changed.production),
+        old_timezone=changed.old_timezone,
+        new_timezone=changed.new_timezone,
+        applied=changed.applied,
+        past_due_policy=changed.production.past_due_policy,
+        deliveries=[RezonedDelivery.model_validate(vars(d)) for d in changed.deliveries],
+    )
 
 
 @router.post("/{production_id}/milestones", status_code=status.HTTP_201_CREATED)

@@ -132,7 +132,7 @@ def move_milestone(
     session.add(milestone)
     session.flush()
     with _cycle_collector_held():
-        plans = Planner(session, production, milestone, now).plans()
+        plans = Planner(session, production, [milestone], now).plans()
         skipped = apply_plans(session, plans)
         moves = [
             Move(r.id, r.post_id, r.due_at, o.new_due, o.status, o.note)

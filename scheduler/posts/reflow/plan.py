@@ -5,10 +5,16 @@ deliveries as plain tuples, works out each distinct due time, allowed time and o
 and renders only the text that can change (``scheduler.posts.reflow.sources`` says which).
 Apart from writing (``scheduler.posts.reflow.write``) because a plan is the same on either
 database; only how it is written differs.
+
+The same planner serves a change of the production's time zone
+(``scheduler.posts.reflow.zone``): every milestone's anchored deliveries are recomputed in the
+new zone by the same rules, and a delivery whose planned time stays (an absolute time, or an
+offset that lands on the same instant) is left as it is unless its words change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, NamedTuple
@@ -31,7 +37,7 @@ from scheduler.core.models import (
 )
 from scheduler.planning.timeline import Anchor, due_at, zone
 from scheduler.planning.windows import QuietHours, blackouts_for, first_allowed
-from scheduler.posts.reflow.sources import source_moves, template_moves
+from scheduler.posts.reflow.sources import MOVE_NAMES, ZONE_NAMES, source_moves, template_moves
 
 _DELIVERY, _POST = SQLModel.metadata.tables["delivery"], SQLModel.metadata.tables["post"]
 _APPROVAL = SQLModel.metadata.tables["approval"]
@@ -56,10 +62,14 @@ class _Unsent(NamedTuple):
     body: str | None
     anchor_offset: str | None
     anchor_local_time: time | None
+    milestone_id: int | None
+    planned_at: datetime
+    schedule_note: str | None
 
 
 _READ = [_d.id, _d.post_id, _d.account_id, _d.status, _d.due_at, _d.held_for, _d.approval_id]
 _READ += [_p.template, _p.body, _p.anchor_offset, _p.anchor_local_time]  # as in ``_Unsent``
+_READ += [_p.anchor_milestone_id, _d.planned_at, _d.schedule_note]
 CHUNK = 1000  # ids per IN list: a bounded number of bind parameters
 
 
@@ -77,6 +87,15 @@ class _Outcome:
     unbind: bool
     note: str | None
     schedule_note: str | None
+    #: When the plan says it goes out, if not ``new_due``: a delivery a zone change leaves in
+    #: time but sends back to review keeps both its times.
+    planned: datetime | None = None
+    #: Its new time had passed: the production's ``past_due_policy`` decided its state.
+    past_due: bool = False
+
+    @property
+    def planned_at(self) -> datetime:
+        return self.new_due if self.planned is None else self.planned
 
     @property
     def last_error(self) -> str | None:
@@ -88,15 +107,32 @@ Plan = tuple[_Unsent, _Outcome]
 
 
 class Planner:
-    """What one move reads, in bulk, and the plan for each unsent delivery."""
+    """What one move reads, in bulk, and the plan for each unsent delivery.
+
+    ``milestones``: those whose anchored deliveries move (a milestone move: the one).
+    ``zone_change``: the production's time zone changed (already set on ``production``):
+    every unsent delivery of the production is read, one whose planned time stays is left
+    out of the plans (``left``) unless its words change, and the words that can change are
+    those that print a time in the production's zone (``sources.ZONE_NAMES``).
+    """
 
     def __init__(
-        self, session: Session, production: Production, milestone: Milestone, now: datetime
+        self,
+        session: Session,
+        production: Production,
+        milestones: Sequence[Milestone],
+        now: datetime,
+        *,
+        zone_change: bool = False,
     ) -> None:
         self.session, self.conn = session, session.connection()
-        self.production, self.milestone, self.now = production, milestone, now
+        self.production, self.now = production, now
+        self.milestones = {m.id or 0: m for m in milestones}
+        self.zone_change = zone_change
+        self.names = ZONE_NAMES if zone_change else MOVE_NAMES
+        self.left: list[_Unsent] = []  # a zone change's deliveries that stay as they are
         self.tz = zone(production.timezone)
-        self.dues: dict[tuple[str | None, time | None], datetime] = {}
+        self.dues: dict[tuple[int, str | None, time | None], datetime] = {}
         self.allowed: dict[tuple[datetime, int], tuple[datetime, str | None]] = {}
         self.outcomes: dict[tuple[Any, ...], _Outcome] = {}
         self.templates: dict[str, bool] = {}  # template name -> whether its text can move
@@ -114,23 +150,53 @@ class Planner:
             firsts.setdefault(row.post_id, row)
         # Only text that can change is rendered, so only its approved hashes are read. As
         # before, a post's deliveries are checked against its first unsent one's approval.
-        keep = self.production.keep_approvals_on_reflow
+        # A zone change checks the words of deliveries it leaves in time, whatever ``keep``.
+        keep = self.production.keep_approvals_on_reflow or self.zone_change
         changing = [first for first in firsts.values() if keep and self._moves(first)]
         hashes = self._approval_hashes(sorted({r.approval_id for r in changing if r.approval_id}))
         self.to_render = {r.post_id: hashes.get(r.approval_id or 0) for r in changing}
         self._load_accounts(sorted({row.account_id for row in rows}))
         self._load_posts([post_id for post_id, approval in self.to_render.items() if approval])
-        plans = []
+        plans: list[Plan] = []
         for row in rows:
-            anchor_due = self._due(row.anchor_offset, row.anchor_local_time)
+            if row.milestone_id is None:  # an absolute time (a zone change reads those too)
+                self._stay(row, plans)
+                continue
+            anchor_due = self._due(row.milestone_id, row.anchor_offset, row.anchor_local_time)
+            if self.zone_change and self._allowed(anchor_due, row.account_id)[0] == row.planned_at:
+                self._stay(row, plans)
+                continue
             approved = self._approved(row, anchor_due)
             # Few distinct inputs (anchors, accounts, states): each outcome is decided once.
-            key = (anchor_due, row.account_id, row.status, row.held_for, approved)
+            key = (anchor_due, row.milestone_id, row.account_id, row.status, row.held_for, approved)
             outcome = self.outcomes.get(key)
             if outcome is None:
                 outcome = self.outcomes[key] = self._decide(*key)
             plans.append((row, outcome))
         return plans
+
+    def _stay(self, row: _Unsent, plans: list[Plan]) -> None:
+        """A delivery whose planned time a zone change leaves as it is: it stays as it is
+        (retry, release and hold included) unless the words it was approved with change."""
+        if row.approval_id is None or row.post_id not in self.to_render:
+            self.left.append(row)
+            return
+        if self._renders_as_approved(row, row.planned_at, self.to_render[row.post_id]):
+            self.left.append(row)
+            return
+        key = ("stays", row.due_at, row.planned_at, row.schedule_note)
+        outcome = self.outcomes.get(key)
+        if outcome is None:
+            outcome = self.outcomes[key] = _Outcome(
+                row.due_at,
+                DeliveryStatus.pending.value,
+                None,
+                unbind=True,
+                note="the text changes with the time zone; it needs a new approval",
+                schedule_note=row.schedule_note,
+                planned=row.planned_at,
+            )
+        plans.append((row, outcome))
 
     def _approved(self, row: _Unsent, anchor_due: datetime) -> bool | None:
         """Whether the delivery keeps its approval through the move; None if it has none."""
@@ -154,14 +220,17 @@ class Planner:
                 self.quiet[account.id or 0] = QuietHours.of(account, self.production)
 
     def _unsent(self, *columns: Any) -> Select[Any]:
-        """``columns`` of the unsent deliveries of posts anchored to the milestone."""
+        """``columns`` of the unsent deliveries of posts anchored to the milestones (for a
+        zone change: of every post of the production)."""
+        whose = (
+            _p.production_id == self.production.id
+            if self.zone_change
+            else _p.anchor_milestone_id.in_(sorted(self.milestones))
+        )
         return (
             select(*columns)
             .select_from(_DELIVERY.join(_POST, _p.id == _d.post_id))
-            .where(
-                _p.anchor_milestone_id == self.milestone.id,
-                _d.status.in_([s.value for s in UNSENT]),
-            )
+            .where(whose, _d.status.in_([s.value for s in UNSENT]))
         )
 
     def _approval_hashes(self, ids: list[int]) -> dict[int, dict[str, str]]:
@@ -174,12 +243,13 @@ class Planner:
             found.update((row.id, row.delivery_hashes) for row in rows)
         return found
 
-    def _due(self, offset: str | None, local_time: time | None) -> datetime:
+    def _due(self, milestone_id: int, offset: str | None, local_time: time | None) -> datetime:
         """The anchor's new due time; the same offset on the same milestone gives the same."""
-        key = (offset, local_time)
+        key = (milestone_id, offset, local_time)
         if key not in self.dues:
-            spec = Anchor(milestone_id=self.milestone.id, offset=offset, local_time=local_time)
-            self.dues[key] = due_at(spec, milestone_at=self.milestone.at, tz=self.tz)
+            milestone = self.milestones[milestone_id]
+            spec = Anchor(milestone_id=milestone_id, offset=offset, local_time=local_time)
+            self.dues[key] = due_at(spec, milestone_at=milestone.at, tz=self.tz)
         return self.dues[key]
 
     def _allowed(self, anchor_due: datetime, account_id: int) -> tuple[datetime, str | None]:
@@ -194,6 +264,7 @@ class Planner:
     def _decide(
         self,
         anchor_due: datetime,
+        milestone_id: int,
         account_id: int,
         status: str,
         held_for: str | None,
@@ -207,7 +278,8 @@ class Planner:
             plan.unbind, plan.status, plan.held_for = True, DeliveryStatus.pending.value, None
             plan.note = "the text changes with the date; it needs a new approval"
             bound = False
-        tentative = self.milestone.tentative
+        milestone = self.milestones[milestone_id]
+        tentative = milestone.tentative
         if bound and held_for == HoldReason.tentative and not tentative:
             plan.status, plan.held_for = DeliveryStatus.scheduled.value, None
             plan.note = "milestone confirmed"
@@ -216,7 +288,7 @@ class Planner:
             plan.note = "moved back into the future"
         if bound and tentative and plan.status != DeliveryStatus.held:
             plan.status, plan.held_for = DeliveryStatus.held.value, HoldReason.tentative.value
-            plan.note = f"held: '{self.milestone.name}' is tentative"
+            plan.note = f"held: '{milestone.name}' is tentative"
         if new_due < self.now and plan.status != DeliveryStatus.pending:
             _past_due(plan, self.production, self.now)
         return plan
@@ -232,7 +304,7 @@ class Planner:
         try:
             rendered = render_delivery(
                 production=self.production,
-                milestone=self.milestone,
+                milestone=self.milestones.get(row.milestone_id or 0),
                 account=account,
                 post=post,
                 due_at=new_due,
@@ -242,13 +314,13 @@ class Planner:
         return approved == content_hash(rendered, account)
 
     def _moves(self, row: _Unsent) -> bool:
-        """Whether the delivery's text can depend on what the move changes."""
+        """Whether the delivery's text can depend on what the move (or zone change) changes."""
         template, body = row.template, row.body
         if body is not None and template is None:
-            return source_moves(body)
+            return source_moves(body, self.names)
         if template is not None and body is None:
             if template not in self.templates:
-                self.templates[template] = template_moves(template)
+                self.templates[template] = template_moves(template, self.names)
             return self.templates[template]
         return True  # both or neither: the renderer refuses it; the render decides, as always
 
@@ -260,6 +332,7 @@ class Planner:
 
 
 def _past_due(plan: _Outcome, production: Production, now: datetime) -> None:
+    plan.past_due = True
     policy = PastDuePolicy(production.past_due_policy)
     if policy is PastDuePolicy.send_now:
         plan.new_due, plan.note = now, "moved into the past: sent now (production policy)"

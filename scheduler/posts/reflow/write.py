@@ -34,8 +34,11 @@ _DELIVERY, _POST = SQLModel.metadata.tables["delivery"], SQLModel.metadata.table
 _d, _p = _DELIVERY.c, _POST.c
 
 
-def apply_plans(session: Session, plans: list[Plan]) -> set[int]:
-    """Write every planned change still valid; posts that lost approval go back to review.
+def apply_plans(
+    session: Session, plans: list[Plan], *, cause: str = "a milestone move"
+) -> set[int]:
+    """Write every planned change still valid; posts that lost approval go back to review
+    (their note says it was after ``cause``).
 
     Answers the ids of the deliveries skipped because they changed since they were read.
 
@@ -63,7 +66,7 @@ def apply_plans(session: Session, plans: list[Plan]) -> set[int]:
     for note in sorted(set(why.values())):
         back = sorted(post_id for post_id, said in why.items() if said == note)
         for start in range(0, len(back), CHUNK):
-            conn.execute(_back_to_review(back[start : start + CHUNK], note, stamp))
+            conn.execute(_back_to_review(back[start : start + CHUNK], note, stamp, cause))
     session.expire_all()  # deliveries and posts changed under the ORM's feet
     return skipped
 
@@ -85,7 +88,7 @@ def _lock_posts_going_back(conn: Connection, plans: list[Plan]) -> None:
         conn.execute(select(_p.id).where(_p.id.in_(chunk)).order_by(_p.id).with_for_update())
 
 
-def _back_to_review(post_ids: list[int], note: str, stamp: datetime) -> Update:
+def _back_to_review(post_ids: list[int], note: str, stamp: datetime, cause: str) -> Update:
     """Approved posts back to review, in a new round: the version moves and the note says why.
 
     Nothing in the post was edited, but what its reviewers saw is no longer what it says, so
@@ -100,7 +103,7 @@ def _back_to_review(post_ids: list[int], note: str, stamp: datetime) -> Update:
         .values(
             status=PostStatus.in_review.value,
             version=_p.version + 1,
-            review_note=f"back to review after a milestone move: {note}",
+            review_note=f"back to review after {cause}: {note}",
             updated_at=stamp,
         )
     )
@@ -129,8 +132,9 @@ _UPDATE_EACH = (
         _d.approval_id.is_not_distinct_from(bindparam("b_old_approval_id")),
     )
     .values(
-        # A move is planning: the new time is both when it is due and when it is planned for.
-        planned_at=bindparam("b_due_at"),
+        # A move is planning: the new time is both when it is due and when it is planned for
+        # (a delivery a zone change only sends back to review keeps both: ``planned``).
+        planned_at=bindparam("b_planned_at"),
         **{
             c: bindparam(f"b_{c}")
             for c in ("due_at", "status", "held_for", "approval_id", "last_error", "schedule_note")
@@ -139,13 +143,14 @@ _UPDATE_EACH = (
 )
 _UPDATE_FROM_ARRAYS = text(
     """
-    UPDATE delivery SET due_at = c.due_at, planned_at = c.due_at, status = c.status,
+    UPDATE delivery SET due_at = c.due_at, planned_at = c.planned_at, status = c.status,
         held_for = c.held_for,
         approval_id = CASE WHEN c.unbind THEN NULL ELSE m.approval_id END,
         last_error = c.last_error, schedule_note = c.schedule_note, updated_at = :stamp
     FROM unnest(CAST(:ids AS int[]), CAST(:change_of AS int[]), CAST(:approval_ids AS int[]))
         AS m(id, change, approval_id)
-    JOIN json_to_recordset(:changes) AS c(change int, due_at timestamp, status text,
+    JOIN json_to_recordset(:changes) AS c(change int, due_at timestamp, planned_at timestamp,
+        status text,
         held_for text, unbind boolean, last_error text, schedule_note text, was_status text,
         was_held_for text, was_due_at timestamp) USING (change)
     WHERE delivery.id = m.id AND delivery.status = c.was_status
@@ -163,6 +168,7 @@ def _bound_rows(plans: list[Plan]) -> list[dict[str, Any]]:
         {
             "b_id": row.id,
             "b_due_at": outcome.new_due,
+            "b_planned_at": outcome.planned_at,
             "b_status": outcome.status,
             "b_held_for": outcome.held_for,
             "b_approval_id": None if outcome.unbind else row.approval_id,
@@ -192,6 +198,7 @@ def _arrays(plans: list[Plan]) -> dict[str, Any]:
         {
             "change": n,
             "due_at": _naive(outcome.new_due),
+            "planned_at": _naive(outcome.planned_at),
             "status": outcome.status,
             "held_for": outcome.held_for,
             "unbind": outcome.unbind,

@@ -385,7 +385,7 @@ def test_a_move_skips_every_delivery_that_changed_between_its_read_and_its_write
     milestone.at = PREMIERE + timedelta(weeks=1)
     session.add(milestone)
     session.flush()
-    plans = Planner(session, production, milestone, NOW).plans()
+    plans = Planner(session, production, [milestone], NOW).plans()
     published, unbound, untouched = (row.id for row, _ in plans)
     conn = session.connection()
     conn.execute(text(CLAIM_AND_PUBLISH), {"id": published, "at": PUBLISHED_AT})
