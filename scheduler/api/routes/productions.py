@@ -94,11 +94,7 @@ def change_production_timezone(
         actor=actor,
         now=Clock.from_settings().now(),
     )
-    if data.confirm:
-        session.commit()
-    else:
-        session.rollback()
-    return TimezoneChanged(
+    answer = TimezoneChanged(
         production=ProductionPublic.model_validate(changed.production),
         old_timezone=changed.old_timezone,
         new_timezone=changed.new_timezone,
@@ -106,6 +102,11 @@ def change_production_timezone(
         past_due_policy=changed.production.past_due_policy,
         deliveries=[RezonedDelivery.model_validate(vars(d)) for d in changed.deliveries],
     )
+    if data.confirm:
+        session.commit()
+    else:
+        session.rollback()  # a preview wrote nothing; end its transaction as such
+    return answer
 
 
 @router.post("/{production_id}/milestones", status_code=status.HTTP_201_CREATED)

@@ -215,6 +215,8 @@ def _bodies(pid: int, milestone: int, account: int) -> dict[tuple[str, str], Any
             "at": soon,
         },
         ("PATCH", "/productions/{production_id}/milestones/{milestone_id}"): {"tentative": False},
+        # A preview: the walk leaves the production's zone as it is for the next caller.
+        ("POST", "/productions/{production_id}/timezone"): {"timezone": "America/New_York"},
         ("POST", "/productions/{production_id}/embargoes"): {
             "tag": "casting",
             "milestone_id": milestone,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.core.models import Role
+from scheduler.queue.claims import claim_due, lease_deadline
 from tests import factories
 from tests.conftest import CLIENT_ACTOR, person_with_token
 
@@ -276,3 +277,87 @@ def test_only_a_production_admin_changes_the_zone(
             )
             assert refused.status_code == 403, refused.text
     assert client.get(f"/productions/{plan['production']}").json()["timezone"] == "Europe/London"
+
+
+def test_the_preview_names_embargoes_blackouts_and_what_is_in_flight(
+    client: httpx.Client, approver: httpx.Client, engine: Engine, tmp_path: Path
+) -> None:
+    """London to Berlin: "18:00 local" comes an hour earlier, before an embargo lifts or into
+    a blackout; a delivery a worker has claimed goes out as claimed."""
+    plan = _production(client, tmp_path)
+    production = plan["production"]
+    client.patch(f"/productions/{production}", json={"approval_max_age_days": 3650})
+    casting = client.post(
+        f"/productions/{production}/milestones",
+        json={"kind": "casting_announced", "name": "Casting", "at": "2027-02-15T17:30:00Z"},
+    ).json()
+    client.post(
+        f"/productions/{production}/embargoes",
+        json={"tag": "casting", "milestone_id": casting["id"]},
+    )
+    blackout = {"starts_at": "2027-02-14T15:50:00Z", "ends_at": "2027-02-14T16:30:00Z"}
+    client.post("/blackouts", json={"production_id": production, "reason": "Gala", **blackout})
+    created = client.post(
+        "/posts",
+        json={
+            "production_id": production,
+            "pillar": "casting",
+            "body": "Meet the company.",
+            "tags": ["casting"],
+            "anchor": _local(plan, "-P14D", "18:00"),  # 18:00 UTC; 17:00 UTC from Berlin
+            "account_ids": [plan["account"]],
+        },
+    ).json()
+    embargoed = created["deliveries"][0]
+    blacked_out = _post(client, None, plan, _local(plan, "-P15D", "17:00"))
+    claimed = _post(client, approver, plan, _local(plan, "-P20D", "18:00"))
+    due = _instant(claimed["due_at"])
+    lease = lease_deadline(datetime.now(UTC), 300)
+    assert claim_due(engine, now=due, owner="w", limit=5, lease_until=lease) == [claimed["id"]]
+
+    preview = _change(client, plan, "Europe/Berlin")
+
+    by_id = {d["delivery_id"]: d for d in preview.json()["deliveries"]}
+    assert _instant(by_id[embargoed["id"]]["new_due_at"]) == datetime(2027, 2, 15, 17, tzinfo=UTC)
+    assert "'casting' posts wait for Casting" in by_id[embargoed["id"]]["embargo"]
+    moved_out = by_id[blacked_out["id"]]
+    assert _instant(moved_out["new_due_at"]) == datetime(2027, 2, 14, 16, 30, tzinfo=UTC)
+    assert "blackout: Gala" in moved_out["schedule_note"]
+    in_flight = by_id[claimed["id"]]
+    assert (in_flight["change"], in_flight["status"]) == ("in_flight", "claimed")
+    assert in_flight["new_due_at"] == in_flight["old_due_at"]
+
+    _change(client, plan, "Europe/Berlin", confirm=True)
+    after = _deliveries(client, plan)
+    assert (after[claimed["id"]]["status"], _instant(after[claimed["id"]]["due_at"])) == (
+        "claimed",
+        due,
+    )
+    assert "blackout: Gala" in after[blacked_out["id"]]["schedule_note"]
+
+
+def test_without_keeping_approvals_only_what_moves_goes_back_to_review(
+    client: httpx.Client, approver: httpx.Client, tmp_path: Path
+) -> None:
+    """``keep_approvals_on_reflow`` off: a delivery whose time moves needs a new approval, as
+    after a milestone move; one whose instant stays (an offset without a time of day) keeps its
+    approval, since nothing it was approved for changed."""
+    plan = _production(client, tmp_path)
+    client.patch(f"/productions/{plan['production']}", json={"keep_approvals_on_reflow": False})
+    local = _post(client, approver, plan, _local(plan, "-P2D", "18:00"))
+    instant = _post(client, approver, plan, {"milestone_id": plan["milestone"], "offset": "-P3D"})
+
+    applied = _change(client, plan, "America/Los_Angeles", confirm=True)
+
+    by_id = {d["delivery_id"]: d for d in applied.json()["deliveries"]}
+    assert (by_id[local["id"]]["change"], by_id[local["id"]]["back_to_review"]) == ("moved", True)
+    assert (by_id[instant["id"]]["change"], by_id[instant["id"]]["back_to_review"]) == (
+        "unchanged",
+        False,
+    )
+    after = _deliveries(client, plan)
+    assert (after[local["id"]]["status"], after[instant["id"]]["status"]) == (
+        "pending",
+        "scheduled",
+    )
+    assert after[instant["id"]]["due_at"] == instant["due_at"]
