@@ -128,7 +128,11 @@ def create_app() -> FastAPI:
             sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(sent.encode(), token.get_secret_value().encode()):
                 return PlainTextResponse("a metrics token is required\n", status_code=401)
-        body = exposition(session.get_bind().engine, Clock.from_settings(settings).now)
+        body = exposition(
+            session.get_bind().engine,
+            Clock.from_settings(settings).now,
+            queue_name=settings.queue_name,
+        )
         return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
     check_policy_covers(app)

@@ -11,16 +11,24 @@ from rich.markup import escape
 from rich.table import Table
 
 from scheduler.cli.output import console, session_or_exit
-from scheduler.core.clock import Clock
-from scheduler.ops.status import WAITING, QueueStatus, queue_status
+from scheduler.core.clock import Clock, machine_now
+from scheduler.core.config import get_settings
+from scheduler.ops.status import WAITING, QueueStatus, ago, queue_status
 
 
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
 ) -> None:
-    """Backlog by state, oldest and next due, recent failures, pauses, accounts to reconnect."""
+    """Backlog by state, oldest and next due, recent failures, pauses, accounts to reconnect,
+    the workers seen; and, plainly, when deliveries are due and no worker is running."""
+    settings = get_settings()
     with session_or_exit() as session:
-        status = queue_status(session, Clock.from_settings().now())
+        status = queue_status(
+            session,
+            Clock.from_settings(settings).now(),
+            queue=settings.queue_name,
+            machine=machine_now(),
+        )
     if as_json:
         console.print_json(json.dumps(status.as_json()))
         return
@@ -68,3 +76,28 @@ def _show(status: QueueStatus) -> None:
         console.print(accounts)
     else:
         console.print("accounts:   none waiting for a reconnect")
+    _show_workers(status)
+
+
+#: How each worker state is shown.
+STATE_STYLE = {"alive": "green", "silent": "red", "stopped": "dim"}
+
+
+def _show_workers(status: QueueStatus) -> None:
+    if status.workers:
+        title = f"Workers seen: {status.workers_alive} alive on {escape(status.queue)}"
+        workers = Table("worker", "queue", "state", "last seen", "publishes at once", title=title)
+        for w in status.workers:
+            style = STATE_STYLE[w.state]
+            workers.add_row(
+                escape(w.name),
+                escape(w.queue),
+                f"[{style}]{w.state}[/{style}]",
+                f"{ago(w.seconds_ago)} ago",
+                str(w.concurrency),
+            )
+        console.print(workers)
+    else:
+        console.print("workers:    none seen in the last day")
+    if status.no_worker:
+        console.print(f"[bold red]{escape(status.no_worker)}[/bold red]")

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     worker_pool: Literal["threads", "prefork", "solo"] = "threads"
     #: Publishes one worker runs at once.
     worker_concurrency: int = Field(default=8, ge=1, le=256)
+    #: Seconds between a worker's heartbeats (a row of ``workerheartbeat``, which ``callsheet
+    #: status`` and the metrics read): one missing three in a row is shown as silent.
+    worker_heartbeat_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     #: Where uploaded images and videos are kept, each under its sha256 (``scheduler.media``).
     #: Left unset: a ``media`` folder beside the SQLite database, or in the per-user data folder.

@@ -2,9 +2,10 @@
 workers (``metrics_port``), which serve no HTTP otherwise.
 
 What each process counted (``scheduler.core.metrics``) is served with what the database says
-now: deliveries by status, the queue's depth and how overdue its oldest delivery is. The
-latter are read at scrape time (``queue_status``), a handful of aggregate queries, so they
-are right whichever API process answers and after any restart.
+now: deliveries by status, the queue's depth, how overdue its oldest delivery is and the
+workers alive on each queue (from their heartbeats). These are read at scrape time
+(``queue_status``), a handful of aggregate queries, so they are right whichever API process
+answers and after any restart.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from scheduler.core.clock import machine_now
 from scheduler.ops.sharing import MULTIPROCESS_ENV
 from scheduler.ops.status import queue_status
 
@@ -41,14 +43,15 @@ def counted() -> CollectorRegistry:
 class QueueCollector(Collector):
     """The queue as the database has it, read when Prometheus scrapes."""
 
-    def __init__(self, engine: Engine, now: Callable[[], datetime]) -> None:
+    def __init__(self, engine: Engine, now: Callable[[], datetime], *, queue: str) -> None:
         self.engine = engine
         self.now = now
+        self.queue = queue
 
     def collect(self) -> Iterator[Metric]:
         now = self.now()
         with Session(self.engine) as session:
-            status = queue_status(session, now)
+            status = queue_status(session, now, queue=self.queue, machine=machine_now())
         by_state = GaugeMetricFamily(
             "callsheet_deliveries", "Deliveries in each state, now", labels=["status"]
         )
@@ -66,12 +69,24 @@ class QueueCollector(Collector):
             "Schedule seconds the oldest claimable delivery is past its due time (0: none)",
             value=max(overdue, 0.0),
         )
+        alive = GaugeMetricFamily(
+            "callsheet_workers_alive",
+            "Workers whose heartbeats are on time, per queue (this queue always, 0: none)",
+            labels=["queue"],
+        )
+        per_queue = {self.queue: 0}
+        for worker in status.workers:
+            per_queue.setdefault(worker.queue, 0)
+            per_queue[worker.queue] += worker.state == "alive"
+        for queue, count in sorted(per_queue.items()):
+            alive.add_metric([queue], count)
+        yield alive
 
 
-def exposition(engine: Engine, now: Callable[[], datetime]) -> bytes:
+def exposition(engine: Engine, now: Callable[[], datetime], *, queue_name: str) -> bytes:
     """The text the API's ``/metrics`` answers: this process's counts and the queue's state."""
     queue = CollectorRegistry(auto_describe=False)
-    queue.register(QueueCollector(engine, now))
+    queue.register(QueueCollector(engine, now, queue=queue_name))
     return generate_latest(counted()) + generate_latest(queue)
 
 

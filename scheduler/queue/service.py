@@ -34,6 +34,7 @@ from scheduler.core.config import Settings
 from scheduler.core.metrics import CLAIMED, REAPED
 from scheduler.notify.sending import SendReport, send_due
 from scheduler.queue.claims import claim_due, lease_deadline, release
+from scheduler.queue.heartbeats import forget_gone
 from scheduler.queue.messages import Sender
 from scheduler.queue.reaper import reap_expired
 from scheduler.queue.throttle import Throttle
@@ -117,9 +118,11 @@ class SchedulerService:
         A publish that ran out becomes ``unknown``, to be looked up ``lookup_delay_seconds``
         from now (schedule time, like every due time): its worker may only be slow, and its
         answer (or its next progress step) should land before anyone asks the platform.
+        Workers not heard from for a day are forgotten here too (``forget_gone``).
         """
         lookup_at = self.clock.now() + timedelta(seconds=self.settings.lookup_delay_seconds)
         reaped = reap_expired(self.engine, now=machine_now(), lookup_at=lookup_at)
+        forget_gone(self.engine, now=machine_now())
         REAPED.labels("reclaimed").inc(len(reaped.reclaimed))
         REAPED.labels("unknown").inc(len(reaped.unknown))
         if reaped.reclaimed or reaped.unknown:

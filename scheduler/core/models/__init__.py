@@ -5,11 +5,11 @@ PostgreSQL behave the same. Enumerations are stored as plain strings: adding a s
 code change, not a migration of a database enum type.
 
 The tables live in families, a module each: ``columns`` (the UTC time type), ``states`` (the
-enumerations), ``planning``, ``accounts``, ``posts``, ``people``, ``review``, ``events`` and
-``media``. The families import only ``columns`` and ``states``, never one another (foreign
-keys name tables, not classes). Import from here: this package re-exports every table and
-enumeration, and importing it registers every table on ``SQLModel.metadata``, which Alembic's
-``env.py`` and the migrations rely on.
+enumerations), ``planning``, ``accounts``, ``posts``, ``people``, ``review``, ``events``,
+``media`` and ``workers`` (the heartbeats of worker processes). The families import only
+``columns`` and ``states``, never one another (foreign keys name tables, not classes). Import
+from here: this package re-exports every table and enumeration, and importing it registers every
+table on ``SQLModel.metadata``, which Alembic's ``env.py`` and the migrations rely on.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from scheduler.core.models.states import (
     Role,
     SignoffDecision,
 )
+from scheduler.core.models.workers import WorkerHeartbeat
 
 __all__ = [
     "CLAIMABLE",
@@ -80,5 +81,6 @@ __all__ = [
     "TalentSignoff",
     "UTCDateTime",
     "Vote",
+    "WorkerHeartbeat",
     "utcnow",
 ]
