@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.cli.processes import settings_env, stop_process
+from scheduler.core.config import get_settings
+from scheduler.queue.heartbeats import WorkerIdentity, record_beat, record_stop
 from tests import factories
 from tests.conftest import CALLSHEET, REDIS_URL, free_port, test_settings
 from tests.running import get_when_up, statuses
@@ -143,3 +145,33 @@ def test_a_metrics_token_closes_metrics_to_everyone_without_it(
         finally:
             stop_process(api)
     assert "scrape-secret-7f3a" not in (tmp_path / "api.log").read_text()
+
+
+def test_the_api_counts_the_workers_alive_on_each_queue(
+    client: httpx.Client, engine: Engine
+) -> None:
+    """Zero on the API's own queue before any worker beats (an alert can fire on it), then
+    the live ones per queue: a stopped or silent worker is not counted."""
+    queue = get_settings().queue_name
+
+    def alive() -> dict[str, float]:
+        samples = _samples(client.get("/metrics", headers={"Authorization": ""}).text)
+        return {
+            dict(labels)["queue"]: value
+            for (name, labels), value in samples.items()
+            # The session's shared workers beat on queues of their own: left out.
+            if name == "callsheet_workers_alive" and dict(labels)["queue"] in (queue, "other")
+        }
+
+    assert alive() == {queue: 0}
+    now = datetime.now(UTC)
+    for name, on, seen in (
+        ("callsheet-1@a", queue, now),
+        ("callsheet-2@a", queue, now - timedelta(minutes=5)),  # silent: 3 beats missed
+        ("callsheet-3@a", queue, now),
+        ("callsheet-4@b", "other", now),
+    ):
+        identity = WorkerIdentity(name=name, queue=on, concurrency=2, heartbeat_seconds=15)
+        record_beat(engine, identity, started_at=seen, now=seen)
+    record_stop(engine, "callsheet-3@a", now=now)
+    assert alive() == {queue: 1, "other": 1}
