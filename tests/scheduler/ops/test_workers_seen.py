@@ -175,6 +175,35 @@ def test_due_deliveries_and_no_worker_ever_seen_are_said_plainly(
     assert "no worker seen in the last 24 hours" in _status(settings).stdout
 
 
+def test_health_with_workers_fails_until_a_worker_beats_on_the_queue(
+    settings: Settings, start_worker: Callable[[], WorkerProcess]
+) -> None:
+    def health() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CALLSHEET, "health", "--workers"],
+            env={**os.environ, **settings_env(settings), "COLUMNS": "250"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    none = health()
+    assert none.returncode == 1
+    assert "none alive on queue" in none.stdout
+    assert "none seen in the last 24 hours" in none.stdout
+
+    worker = start_worker()
+    alive = health()
+    assert alive.returncode == 0, alive.stdout
+    assert "1 alive on queue" in alive.stdout
+
+    worker.stop()
+    stopped = health()
+    assert stopped.returncode == 1
+    assert f"callsheet-{worker.process.pid}@" in stopped.stdout
+    assert "stopped" in stopped.stdout
+
+
 def test_a_worker_keeps_running_while_the_database_is_away_and_beats_once_it_is_back(
     redis_broker: str, tmp_path: Path
 ) -> None:
