@@ -86,7 +86,9 @@ STATE_STYLE = {"alive": "green", "silent": "red", "stopped": "dim"}
 def _show_workers(status: QueueStatus) -> None:
     if status.workers:
         title = f"Workers seen: {status.workers_alive} alive on {escape(status.queue)}"
-        workers = Table("worker", "queue", "state", "last seen", "publishes at once", title=title)
+        workers = Table(
+            "worker", "queue", "state", "last seen", "publishes at once", "version", title=title
+        )
         for w in status.workers:
             style = STATE_STYLE[w.state]
             workers.add_row(
@@ -95,6 +97,7 @@ def _show_workers(status: QueueStatus) -> None:
                 f"[{style}]{w.state}[/{style}]",
                 f"{ago(w.seconds_ago)} ago",
                 str(w.concurrency),
+                escape(w.version),
             )
         console.print(workers)
     else:
