@@ -12,12 +12,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The pages' browser tests drive Debian's Chromium through Playwright (`playwright install`
+# cannot download a browser here, and the apt package is the one the machine keeps current).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get install -y -q chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+
+install: $(STAMP) $(CHROMIUM)
 
 demo: $(STAMP)
 	$(BIN)/callsheet demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 # The fault scenarios of tests/faults, ten times the size `make test` runs them at: a table of
