@@ -55,6 +55,7 @@ def test_a_marketer_is_shown_a_403_page_for_another_production(
     member(session, "mo@nightshift.test", name="Mo", roles={mine.id or 0: Role.marketer})
     page = signed_in(desktop, "mo@nightshift.test")
     answer = page.goto(f"/app/productions/{theirs.id}/calendar")
-    assert answer is not None and answer.status == 403
+    assert answer is not None
+    assert answer.status == 403
     expect(page.get_by_role("heading", name="Forbidden")).to_be_visible()
     axe(page)
