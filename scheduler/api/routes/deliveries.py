@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 
 from scheduler.core.clock import Clock
 from scheduler.core.models import Delivery, DeliveryStatus, Post
-from scheduler.core.schemas import MAX_ID, Id, Moment
+from scheduler.core.schemas import Id, Moment
 from scheduler.http.access import AccessDep, ActorDep
 from scheduler.http.deps import SessionDep
+from scheduler.http.paging import PagingDep, one_page
 from scheduler.posts import deliveries as service
 from scheduler.posts.schemas import (
     CancelDelivery,
@@ -28,14 +29,16 @@ router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 def list_deliveries(
     session: SessionDep,
     access: AccessDep,
+    paging: PagingDep,
+    request: Request,
+    response: Response,
     status: Annotated[list[DeliveryStatus] | None, Query()] = None,
     production_id: Id | None = None,
     due_after: Moment | None = None,
     due_before: Moment | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[DeliveryPublic]:
-    """Deliveries by status, production and due-time range, soonest first."""
+    """Deliveries by status, production and due-time range, soonest first, a page at a time
+    (``X-Total-Count``, ``Link: rel="next"``)."""
     query = select(Delivery)
     visible = access.visible()
     if visible is not None:
@@ -51,8 +54,9 @@ def list_deliveries(
         query = query.where(col(Delivery.due_at) >= due_after)
     if due_before is not None:
         query = query.where(col(Delivery.due_at) < due_before)
-    query = query.order_by(col(Delivery.due_at), col(Delivery.id)).offset(offset).limit(limit)
-    return [DeliveryPublic.model_validate(d) for d in session.exec(query)]
+    query = query.order_by(col(Delivery.due_at), col(Delivery.id))
+    rows = one_page(session, query, paging, request, response)
+    return [DeliveryPublic.model_validate(d) for d in rows]
 
 
 @router.post("/{delivery_id}/release")

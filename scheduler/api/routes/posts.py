@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 from sqlmodel import Session, col, select
 
 from scheduler.core.clock import Clock
@@ -13,6 +13,7 @@ from scheduler.core.models import Delivery, Post
 from scheduler.core.schemas import Id
 from scheduler.http.access import AccessDep, ActorDep
 from scheduler.http.deps import SessionDep
+from scheduler.http.paging import PagingDep, one_page
 from scheduler.posts import approval, preview
 from scheduler.posts import lifecycle as service
 from scheduler.posts.schemas import (
@@ -50,9 +51,15 @@ def create_post(data: PostCreate, session: SessionDep, access: AccessDep) -> Pos
 
 @router.get("")
 def list_posts(
-    session: SessionDep, access: AccessDep, production_id: Id | None = None
+    session: SessionDep,
+    access: AccessDep,
+    paging: PagingDep,
+    request: Request,
+    response: Response,
+    production_id: Id | None = None,
 ) -> list[PostPublic]:
-    """Posts of the productions the caller is a member of, oldest first.
+    """Posts of the productions the caller is a member of, oldest first, a page at a time
+    (``X-Total-Count``, ``Link: rel="next"``).
 
     Their deliveries come in one more statement, whatever the number of posts (every open
     page polls this list; a statement per post made it the slowest of the common reads).
@@ -63,10 +70,11 @@ def list_posts(
     visible = access.visible()
     if visible is not None:
         listed.append(col(Post.production_id).in_(visible))
-    posts = session.exec(select(Post).where(*listed).order_by(col(Post.id))).all()
+    query = select(Post).where(*listed).order_by(col(Post.id))
+    posts = one_page(session, query, paging, request, response)
     deliveries: dict[int, list[Delivery]] = defaultdict(list)
-    of_listed = select(Delivery).join(Post, col(Post.id) == col(Delivery.post_id))
-    for delivery in session.exec(of_listed.where(*listed).order_by(col(Delivery.id))):
+    of_page = select(Delivery).where(col(Delivery.post_id).in_([p.id for p in posts]))
+    for delivery in session.exec(of_page.order_by(col(Delivery.id))):
         deliveries[delivery.post_id].append(delivery)
     return [_shown(p, deliveries[p.id or 0]) for p in posts]
 
