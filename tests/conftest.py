@@ -28,6 +28,7 @@ import psycopg
 import pytest
 import redis
 import uvicorn
+from playwright.sync_api import Browser
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
@@ -40,6 +41,7 @@ from scheduler.core.migrate import upgrade
 from scheduler.core.models import Role
 from scheduler.http import deps
 from scheduler.people.members import create_person, issue_token, set_role
+from tests.browser import launched
 
 PG_ADMIN = os.environ.get(
     "CALLSHEET_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -336,6 +338,13 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     yield control
     control.close()
     stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, once per session (tests/browser.py)."""
+    with launched() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ from scheduler.core.clock import Clock, machine_now
 from scheduler.core.config import Settings, get_settings
 from scheduler.core.db import create_db_engine
 from scheduler.core.migrate import upgrade
-from scheduler.core.models import Account, Delivery, DeliveryStatus, Post, Production
+from scheduler.core.models import Account, Delivery, DeliveryStatus, Post, Production, Role
 from scheduler.exchange.playbook import Campaign, load_playbook, play
+from scheduler.people.members import create_person, set_role
 from scheduler.queue.messages import celery_sender, create_celery
 from scheduler.queue.service import SchedulerService
 
@@ -42,6 +43,11 @@ PLAYBOOK = "night_shift.json"
 LONGEST_GRACE_MINUTES = 30 * 24 * 60
 MARKETER = "maya.okafor (marketing)"
 PRODUCER = "dev.raman (producer)"
+#: Who signs in to the demo's pages: name, email, role in its production.
+TEAM = (
+    ("Dev Raman", "dev.raman@nightshift.film", Role.producer),
+    ("Maya Okafor", "maya.okafor@nightshift.film", Role.marketer),
+)
 #: Real seconds the worker process gets to start before the campaign clock starts.
 WORKER_START_SECONDS = 6.0
 #: Real seconds the demo waits for the last delivery before it gives up.
@@ -151,8 +157,26 @@ def _plan(
             marketer=MARKETER,
             producer=PRODUCER,
         )
+        _team(session)
         session.commit()
     return campaign
+
+
+def _team(session: Session) -> None:
+    """The people of the demo's production, to sign in to its pages afterwards (with the link
+    ``callsheet up --sign-in-link`` prints: they have no password)."""
+    production = session.exec(select(Production)).one()
+    for name, email, role in TEAM:
+        person = create_person(
+            session=session, name=name, email=email, password=None, site_admin=False, actor="demo"
+        )
+        set_role(
+            session=session,
+            production_id=production.id or 0,
+            person_id=person.id or 0,
+            role=role,
+            actor="demo",
+        )
 
 
 def sandbox_settings(platform: str, sandbox: SandboxControl, number: int) -> dict[str, str]:
@@ -218,6 +242,12 @@ def _verdict(
     exactly_once = all(n == expected[name] for name, n in received.items())
     if published == total and receiver.bad_signatures == 0 and exactly_once:
         console.print(f"[green]All {total} deliveries published.[/green]")
+        console.print(
+            "See the campaign in the browser, signed in as its producer:\n"
+            f"  callsheet up --database {_near(engine)} --sign-in-link {TEAM[0][1]}",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 0
     console.print(
         f"[red]{published} of {total} deliveries published ({counts}); see {worker_log}[/red]"
@@ -240,6 +270,15 @@ def _counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         query = select(Delivery.status, func.count()).group_by(col(Delivery.status))
         return dict(session.exec(query).all())
+
+
+def _near(engine: Engine) -> str:
+    """The demo's database file, as a path from the current folder when it is inside it."""
+    path = Path(engine.url.database or "")
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _report(engine: Engine, rate: float) -> Table:

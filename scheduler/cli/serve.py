@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from scheduler.cli.output import console
+from scheduler.cli.output import console, refuse
 from scheduler.cli.processes import stop_process, worker_process
 from scheduler.core.config import get_settings
 from scheduler.core.logs import configure_logging, uvicorn_log_config
@@ -132,9 +132,16 @@ def up(
         str | None,
         typer.Option(help="A database URL, or a SQLite file's path; default: the embedded one"),
     ] = None,
+    sign_in_link: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EMAIL",
+            help="Print a one-time link (15 minutes) that signs this person in to the pages",
+        ),
+    ] = None,
 ) -> None:
     """Run API, scheduler and a worker together on this machine (local use); the schema is
-    brought up to date first."""
+    brought up to date first. The pages are at /app/."""
     import uvicorn
 
     from scheduler.api import create_app
@@ -154,6 +161,10 @@ def up(
         f"database: {escape(_shown(settings.database_url))}", highlight=False, soft_wrap=True
     )
     upgrade(settings.database_url)
+    address = f"http://{host or settings.api_host}:{port or settings.api_port}"
+    console.print(f"pages: {address}/app/", highlight=False)
+    if sign_in_link is not None:
+        console.print(_link(sign_in_link, address), highlight=False, soft_wrap=True)
     child = worker_process(settings)
     service = SchedulerService(
         engine=get_engine(),
@@ -177,6 +188,34 @@ def up(
     finally:
         ticking.shutdown(wait=False)
         stop_process(child)
+
+
+def _link(email: str, address: str) -> str:
+    """A one-time sign-in link for the person with ``email``, leading to their production's
+    calendar when they have one production (the demo's producer), else to their home page."""
+    from sqlmodel import Session, select
+
+    from scheduler.core.clock import machine_now
+    from scheduler.core.db import get_engine
+    from scheduler.core.models import Person
+    from scheduler.people.members import issue_sign_in_link, roles_of
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+        if person is None:
+            refuse(f"no person has the email {email!r}: `callsheet people add` makes one")
+        secret = issue_sign_in_link(
+            session=session, person=person, actor="callsheet up", now=machine_now()
+        )
+        productions = list(roles_of(session, person.id or 0))
+        session.commit()
+        landing = (
+            f"/app/productions/{productions[0]}/calendar" if len(productions) == 1 else "/app/"
+        )
+    return (
+        f"Sign in as {escape(person.name)} (one use, 15 minutes): "
+        f"{address}/app/sign-in/link/{secret}?next={landing}"
+    )
 
 
 def _shown(url: str) -> str:

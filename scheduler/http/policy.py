@@ -148,6 +148,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): Rule(Scope.public),  # leads to /app/
     ("GET", "/app/sign-in"): Rule(Scope.public),
     ("POST", "/app/sign-in"): Rule(Scope.public),
+    # The one-time link is the credential (`callsheet up --sign-in-link`).
+    ("GET", "/app/sign-in/link/{token}"): Rule(Scope.public),
+    ("POST", "/app/sign-in/link/{token}"): Rule(Scope.public),
     ("POST", "/app/sign-out"): Rule(Scope.signed_in),
     ("GET", "/app/password"): Rule(Scope.signed_in),
     ("POST", "/app/password"): Rule(Scope.signed_in),

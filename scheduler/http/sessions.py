@@ -1,6 +1,7 @@
-"""Web sessions: signing in with a password starts one, an HttpOnly cookie; signing out ends
-every one of the person's. The API's ``/auth/login`` and the pages' sign-in form both come
-here, so the limits on failed attempts and the cookie's flags are the same for both.
+"""Web sessions: signing in with a password (or a one-time sign-in link) starts one, an
+HttpOnly cookie; signing out ends every one of the person's. The API's ``/auth/login`` and
+the pages' sign-in form both come here, so the limits on failed attempts and the cookie's
+flags are the same for both.
 
 The cookie is ``HttpOnly`` (no script reads it), ``SameSite=Lax`` (another site's form or
 script never sends it with a POST) and ``Secure`` in production. It holds a token's secret;
@@ -35,6 +36,17 @@ def start_session(session: Session, request: Request, email: str, password: str)
     except NotSignedIn:
         guard.failed(email, address)
         raise
+    return _open(session, person)
+
+
+def start_session_from_link(session: Session, secret: str) -> str:
+    """Use a one-time sign-in link up (``NotSignedIn`` if it does not work) and issue a
+    session token for its person; the caller commits and sets the cookie."""
+    person = members.redeem_sign_in_link(session=session, secret=secret, now=machine_now())
+    return _open(session, person)
+
+
+def _open(session: Session, person: Person) -> str:
     now = machine_now()
     issued = members.issue_token(
         session=session,

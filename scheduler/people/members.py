@@ -36,6 +36,9 @@ TOKEN_PREFIX = "cs_"  # noqa: S105 - a prefix that lets secret scanners spot lea
 #: An API token lives at most this long: a leaked one must stop working by itself.
 MAX_TOKEN_DAYS = 366
 SESSION_HOURS = 12
+#: A sign-in link's token kind, and how long one works.
+LINK = "link"
+LINK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()
@@ -205,9 +208,53 @@ def signed_in(session: Session, secret: str, *, now: datetime) -> tuple[Person, 
     if found is None:
         raise NotSignedIn("the token is not valid (unknown, expired or revoked)")
     token, person = found
-    if token.revoked_at is not None or token.expires_at <= now or person.disabled_at is not None:
+    if (
+        token.revoked_at is not None
+        or token.expires_at <= now
+        or person.disabled_at is not None
+        or token.kind == LINK
+    ):
         raise NotSignedIn("the token is not valid (unknown, expired or revoked)")
     return person, token
+
+
+def issue_sign_in_link(*, session: Session, person: Person, actor: str, now: datetime) -> str:
+    """A one-time sign-in link's secret for ``person``, good for ``LINK_MINUTES``: what
+    ``callsheet up --sign-in-link`` prints for a person on this machine. It never works as an
+    API token or a session (``signed_in`` refuses it); opening it starts a web session."""
+    return issue_token(
+        session=session,
+        person=person,
+        name="sign-in link",
+        kind=LINK,
+        expires_at=now + timedelta(minutes=LINK_MINUTES),
+        actor=actor,
+        now=now,
+    ).secret
+
+
+def link_holder(session: Session, secret: str, *, now: datetime) -> tuple[Person, AccessToken]:
+    """The person a live sign-in link is for, and the link's token (``NotSignedIn`` if it is
+    unknown, expired, used or not a link)."""
+    found = session.exec(
+        select(AccessToken, Person)
+        .join(Person, col(Person.id) == col(AccessToken.person_id))
+        .where(AccessToken.token_hash == token_hash(secret), AccessToken.kind == LINK)
+    ).first()
+    if found is None:
+        raise NotSignedIn("this sign-in link does not work: it is unknown, used or expired")
+    token, person = found
+    if token.revoked_at is not None or token.expires_at <= now or person.disabled_at is not None:
+        raise NotSignedIn("this sign-in link does not work: it is unknown, used or expired")
+    return person, token
+
+
+def redeem_sign_in_link(*, session: Session, secret: str, now: datetime) -> Person:
+    """Use a sign-in link up (each works once) and answer whose it was."""
+    person, token = link_holder(session, secret, now=now)
+    token.revoked_at = now
+    save_recorded(session, token, actor=person.actor, action="token.link_used")
+    return person
 
 
 def check_password(session: Session, email: str, password: str) -> Person:

@@ -113,11 +113,12 @@ def _serializer(keys: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(derived_keys(keys), salt=SALT, signer_kwargs=SIGNER_KWARGS)
 
 
-_TOKEN_IN_PATH = re.compile(r"(/signoff/)[^/?#\s\"']+")
+#: Sign-off links, and the one-time sign-in links ``callsheet up --sign-in-link`` prints.
+_TOKEN_IN_PATH = re.compile(r"(/signoff/|/sign-in/link/)[^/?#\s\"']+")
 
 
 def redact(text: str) -> str:
-    """``text`` with the token of any sign-off link in it replaced by ``<token>``."""
+    """``text`` with the token of any sign-off or sign-in link in it replaced by ``<token>``."""
     return _TOKEN_IN_PATH.sub(r"\1<token>", text)
 
 

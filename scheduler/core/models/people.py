@@ -52,7 +52,7 @@ class AccessToken(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    kind: str = Field(default="api", sa_type=String(10))  # "api" | "session"
+    kind: str = Field(default="api", sa_type=String(10))  # "api" | "session" | "link"
     name: str = Field(sa_type=String(80))
     token_hash: str = Field(sa_type=String(64), unique=True)
     created_at: datetime = Field(

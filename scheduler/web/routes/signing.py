@@ -6,7 +6,9 @@ limits on failed attempts, the same cookie.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from scheduler.core.clock import machine_now
@@ -14,7 +16,12 @@ from scheduler.core.errors import Invalid, TooManyAttempts
 from scheduler.core.models import Person
 from scheduler.http.access import AccessDep
 from scheduler.http.deps import SessionDep
-from scheduler.http.sessions import end_sessions, set_session_cookie, start_session
+from scheduler.http.sessions import (
+    end_sessions,
+    set_session_cookie,
+    start_session,
+    start_session_from_link,
+)
 from scheduler.people import members
 from scheduler.people.members import NotSignedIn
 from scheduler.people.schemas import PasswordChange
@@ -62,6 +69,60 @@ def sign_in(request: Request, form: FormDep, session: SessionDep) -> Response:
         set_session_cookie(response, secret)
         return response
     return page(request, "sign_in.html", status_code=status, next=target, email=email, error=error)
+
+
+@router.get("/sign-in/link/{token}")
+def sign_in_link_page(
+    token: Annotated[str, Path(max_length=200)],
+    request: Request,
+    session: SessionDep,
+    next: str | None = None,
+) -> Response:
+    """A one-time sign-in link (``callsheet up --sign-in-link``) asks before it is used up:
+    a link preview or a mail scanner that fetches it signs no one in."""
+    try:
+        person, _token = members.link_holder(session, token, now=machine_now())
+    except NotSignedIn as refused:
+        return page(
+            request,
+            "sign_in.html",
+            status_code=401,
+            next=_next(next),
+            email="",
+            error=refused.message,
+        )
+    return page(request, "sign_in_link.html", holder=person, next=_next(next))
+
+
+@router.post("/sign-in/link/{token}")
+def sign_in_by_link(
+    token: Annotated[str, Path(max_length=200)],
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+) -> Response:
+    try:
+        secret = start_session_from_link(session, token)
+    except NotSignedIn as refused:
+        return page(
+            request,
+            "sign_in.html",
+            status_code=401,
+            next=f"{PREFIX}/",
+            email="",
+            error=refused.message,
+        )
+    session.commit()
+    response = RedirectResponse(_next(str(form.get("next", ""))), status_code=303)
+    set_session_cookie(response, secret)
+    return response
+
+
+def _refused(request: Request, refused: NotSignedIn, target: str) -> Response:
+    """A link that does not work leads to the sign-in form, saying why."""
+    return page(
+        request, "sign_in.html", status_code=401, next=target, email="", error=refused.message
+    )
 
 
 @router.post("/sign-out")

@@ -1,5 +1,5 @@
-"""A real browser for the pages: Debian's Chromium (/usr/bin/chromium, which the Makefile
-installs) driven by Playwright, one context per test, signing in through the sign-in page.
+"""A real browser for the pages (the session's ``chromium``, tests/browser.py), one context
+per test, signing in through the sign-in page.
 
 ``axe(page)`` runs the vendored axe-core on the page as it stands and fails on any serious or
 critical violation; ``shoot(page, name)`` keeps a screenshot in docs/screenshots/.
@@ -7,40 +7,19 @@ critical violation; ``shoot(page, name)`` keeps a screenshot in docs/screenshots
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.scheduler.web.pages import PASSWORD
 
-CHROMIUM = os.environ.get("CALLSHEET_TEST_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 #: A phone's viewport (an iPhone 13's CSS pixels).
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def _context(chromium: Browser, base_url: str, **options: Any) -> BrowserContext:
