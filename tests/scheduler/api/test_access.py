@@ -20,10 +20,10 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from scheduler.core.db import create_db_engine
-from scheduler.core.models import AccessToken, Account, Post, Role, TalentSignoff
+from scheduler.core.models import AccessToken, Account, Person, Post, Role, TalentSignoff
 from scheduler.http.access import check_policy_covers
 from scheduler.http.policy import POLICY, Rule, Scope, access_table
-from scheduler.people.members import signed_in
+from scheduler.people.members import issue_sign_in_link, signed_in
 from scheduler.review.links import make_token
 from tests import factories
 from tests.conftest import person_with_token
@@ -109,7 +109,10 @@ def test_every_route_by_every_role(
     #: Rows a call removes, and whose production decides who may: a fresh one per call, so
     #: the first caller allowed to remove it leaves one for the next.
     fresh = {
-        ("DELETE", "/blackouts/{blackout_id}"): ("blackout_id", lambda: _blackout(client, pid))
+        ("DELETE", "/blackouts/{blackout_id}"): ("blackout_id", lambda: _blackout(client, pid)),
+        # A sign-in link works once: each caller gets one of the bystander's.
+        ("GET", "/app/sign-in/link/{token}"): ("token", lambda: _sign_in_link(session, bystander)),
+        ("POST", "/app/sign-in/link/{token}"): ("token", lambda: _sign_in_link(session, bystander)),
     }
     bodies = _bodies(pid, milestone, account.id or 0)
     #: Routes whose production is named in the query string.
@@ -150,6 +153,14 @@ def test_every_route_by_every_role(
             if not expected_ok:
                 wrong.append(f"{method} {template} as {caller}: {answer.status_code} {answer.text}")
     assert wrong == []
+
+
+def _sign_in_link(session: Session, person_id: int) -> str:
+    person = session.get(Person, person_id)
+    assert person is not None
+    secret = issue_sign_in_link(session=session, person=person, actor="test", now=datetime.now(UTC))
+    session.commit()
+    return secret
 
 
 def _page(template: str) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
-from sqlmodel import Session
+from datetime import UTC, datetime
 
-from scheduler.core.models import Role
+import httpx
+from sqlmodel import Session, select
+
+from scheduler.core.models import Person, Role
+from scheduler.people.members import issue_sign_in_link
 from tests import factories
 from tests.scheduler.web.pages import PASSWORD, browser, form_token, member, sign_in
 
@@ -153,3 +156,26 @@ def test_changing_the_password_needs_the_current_one_and_ends_the_session(
         assert changed.status_code == 303
         assert web.get("/app/", follow_redirects=False).status_code == 303
         assert sign_in(web, "dev@nightshift.test", "a brand new passphrase").status_code == 303
+
+
+def test_a_sign_in_link_asks_first_works_once_and_is_no_api_token(
+    client: httpx.Client, session: Session
+) -> None:
+    member(session, "dev@nightshift.test", name="Dev", roles={})
+    person = session.exec(select(Person).where(Person.email == "dev@nightshift.test")).one()
+    secret = issue_sign_in_link(session=session, person=person, actor="test", now=datetime.now(UTC))
+    session.commit()
+    as_token = httpx.get(f"{client.base_url}/me", headers={"Authorization": f"Bearer {secret}"})
+    assert as_token.status_code == 401
+    with browser(client.base_url) as web:
+        asked = web.get(f"/app/sign-in/link/{secret}")
+        again = web.get(f"/app/sign-in/link/{secret}")  # a link preview uses nothing up
+        assert again.status_code == 200
+        assert "Sign in as Dev" in again.text
+        used = web.post(f"/app/sign-in/link/{secret}", data={"csrf": form_token(asked)})
+        assert used.status_code == 303
+        assert web.get("/app/").status_code == 200
+    with browser(client.base_url) as other:
+        page = other.get(f"/app/sign-in/link/{secret}")
+        assert page.status_code == 401
+        assert "does not work" in page.text
