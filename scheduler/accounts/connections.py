@@ -50,16 +50,17 @@ _ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 def create_account(*, session: Session, data: AccountCreate, actor: str) -> Account:
     """Register an account for the productions it serves (``data.production_ids``; none: a
     site admin's account); its settings are validated by its platform's adapter."""
-    adapter = _adapter_class(data.platform)
+    adapter = platform_adapter(data.platform)
     production_ids = known_productions(session, data.production_ids, field="production_ids")
-    parsed = _parse(adapter, data.settings)
+    parsed = checked_settings(adapter, data.settings)
     taken = session.exec(
         select_models(Account).where(
             Account.platform == data.platform, Account.handle == data.handle
         )
     ).first()
     if taken is not None:
-        raise Conflict(f"handle: {data.platform} account {data.handle} exists already")
+        removed = f" (account {taken.id}, removed)" if taken.removed_at else ""
+        raise Conflict(f"handle: {data.platform} account {data.handle} exists already{removed}")
     if (data.quiet_start is None) != (data.quiet_end is None):
         raise Invalid(
             "quiet_end" if data.quiet_end is None else "quiet_start",
@@ -101,16 +102,16 @@ def reconnect_account(
     result is validated as a whole before anything is written.
     """
     account = session.get(Account, account_id, with_for_update=True)
-    if account is None:
+    if account is None or account.removed_at is not None:
         raise NotFound("account", account_id)
-    adapter = _adapter_class(account.platform)
+    adapter = platform_adapter(account.platform)
     vault = get_settings().vault()
     stored = {**account.settings, **vault.open(account.secrets)}
     merged = {**stored, **{k: v for k, v in data.settings.items() if v is not None}}
     for key in KEPT_ON_RECONNECT:
         if not data.settings.get(key) and stored.get(key):
             merged[key] = stored[key]
-    plain, secret = split_settings(_parse(adapter, merged), merged)
+    plain, secret = split_settings(checked_settings(adapter, merged), merged)
     account.settings, account.secrets = plain, vault.seal(secret) if secret else None
     was = account.needs_reconnect
     account.needs_reconnect = None
@@ -278,14 +279,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _adapter_class(platform: str) -> type[Adapter]:
+def platform_adapter(platform: str) -> type[Adapter]:
     try:
         return adapter_class(platform)
     except UnknownPlatform as exc:
         raise Invalid("platform", str(exc)) from None
 
 
-def _parse(adapter: type[Adapter], raw: Mapping[str, Any]) -> AdapterSettings:
+def checked_settings(adapter: type[Adapter], raw: Mapping[str, Any]) -> AdapterSettings:
     """The settings as the adapter reads them, every address in them one Callsheet may send to
     (``platforms.adapters.egress``); the worker checks them again where it connects."""
     try:

@@ -68,6 +68,18 @@ def known_productions(session: Session, production_ids: Sequence[int], *, field:
     return list(production_ids)
 
 
+def in_use(session: Session, account_ids: Collection[int]) -> list[int]:
+    """Of ``account_ids``, those not removed, in the order given."""
+    removed = set(
+        session.exec(
+            select(Account.id).where(
+                col(Account.id).in_(account_ids), col(Account.removed_at).is_not(None)
+            )
+        )
+    )
+    return [account_id for account_id in account_ids if account_id not in removed]
+
+
 def connect(session: Session, account: Account, production_ids: Sequence[int]) -> None:
     """Link a new account to its productions (checked by ``known_productions``)."""
     for production_id in production_ids:
@@ -78,9 +90,9 @@ def connect(session: Session, account: Account, production_ids: Sequence[int]) -
 def list_accounts(
     *, session: Session, visible: set[int] | None, production_id: int | None = None
 ) -> list[Account]:
-    """The accounts of the productions in ``visible`` (``None``: every account, a site admin's
-    view), optionally of one production only."""
-    query = select(Account).order_by(col(Account.id))
+    """The accounts in use of the productions in ``visible`` (``None``: every account, a site
+    admin's view), optionally of one production only."""
+    query = select(Account).where(col(Account.removed_at).is_(None)).order_by(col(Account.id))
     within = visible
     if production_id is not None:
         within = {production_id} if visible is None else {production_id} & visible
@@ -94,13 +106,18 @@ def list_accounts(
 
 def accounts_for_targets(session: Session, production_id: int, ids: list[int]) -> list[Account]:
     """The accounts ``ids`` names, each one the production serves; a 422 on ``account_ids``
-    naming the first that is not, worded the same whether it exists elsewhere or not at all."""
+    naming the first that is not, worded the same whether it exists elsewhere or not at all
+    (a removed account is none of the production's any more)."""
     if len(set(ids)) != len(ids):
         raise Invalid("account_ids", "an account is listed twice")
     query = (
         select(Account)
         .join(AccountProduction, col(AccountProduction.account_id) == col(Account.id))
-        .where(col(Account.id).in_(ids), AccountProduction.production_id == production_id)
+        .where(
+            col(Account.id).in_(ids),
+            AccountProduction.production_id == production_id,
+            col(Account.removed_at).is_(None),
+        )
     )
     found = {account.id: account for account in session.exec(query)}
     missing = [i for i in ids if i not in found]
@@ -114,7 +131,8 @@ def accounts_for_targets(session: Session, production_id: int, ids: list[int]) -
 
 def grant_account(*, session: Session, account_id: int, production_id: int, actor: str) -> bool:
     """Connect an account for one more production; False if it served it already."""
-    if session.get(Account, account_id) is None:
+    account = session.get(Account, account_id)
+    if account is None or account.removed_at is not None:
         raise NotFound("account", account_id)
     if session.get(Production, production_id) is None:
         raise NotFound("production", production_id)

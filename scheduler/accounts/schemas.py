@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from pydantic import (
@@ -50,3 +50,44 @@ class AccountPublic(Output):
     audience_timezone: str | None = None
     quiet_start: time | None = None
     quiet_end: time | None = None
+
+
+class AccountEdit(Input):
+    """The fields to change (only those given); secrets change on the credentials route."""
+
+    handle: str | None = Field(default=None, min_length=1, max_length=120)
+    settings: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Readable settings to change, merged over the stored ones (null drops one back to "
+            "its default); the whole is validated by the platform's adapter"
+        ),
+    )
+    audience_timezone: str | None = Field(default=None, max_length=64)
+    quiet_start: time | None = Field(default=None, description="null for both clears them")
+    quiet_end: time | None = None
+
+
+class AccountEdited(AccountPublic):
+    back_to_review: list[int] = Field(
+        default_factory=list,
+        description="Posts sent back to review: a new handle is not what their reviewers saw",
+    )
+
+
+class CancelledDelivery(Output):
+    delivery_id: int
+    post_id: int
+    status: str = Field(description="Its state before the removal")
+    due_at: datetime
+
+
+class AccountRemoval(Output):
+    account_id: int
+    cancelled: list[CancelledDelivery] = Field(
+        description="Deliveries that could still go out on it: cancelled (or, asked first, "
+        "would be)"
+    )
+    publishing: list[int] = Field(
+        description="Deliveries being published right now: removal waits for them (409)"
+    )

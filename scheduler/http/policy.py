@@ -92,6 +92,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/accounts"): Rule(Scope.productions, A),
     ("GET", "/accounts"): Rule(Scope.signed_in),
     ("PUT", "/accounts/{account_id}/credentials"): Rule(Scope.account, A),
+    ("PATCH", "/accounts/{account_id}"): Rule(Scope.account, A),
+    ("GET", "/accounts/{account_id}/removal"): Rule(Scope.account, A),
+    ("DELETE", "/accounts/{account_id}"): Rule(Scope.account, A),
     ("PUT", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.grant, A),
     ("DELETE", "/accounts/{account_id}/productions/{production_id}"): Rule(Scope.production, A),
     ("GET", "/platforms"): Rule(Scope.signed_in),
@@ -136,12 +139,16 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/audit"): Rule(Scope.query, P),
     ("POST", "/productions/{production_id}/notification-hooks"): Rule(Scope.production, A),
     ("GET", "/productions/{production_id}/notification-hooks"): Rule(Scope.production, A),
+    ("PATCH", "/productions/{production_id}/notification-hooks/{hook_id}"): Rule(
+        Scope.production, A
+    ),
     ("DELETE", "/productions/{production_id}/notification-hooks/{hook_id}"): Rule(
         Scope.production, A
     ),
     ("GET", "/productions/{production_id}/notifications"): Rule(Scope.production, P),
     ("POST", "/notification-hooks"): Rule(Scope.site),
     ("GET", "/notification-hooks"): Rule(Scope.site),
+    ("PATCH", "/notification-hooks/{hook_id}"): Rule(Scope.site),
     ("DELETE", "/notification-hooks/{hook_id}"): Rule(Scope.site),
     ("GET", "/notifications"): Rule(Scope.site),
     # The pages (scheduler.web): the same rules, each page or action as its API twin.

@@ -42,10 +42,7 @@ def create_hook(
     """Add a hook for one production (or, with ``production_id`` ``None``, for all)."""
     checked_url = check_target(url)
     checked_events = _check_events(events)
-    if not MIN_SECRET_LENGTH <= len(secret) <= MAX_SECRET_LENGTH:
-        raise Invalid(
-            "secret", f"must be {MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} characters long"
-        )
+    _check_secret(secret)
     if production_id is not None and session.get(Production, production_id) is None:
         raise NotFound("production", production_id)
     hook = NotificationHook(
@@ -62,6 +59,51 @@ def create_hook(
         action="notification_hook.created",
         after={"target": hook_target(checked_url), "events": checked_events},
     )
+    return hook
+
+
+def edit_hook(
+    *,
+    session: Session,
+    production_id: int | None,
+    hook_id: int,
+    url: str | None = None,
+    events: Sequence[str] | None = None,
+    secret: str | None = None,
+    actor: str,
+) -> NotificationHook:
+    """Change a hook's URL, events or signing secret (only those given), checked as when it
+    was added; the audit names the target by host and says whether the secret was rotated,
+    never what it is. Messages not yet sent go to the new URL, signed with the new secret:
+    the sender reads the hook when it sends. ``production_id`` must match, as for removal."""
+    hook = session.get(NotificationHook, hook_id, with_for_update=True)
+    if hook is None or not hook.active or hook.production_id != production_id:
+        raise NotFound("notification hook", hook_id)
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
+    if url is not None:
+        checked_url = check_target(url)
+        if checked_url != hook.url:
+            before["target"], after["target"] = hook_target(hook.url), hook_target(checked_url)
+            hook.url = checked_url
+    if events is not None:
+        checked_events = _check_events(events)
+        if checked_events != hook.events:
+            before["events"], after["events"] = hook.events, checked_events
+            hook.events = checked_events
+    if secret is not None:
+        _check_secret(secret)
+        hook.secret = get_settings().vault().seal({"secret": secret})
+        after["secret_rotated"] = True
+    if after:
+        save_recorded(
+            session,
+            hook,
+            actor=actor,
+            action="notification_hook.changed",
+            before=before,
+            after=after,
+        )
     return hook
 
 
@@ -143,6 +185,13 @@ def check_target(url: str, *, field: str = "url") -> str:
         )
     except ValueError as exc:
         raise Invalid(field, str(exc)) from None
+
+
+def _check_secret(secret: str) -> None:
+    if not MIN_SECRET_LENGTH <= len(secret) <= MAX_SECRET_LENGTH:
+        raise Invalid(
+            "secret", f"must be {MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} characters long"
+        )
 
 
 def _check_events(events: Sequence[str]) -> list[str]:

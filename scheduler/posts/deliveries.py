@@ -252,6 +252,8 @@ def _still_approved(session: Session, delivery: Delivery) -> None:
     milestone = session.get(Milestone, post.anchor_milestone_id or 0)
     assert production is not None  # foreign key
     assert account is not None  # foreign key
+    if account.removed_at is not None:
+        raise Conflict(f"account: account {account.id} was removed; nothing goes out on it")
     try:
         rendered = render_delivery(
             production=production,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from scheduler.accounts.productions import in_use
 from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import Delivery, DeliveryStatus, Post, PostStatus, Talent, utcnow
 from scheduler.events.record import save_recorded
@@ -156,9 +157,10 @@ def edit_post(
     production = get_production(session=session, production_id=post.production_id)
     plan = plan_for(session, production, anchor_of(post))
     current = {d.account_id: d for d in deliveries}
-    account_ids = data.account_ids or [
-        d.account_id for d in deliveries if d.status != DeliveryStatus.cancelled
-    ]
+    # Left as they were: the accounts it still goes to, less any removed since.
+    account_ids = data.account_ids or in_use(
+        session, [d.account_id for d in deliveries if d.status != DeliveryStatus.cancelled]
+    )
     accounts = target_accounts(session, production, account_ids)
     check_renders(post, production, plan, accounts)
     retarget(session, post, current, accounts, plan)

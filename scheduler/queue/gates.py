@@ -1,9 +1,10 @@
 """The gates a delivery passes to be claimed, as conditions on its row.
 
-Not paused, not anchored to a tentative milestone, not inside a blackout; ``claimable_now``
-adds approved, due and claimable. Apart from the statements that move deliveries because a gate
-changes nothing: the claim and each delivery's fence, just before its platform call, put the
-same conditions in their ``WHERE``, so a gate means the same wherever it is checked.
+Not paused, not anchored to a tentative milestone, not inside a blackout, its account not
+removed; ``claimable_now`` adds approved, due and claimable. Apart from the statements that
+move deliveries because a gate changes nothing: the claim and each delivery's fence, just
+before its platform call, put the same conditions in their ``WHERE``, so a gate means the
+same wherever it is checked.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _c = DELIVERY.c
 POST = SQLModel.metadata.tables["post"]
 MILESTONE = SQLModel.metadata.tables["milestone"]
 BLACKOUT = SQLModel.metadata.tables["blackout"]
+ACCOUNT = SQLModel.metadata.tables["account"]
 _post = POST.c
 _pause = SQLModel.metadata.tables["pause"].c
 
@@ -77,9 +79,16 @@ def not_blacked_out(now: datetime) -> Any:
     return ~exists(on)
 
 
+def account_in_use() -> Any:
+    """The delivery's account was not removed. Removing one cancels what could go out on it;
+    this keeps out what a person might put back later (a retry, a lookup of an unknown)."""
+    removed = select(ACCOUNT.c.id).where(ACCOUNT.c.removed_at.is_not(None))
+    return _c.account_id.not_in(removed)
+
+
 def claimable_now(now: datetime) -> Any:
     """The gates a delivery passes to be claimed: approved, due, claimable, not paused, not
-    anchored to a tentative milestone, not inside a blackout."""
+    anchored to a tentative milestone, not inside a blackout, its account not removed."""
     to_look_up = and_(_c.status == DeliveryStatus.unknown.value, _c.needs_lookup.is_(True))
     return and_(
         or_(_c.status.in_([s.value for s in CLAIMABLE]), to_look_up),
@@ -88,4 +97,5 @@ def claimable_now(now: datetime) -> Any:
         not_paused(),
         not_tentative(),
         not_blacked_out(now),
+        account_in_use(),
     )

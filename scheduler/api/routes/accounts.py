@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from scheduler.accounts import changes, productions, removal
 from scheduler.accounts import connections as service
-from scheduler.accounts import productions
-from scheduler.accounts.schemas import AccountCreate, AccountPublic, AccountReconnect
+from scheduler.accounts.schemas import (
+    AccountCreate,
+    AccountEdit,
+    AccountEdited,
+    AccountPublic,
+    AccountReconnect,
+    AccountRemoval,
+    CancelledDelivery,
+)
 from scheduler.content.context import get_renderer
 from scheduler.core.models import Account
 from scheduler.core.schemas import Id
@@ -69,6 +77,42 @@ def reconnect_account(
     )
     session.commit()
     return _answer(session, account, access)
+
+
+@router.patch("/accounts/{account_id}")
+def edit_account(
+    account_id: Id, data: AccountEdit, session: SessionDep, access: AccessDep, actor: ActorDep
+) -> AccountEdited:
+    """Change the handle, readable settings, audience timezone or quiet hours (only the fields
+    given). A new handle sends the account's approved posts back to review (``back_to_review``);
+    new quiet hours apply to posts planned or moved from now on."""
+    changed = changes.edit_account(session=session, account_id=account_id, data=data, actor=actor)
+    session.commit()
+    shown = _answer(session, changed.account, access)
+    return AccountEdited(**shown.model_dump(), back_to_review=changed.back_to_review)
+
+
+def _removal(found: removal.Removal) -> AccountRemoval:
+    return AccountRemoval(
+        account_id=found.account_id,
+        cancelled=[CancelledDelivery.model_validate(vars(c)) for c in found.cancelled],
+        publishing=found.publishing,
+    )
+
+
+@router.get("/accounts/{account_id}/removal")
+def preview_removal(account_id: Id, session: SessionDep) -> AccountRemoval:
+    """What removing the account would cancel now (nothing changes): ask before DELETE."""
+    return _removal(removal.removal_preview(session=session, account_id=account_id))
+
+
+@router.delete("/accounts/{account_id}")
+def remove_account(account_id: Id, session: SessionDep, actor: ActorDep) -> AccountRemoval:
+    """Take the account out of use: its deliveries that could still go out are cancelled (each
+    audited), what it published stays. 409 while one is being published."""
+    removed = removal.remove_account(session=session, account_id=account_id, actor=actor)
+    session.commit()
+    return _removal(removed)
 
 
 @router.put("/accounts/{account_id}/productions/{production_id}")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field, SecretStr
 
 from platforms.adapters.webhook import MIN_SECRET_LENGTH
+from scheduler.core.errors import Invalid
 from scheduler.core.models import NotificationHook, NotificationStatus
 from scheduler.core.schemas import Id, Input, Output
 from scheduler.events.outbox import NotifyEvent
@@ -43,6 +44,16 @@ class HookCreate(Input):
         min_length=1,
         description="What the hook hears (default: all six)",
     )
+
+
+class HookEdit(Input):
+    """What to change (only the fields given); unchecked lengths as in ``HookCreate``."""
+
+    url: str | None = Field(default=None, description="Where to POST: http(s) only")
+    secret: SecretStr | None = Field(
+        default=None, description="A new signing secret (rotation); never shown again"
+    )
+    events: list[NotifyEvent] | None = Field(default=None, min_length=1)
 
 
 class HookPublic(Output):
@@ -93,6 +104,25 @@ def _create(
     return HookPublic.of(hook)
 
 
+def _edit(
+    session: SessionDep, production_id: Id | None, hook_id: Id, data: HookEdit, actor: str
+) -> HookPublic:
+    for name in data.model_fields_set:
+        if getattr(data, name) is None:
+            raise Invalid(name, "may not be null; leave it out to keep the current value")
+    hook = service.edit_hook(
+        session=session,
+        production_id=production_id,
+        hook_id=hook_id,
+        url=data.url,
+        events=None if data.events is None else [e.value for e in data.events],
+        secret=None if data.secret is None else data.secret.get_secret_value(),
+        actor=actor,
+    )
+    session.commit()
+    return HookPublic.of(hook)
+
+
 @router.post("/productions/{production_id}/notification-hooks", status_code=status.HTTP_201_CREATED)
 def create_production_hook(
     production_id: Id, data: HookCreate, session: SessionDep, actor: ActorDep
@@ -106,6 +136,14 @@ def list_production_hooks(production_id: Id, session: SessionDep) -> list[HookPu
     return [
         HookPublic.of(h) for h in service.list_hooks(session=session, production_id=production_id)
     ]
+
+
+@router.patch("/productions/{production_id}/notification-hooks/{hook_id}")
+def edit_production_hook(
+    production_id: Id, hook_id: Id, data: HookEdit, session: SessionDep, actor: ActorDep
+) -> HookPublic:
+    """Point the hook elsewhere, change what it hears, or rotate its signing secret."""
+    return _edit(session, production_id, hook_id, data, actor)
 
 
 @router.delete(
@@ -143,6 +181,14 @@ def create_global_hook(data: HookCreate, session: SessionDep, actor: ActorDep) -
 @router.get("/notification-hooks")
 def list_global_hooks(session: SessionDep) -> list[HookPublic]:
     return [HookPublic.of(h) for h in service.list_hooks(session=session, production_id=None)]
+
+
+@router.patch("/notification-hooks/{hook_id}")
+def edit_global_hook(
+    hook_id: Id, data: HookEdit, session: SessionDep, actor: ActorDep
+) -> HookPublic:
+    """Point a global hook elsewhere, change what it hears, or rotate its signing secret."""
+    return _edit(session, None, hook_id, data, actor)
 
 
 @router.delete("/notification-hooks/{hook_id}", status_code=status.HTTP_204_NO_CONTENT)

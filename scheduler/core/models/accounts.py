@@ -1,5 +1,5 @@
 """Platform accounts: where deliveries go, with their adapter's settings, sealed secrets,
-reconnect state and quiet hours.
+reconnect state and quiet hours; a removed one stays as a record of what it published.
 
 Apart because an account is its adapter's side of the schema: settings the adapter validates,
 secrets sealed by ``scheduler.core.vault``, credentials the worker refreshes. It serves the
@@ -38,6 +38,9 @@ class Account(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    #: When a person removed it: kept for the deliveries it published, out of use otherwise
+    #: (not listed, not targeted, nothing of it claimed).
+    removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class AccountProduction(SQLModel, table=True):

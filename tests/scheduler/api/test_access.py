@@ -113,6 +113,10 @@ def test_every_route_by_every_role(
         # A sign-in link works once: each caller gets one of the bystander's.
         ("GET", "/app/sign-in/link/{token}"): ("token", lambda: _sign_in_link(session, bystander)),
         ("POST", "/app/sign-in/link/{token}"): ("token", lambda: _sign_in_link(session, bystander)),
+        ("DELETE", "/accounts/{account_id}"): (
+            "account_id",
+            lambda: _account(session, pid, tmp_path),
+        ),
     }
     bodies = _bodies(pid, milestone, account.id or 0)
     #: Routes whose production is named in the query string.
@@ -181,6 +185,16 @@ def _blackout(client: httpx.Client, production_id: int) -> int:
     return blackout_id
 
 
+def _account(session: Session, production_id: int, tmp_path: Path) -> int:
+    """An account of the production, for a walk's removal to take out of use."""
+    handle = f"@removable{len(session.exec(select(Account)).all())}"
+    account = factories.outbox_account(
+        session, tmp_path / "removed.jsonl", handle, production_ids=[production_id]
+    )
+    session.commit()
+    return account.id or 0
+
+
 def _production_pause(client: httpx.Client, production_id: int) -> int:
     body = {"scope": "production", "production_id": production_id, "reason": "matrix"}
     answer = client.post("/pauses", json=body)
@@ -239,6 +253,7 @@ def _bodies(pid: int, milestone: int, account: int) -> dict[tuple[str, str], Any
             "production_ids": [pid],
         },
         ("PUT", "/accounts/{account_id}/credentials"): {"settings": {"path": "y"}},
+        ("PATCH", "/accounts/{account_id}"): {"audience_timezone": "Europe/Paris"},
         ("POST", "/posts"): {"production_id": pid},
         ("PATCH", "/posts/{post_id}"): {"version": 99},
         ("POST", "/posts/{post_id}/submit"): {"version": 99},
