@@ -1,8 +1,8 @@
 """The ``callsheet`` command: each command group lives in its own module; this one gathers them.
 
 ``serve`` runs the processes (db upgrade, api, scheduler, worker, up, sandbox); ``people``,
-``pauses``, ``audit``, ``timeline`` and ``lint`` are what a person does from a terminal;
-``demo`` plays a campaign on a fast clock.
+``accounts``, ``pauses``, ``audit``, ``timeline`` and ``lint`` are what a person does from a
+terminal; ``demo`` plays a campaign on a fast clock.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from scheduler.cli import pauses, serve
+from scheduler.cli.accounts import app as accounts_app
 from scheduler.cli.audit import audit
 from scheduler.cli.health import health
 from scheduler.cli.lint import lint
@@ -46,6 +47,7 @@ app.command("sandbox")(serve.sandbox)
 app.command("health")(health)
 app.command("status")(status_command)
 app.command("platforms")(platforms_command)
+app.add_typer(accounts_app, name="accounts")
 
 
 #: Commands that never open Callsheet's database (the demo makes its own), or name the one
