@@ -237,3 +237,34 @@ def test_only_an_admin_of_every_production_it_serves_may_remove(
     }
     session.expire_all()
     assert session.get_one(Account, account.id).removed_at is not None
+
+
+def test_an_unknown_delivery_of_a_removed_account_is_never_claimed_for_a_lookup(
+    client: httpx.Client, session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    """Its outcome is for a person to settle; a lookup might send it again."""
+    production = factories.production(session)
+    account = factories.outbox_account(session, tmp_path / "feed.jsonl")
+    post = factories.approved_post(session, production.id or 0, [account])
+    session.commit()
+    delivery_id = session.exec(select(Delivery.id).where(Delivery.post_id == post.id)).one()
+    account_id = account.id
+    session.commit()
+    with engine.begin() as conn:
+        conn.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)  # type: ignore[arg-type]
+            .values(status="unknown", needs_lookup=True)
+        )
+    assert client.delete(f"/accounts/{account_id}").status_code == 200
+
+    claimed = claim_due(
+        engine,
+        now=datetime.now(UTC),
+        owner="claim-after-removal",
+        limit=10,
+        lease_until=lease_deadline(datetime.now(UTC), 300),
+    )
+
+    assert claimed == []
+    assert _statuses(session) == {delivery_id: "unknown"}
