@@ -78,7 +78,8 @@ def test_remove_shows_what_it_cancels_and_asks_first(
 
     assert declined.returncode == 1
     assert "would cancel" in declined.stdout
-    assert f"{post_id}" in declined.stdout and "scheduled" in declined.stdout
+    assert f"{post_id}" in declined.stdout
+    assert "scheduled" in declined.stdout
     assert _statuses(engine) == ["scheduled"]
 
     removed = _callsheet(database_url, "remove", str(account_id), "--yes")
