@@ -161,7 +161,9 @@ def queue_status(
         select(Pause).where(col(Pause.resumed_at).is_(None)).order_by(col(Pause.id))
     ).all()
     accounts = session.exec(
-        select(Account).where(col(Account.needs_reconnect).is_not(None)).order_by(col(Account.id))
+        select(Account)
+        .where(col(Account.needs_reconnect).is_not(None), col(Account.removed_at).is_(None))
+        .order_by(col(Account.id))
     ).all()
     workers = workers_seen(session, machine or now)
     # Due and unclaimed, or claimed and sent but not begun: both need a worker to move.
