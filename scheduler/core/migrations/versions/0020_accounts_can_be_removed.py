@@ -1,7 +1,7 @@
 """accounts can be removed: ``account.removed_at``
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0021
 Create Date: 2026-12-06 11:00:00.000000
 
 An account a person removes (``DELETE /accounts/{id}``) keeps its row: the deliveries it
@@ -19,7 +19,7 @@ from alembic import op
 import scheduler.core.models
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
