@@ -179,7 +179,8 @@ def main() -> int:
             console.print(
                 f"{backend}: {args.posts} posts seeded in {time.perf_counter() - started:.0f} s"
             )
-            with api_process(url, Path(tmp)) as base, signed_in(base) as web:
+            with api_process(url, Path(tmp)) as base:
+                web = signed_in(base)
                 table = Table(
                     "page", "p50 ms", "p95 ms", "KB", title=f"{backend}, {args.posts} posts"
                 )
@@ -199,6 +200,7 @@ def main() -> int:
                     f"{max(took):.0f}",
                     f"{size / 1024:.0f}",
                 )
+                web.close()
                 console.print(table)
     for line in missed:
         console.print(f"[red]missed: {line}[/red]")
