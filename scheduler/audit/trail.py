@@ -43,9 +43,13 @@ class AuditFilter:
     production_id: int | None = None
     entity: str | None = None
     entity_id: int | None = None
+    #: An action ("delivery.retried"), or the start of some ("delivery." for every delivery's).
+    action: str | None = None
     #: Part of the actor's name or email, any case ("maya", "@nightshift.test").
     actor: str | None = None
     since: datetime | None = None
+    #: Events before this instant (with ``since``, a date range).
+    until: datetime | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
 
@@ -89,8 +93,12 @@ def find_events(session: Session, wanted: AuditFilter) -> list[AuditEvent]:
     if wanted.actor:
         needle = wanted.actor.lower()
         query = query.where(func.lower(col(AuditEvent.actor)).contains(needle, autoescape=True))
+    if wanted.action:
+        query = query.where(col(AuditEvent.action).startswith(wanted.action, autoescape=True))
     if wanted.since is not None:
         query = query.where(col(AuditEvent.at) >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(col(AuditEvent.at) < wanted.until)
     # By id, not time: ids are indexed and increase as events are written; events of one
     # transaction can share a time, never an id.
     query = query.order_by(col(AuditEvent.id).desc()).limit(wanted.limit).offset(wanted.offset)

@@ -163,6 +163,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/app/password"): Rule(Scope.signed_in),
     ("GET", "/app/"): Rule(Scope.signed_in),  # what waits for you, in your productions
     ("GET", "/app/productions/{production_id}/calendar"): Rule(Scope.production, V),
+    # The pages for keeping things safe: pauses, problems, the audit trail (scheduler.web).
+    ("GET", "/app/pauses"): Rule(Scope.signed_in),  # the pauses that concern you
+    # POST /pauses with the production in the path (a form posts no JSON): the same rule.
+    ("POST", "/app/productions/{production_id}/pause"): Rule(Scope.production, P),
+    ("POST", "/app/pause-everything"): Rule(Scope.site),
+    ("POST", "/app/pauses/{pause_id}/resume"): Rule(Scope.pause, P),
+    ("GET", "/app/problems"): Rule(Scope.signed_in),  # as GET /deliveries: your productions'
+    ("POST", "/app/deliveries/{delivery_id}/retry"): Rule(Scope.delivery, P),
+    ("POST", "/app/deliveries/{delivery_id}/resolve"): Rule(Scope.delivery, P),
+    ("POST", "/app/deliveries/{delivery_id}/release"): Rule(Scope.delivery, P),
+    ("POST", "/app/deliveries/{delivery_id}/cancel"): Rule(Scope.delivery, P),
+    ("GET", "/app/audit"): Rule(Scope.query, P),
 }
 
 

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlmodel import Session
 
-from scheduler.core.models import Pause, PauseScope, Production
+from scheduler.core.models import Pause, PauseScope, Production, Role
 from scheduler.http.access import Access
 from scheduler.planning.pauses import list_pauses
 from scheduler.web import forms
@@ -72,6 +72,18 @@ def _banner(session: Session, pause: Pause) -> Banner:
     return Banner(what, pause.reason, pause.paused_by, pause.paused_at)
 
 
+def audit_link(access: Access | None) -> str | None:
+    """Where the header's "Audit" link leads: the whole trail for a site admin, the trail of
+    the first production this person produces otherwise (the page's rule is ``GET /audit``'s:
+    a production's producer, or a site admin for the whole); none for anyone else."""
+    if access is None or access.person is None:
+        return None
+    if access.site_admin:
+        return f"{PREFIX}/audit"
+    produced = sorted(pid for pid, role in access.roles.items() if role.rank >= Role.producer.rank)
+    return f"{PREFIX}/audit?production_id={produced[0]}" if produced else None
+
+
 def page(
     request: Request,
     template: str,
@@ -90,6 +102,7 @@ def page(
         "prefix": PREFIX,
         "person": access.person if access else None,
         "banners": shown_banners,
+        "audit_link": audit_link(access),
         "csrf": forms.token(request),
         **context,
     }

@@ -120,7 +120,7 @@ def test_every_route_by_every_role(
     }
     bodies = _bodies(pid, milestone, account.id or 0)
     #: Routes whose production is named in the query string.
-    queries = {("GET", "/audit"): {"production_id": pid}}
+    queries = {("GET", route): {"production_id": pid} for route in ("/audit", "/app/audit")}
     wrong = []
     for (method, template), rule in sorted(POLICY.items()):
         for caller in CALLERS:
