@@ -11,7 +11,10 @@ from tests import factories
 from tests.scheduler.web.pages import browser, form_token, member, sign_in
 
 HOSTILE = '<script>alert(1)</script> {{ 7*7 }} <a href="javascript:alert(2)">x</a>'
-ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} &lt;a href=&#34;javascript:alert(2)&#34;&gt;x&lt;/a&gt;"
+ESCAPED = (
+    "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} "
+    "&lt;a href=&#34;javascript:alert(2)&#34;&gt;x&lt;/a&gt;"
+)
 
 
 def _pauses(session: Session) -> list[Pause]:
