@@ -163,7 +163,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/app/password"): Rule(Scope.signed_in),
     ("GET", "/app/"): Rule(Scope.signed_in),  # what waits for you, in your productions
     ("GET", "/app/productions/{production_id}/calendar"): Rule(Scope.production, V),
-    # The pages for keeping things safe: pauses, problems, the audit trail (scheduler.web).
+    # The pages for keeping things safe: pauses, problems, the audit trail, accounts.
     ("GET", "/app/pauses"): Rule(Scope.signed_in),  # the pauses that concern you
     # POST /pauses with the production in the path (a form posts no JSON): the same rule.
     ("POST", "/app/productions/{production_id}/pause"): Rule(Scope.production, P),
@@ -175,6 +175,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/app/deliveries/{delivery_id}/release"): Rule(Scope.delivery, P),
     ("POST", "/app/deliveries/{delivery_id}/cancel"): Rule(Scope.delivery, P),
     ("GET", "/app/audit"): Rule(Scope.query, P),
+    ("GET", "/app/accounts"): Rule(Scope.signed_in),  # as GET /accounts: your productions'
+    # POST /accounts naming the production in the path alone: its admins'.
+    ("POST", "/app/productions/{production_id}/accounts"): Rule(Scope.production, A),
+    ("POST", "/app/accounts/{account_id}/credentials"): Rule(Scope.account, A),
 }
 
 

@@ -22,10 +22,10 @@ from scheduler.web import errors
 from scheduler.web.pages import PREFIX, STATIC
 
 __all__ = ["PREFIX", "install", "router"]
-from scheduler.web.routes import audit, calendar, home, pauses, problems, signing
+from scheduler.web.routes import accounts, audit, calendar, home, pauses, problems, signing
 
 router = APIRouter(include_in_schema=False)
-for module in (signing, home, calendar, pauses, problems, audit):
+for module in (signing, home, calendar, pauses, problems, audit, accounts):
     router.include_router(module.router)
 
 

@@ -83,3 +83,24 @@ def test_a_producer_retries_a_failed_delivery_from_the_problems_page(
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
     expect(page.get_by_text("page id fixed on the account")).to_be_visible()
     axe(page)
+
+
+def test_an_admin_connects_an_account_from_the_generated_form(
+    desktop: BrowserContext, session: Session, tmp_path: Path
+) -> None:
+    production = factories.production(session)
+    member(session, "ada@nightshift.test", name="Ada", roles={production.id or 0: Role.admin})
+
+    page = signed_in(desktop, "ada@nightshift.test")
+    page.get_by_role("link", name="Accounts").click()
+    expect(page.get_by_text("No account is connected to your productions yet.")).to_be_visible()
+    page.get_by_label("On the platform").select_option("outbox")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Handle").fill("@nightshiftfilm")
+    page.get_by_label("path").fill(str(tmp_path / "out.jsonl"))
+    axe(page)
+    page.get_by_role("button", name="Connect").click()
+    account = page.locator(".account")
+    expect(account.locator(".chip")).to_have_text("connected")
+    expect(account).to_contain_text("@nightshiftfilm")
+    axe(page)
