@@ -30,6 +30,7 @@ def test_a_site_admin_pauses_everything_and_a_marketer_elsewhere_sees_who_and_wh
     admin.get_by_label("Why everything stops").fill("Lead actor news; hold everything")
     admin.get_by_role("button", name="Pause everything").click()
     expect(admin.get_by_text("Everything is paused already.")).to_be_visible()
+    axe(admin)  # the pause in force, its banner, and its Resume button
 
     marketer = signed_in(phone, "mo@nightshift.test")
     banner = marketer.locator(".banner")
