@@ -41,10 +41,19 @@ def list_audit_events(
         Text | None, Query(max_length=40, examples=["post"], description="A table name")
     ] = None,
     entity_id: Id | None = None,
+    action: Annotated[
+        Text | None,
+        Query(
+            max_length=60,
+            examples=["delivery."],
+            description="An action, or the start of some (delivery.: every delivery's)",
+        ),
+    ] = None,
     actor: Annotated[
         Text | None, Query(max_length=120, description="Part of the actor's name or email")
     ] = None,
     since: Annotated[Moment | None, Query(description="Events at or after")] = None,
+    until: Annotated[Moment | None, Query(description="Events before")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[AuditEventPublic]:
@@ -57,8 +66,10 @@ def list_audit_events(
         production_id=production_id,
         entity=entity,
         entity_id=entity_id,
+        action=action,
         actor=actor,
         since=since,
+        until=until,
         limit=limit,
         offset=offset,
     )

@@ -145,6 +145,30 @@ def test_filters_newest_first(
         assert refused.json()["errors"][0]["loc"][-1] == field
 
 
+def test_filters_by_action_and_a_range_of_time(
+    client: httpx.Client, session: Session, tmp_path: Path
+) -> None:
+    """The pages' audit trail filters by action and by a range of days: so does ``GET /audit``,
+    through the same reading."""
+    made = _two_productions(client, session, tmp_path)
+
+    def actions(**params: Any) -> list[str]:
+        answer = client.get("/audit", params={"production_id": made["pid"], **params})
+        assert answer.status_code == 200, answer.text
+        return [e["action"] for e in answer.json()]
+
+    assert actions(action="delivery.") == ["delivery.cancelled"]
+    assert actions(action="post.created") == ["post.created"]
+    assert actions(action="%") == []  # a literal %, not a wildcard
+    now = datetime.now(UTC)
+    assert actions(until=(now - timedelta(minutes=5)).isoformat()) == []
+    within = {"since": (now - timedelta(minutes=5)).isoformat(), "until": now.isoformat()}
+    assert actions(**within) == actions()
+    refused = client.get("/audit", params={"until": "2026-11-01T10:00:00"})  # no timezone
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"][-1] == "until"
+
+
 def test_a_producer_reads_their_production_and_a_viewer_is_refused(
     client: httpx.Client, session: Session, tmp_path: Path
 ) -> None:
