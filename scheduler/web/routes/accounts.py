@@ -31,9 +31,9 @@ from platforms.adapters.registry import UnknownPlatform, platform_names
 from scheduler.accounts import connections as service
 from scheduler.accounts import productions as served
 from scheduler.accounts.schemas import AccountCreate, AccountReconnect
-from scheduler.core.errors import Conflict, Invalid
+from scheduler.core.errors import Conflict, Invalid, NotFound
 from scheduler.core.models import Account, Delivery, Production, Role
-from scheduler.core.schemas import Id
+from scheduler.core.schemas import MAX_ID, Id
 from scheduler.http.access import Access, AccessDep
 from scheduler.http.deps import SessionDep
 from scheduler.web.forms import FormDep
@@ -78,7 +78,8 @@ def accounts_page(
     """The accounts of this person's productions; with ``platform`` and ``production_id``,
     the form to connect one (when they are an admin of that production)."""
     connecting = None
-    chosen = int(production_id) if production_id.isascii() and production_id.isdigit() else 0
+    digits = production_id.isascii() and production_id.isdigit()
+    chosen = int(production_id) if digits and 1 <= int(production_id) <= MAX_ID else 0
     production = session.get(Production, chosen) if chosen else None
     info = _platform(platform)
     if production and info and access.allows(production.id or 0, Role.admin):
@@ -92,15 +93,18 @@ def connect(
 ) -> Response:
     """Connect an account for this production (``POST /accounts`` naming it alone)."""
     production = session.get(Production, production_id)
+    if production is None:
+        raise NotFound("production", production_id)
     info = _platform(str(form.get("platform", "")))
-    if production is None or info is None:
+    if info is None:
         return _page(request, access, session, status_code=422, problem="choose a platform")
     typed = {
         "handle": str(form.get("handle", "")).strip(),
         "audience_timezone": str(form.get("audience_timezone", "")).strip(),
     }
-    plain = {f"{SETTING}{s.name}": str(form.get(f"{SETTING}{s.name}", "")) for s in info.settings}
-    shown = {**typed, **{k: v for k, v in plain.items() if not _secret(info, k)}}
+    fields = {f"{SETTING}{s.name}": str(form.get(f"{SETTING}{s.name}", "")) for s in info.settings}
+    # What was typed goes back into the form, but never a secret.
+    shown = {**typed, **{k: v for k, v in fields.items() if not _secret(info, k)}}
     errors: dict[str, str] = {}
     try:
         data = AccountCreate.model_validate(
@@ -135,7 +139,9 @@ def reconnect(
     """New credentials (``PUT /accounts/{id}/credentials``): the settings filled in replace
     the stored ones, the rest are kept; the posts held for the account go again."""
     account = session.get(Account, account_id)
-    info = _platform(account.platform) if account else None
+    if account is None:
+        raise NotFound("account", account_id)
+    info = _platform(account.platform)
     errors: dict[str, str] = {}
     try:
         settings = _settings(info, form) if info else {}

@@ -163,3 +163,27 @@ def test_the_list_shows_when_each_account_last_published(
         )
         assert refused.status_code == 403
     assert len(_accounts(session)) == 1
+
+
+def test_odd_ids_in_the_address_are_no_500(client: httpx.Client, session: Session) -> None:
+    """An id no row can have (PostgreSQL's integers end at 2**31 - 1) is no production: the
+    page says so instead of failing in the database."""
+    production = factories.production(session)
+    member(session, "root@callsheet.test", name="Rita", roles={}, site_admin=True)
+    huge = "9" * 30
+    with browser(client.base_url) as web:
+        sign_in(web, "root@callsheet.test")
+        accounts = web.get("/app/accounts", params={"production_id": huge, "platform": "webhook"})
+        assert accounts.status_code == 200
+        assert "/accounts" in accounts.text
+        assert f"/app/productions/{production.id}/accounts" not in accounts.text
+        audit = web.get("/app/audit", params={"production_id": huge})
+        assert audit.status_code == 422
+        assert 'id="audit-production_id-error"' in audit.text
+        problems = web.get("/app/problems", params={"production_id": huge})
+        assert problems.status_code == 422
+        missing = web.post(
+            "/app/productions/999999/accounts",
+            data={"csrf": form_token(accounts), "platform": "outbox", "handle": "@x"},
+        )
+        assert missing.status_code == 404
