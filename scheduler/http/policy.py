@@ -179,6 +179,15 @@ POLICY: dict[tuple[str, str], Rule] = {
     # POST /accounts naming the production in the path alone: its admins'.
     ("POST", "/app/productions/{production_id}/accounts"): Rule(Scope.production, A),
     ("POST", "/app/accounts/{account_id}/credentials"): Rule(Scope.account, A),
+    # The approval queue and the talent sign-off page (scheduler.web.routes.review, .signoff):
+    # the queue is a producer's, as approving is; the link is the talent's credential.
+    ("GET", "/app/productions/{production_id}/review"): Rule(Scope.production, P),
+    ("POST", "/app/productions/{production_id}/review/approve"): Rule(Scope.production, P),
+    ("POST", "/app/posts/{post_id}/approve"): Rule(Scope.post, P),
+    ("POST", "/app/posts/{post_id}/reject"): Rule(Scope.post, P),
+    ("GET", "/app/signoff/{token}"): Rule(Scope.public),
+    ("POST", "/app/signoff/{token}"): Rule(Scope.public),
+    ("GET", "/app/signoff/{token}/media/{media_id}"): Rule(Scope.public),
 }
 
 

@@ -9,6 +9,7 @@ comes from the same platform rules ``targets`` applied when the post was made.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 from scheduler.content.context import content_hash, render_delivery
 from scheduler.content.render import RenderedPost, RenderError
 from scheduler.core.errors import Invalid
-from scheduler.core.models import Account, Delivery, DeliveryStatus, Milestone, Post
+from scheduler.core.models import Account, Delivery, DeliveryStatus, Milestone, Post, Production
 from scheduler.planning.productions import get_production
 from scheduler.posts.lifecycle import get_post
 from scheduler.posts.schemas import DeliveryVerdict, RenderedDelivery
@@ -58,30 +59,72 @@ def render_deliveries(*, session: Session, post: Post) -> list[Rendered]:
     shows the hash computed here, by the same ``render_delivery`` the worker checks against.
     A template that no longer renders is a 422 naming its field.
     """
-    production = get_production(session=session, production_id=post.production_id)
-    milestone = (
-        session.get(Milestone, post.anchor_milestone_id) if post.anchor_milestone_id else None
-    )
+    return render_many(session=session, posts=[post])[post.id or 0]
+
+
+def render_many(*, session: Session, posts: Sequence[Post]) -> dict[int, list[Rendered]]:
+    """``render_deliveries`` for many posts in a fixed number of queries (one for their
+    deliveries and accounts, one for their milestones, one per production not yet loaded):
+    what a producer's review of a whole schedule shows, whatever its length."""
+    if not posts:
+        return {}
+    ids = [post.id or 0 for post in posts]
+    productions = {
+        pid: get_production(session=session, production_id=pid)
+        for pid in {post.production_id for post in posts}
+    }
+    anchors = {post.anchor_milestone_id for post in posts if post.anchor_milestone_id}
+    milestones: dict[int | None, Milestone | None]
+    if len(anchors) == 1:  # one post's, as before: the session may hold it already
+        (anchor,) = anchors
+        milestones = {anchor: session.get(Milestone, anchor)}
+    elif anchors:
+        found = session.exec(select(Milestone).where(col(Milestone.id).in_(anchors)))
+        milestones = {m.id: m for m in found}
+    else:
+        milestones = {}
     query = (
         select(Delivery, Account)
         .join(Account, col(Account.id) == col(Delivery.account_id))
-        .where(Delivery.post_id == post.id, Delivery.status != DeliveryStatus.cancelled)
+        .where(col(Delivery.post_id).in_(ids), Delivery.status != DeliveryStatus.cancelled)
         .order_by(col(Delivery.id))
     )
-    shown = []
+    rows: dict[int, list[tuple[Delivery, Account]]] = {pid: [] for pid in ids}
     for delivery, account in session.exec(query):
-        try:
-            rendered = render_delivery(
-                production=production,
-                milestone=milestone,
-                account=account,
-                post=post,
-                due_at=delivery.planned_at,
+        rows[delivery.post_id].append((delivery, account))
+    return {
+        post.id or 0: [
+            _render(
+                productions[post.production_id],
+                milestones.get(post.anchor_milestone_id),
+                post,
+                delivery,
+                account,
             )
-        except RenderError as exc:
-            raise Invalid(exc.field, exc.message) from None
-        shown.append(Rendered(delivery=delivery, account=account, rendered=rendered))
-    return shown
+            for delivery, account in rows[post.id or 0]
+        ]
+        for post in posts
+    }
+
+
+def _render(
+    production: Production,
+    milestone: Milestone | None,
+    post: Post,
+    delivery: Delivery,
+    account: Account,
+) -> Rendered:
+    try:
+        rendered = render_delivery(
+            production=production,
+            milestone=milestone,
+            account=account,
+            post=post,
+            due_at=delivery.planned_at,
+        )
+    except RenderError as exc:
+        raise Invalid(exc.field, exc.message) from None
+    return Rendered(delivery=delivery, account=account, rendered=rendered)
 
 
 def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:

@@ -16,7 +16,7 @@ approving two steps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,7 +37,7 @@ from scheduler.core.models import (
 from scheduler.events.record import record_event, save_recorded
 from scheduler.people.members import roles_of
 from scheduler.planning.productions import get_production
-from scheduler.posts.approval import approve_post, check_shown
+from scheduler.posts.approval import approve_post, check_shown, expect_deliveries_of
 from scheduler.posts.lifecycle import get_post
 from scheduler.review import duties
 from scheduler.review.signoffs import talent_blockers
@@ -171,7 +171,29 @@ def steps_for(session: Session, post: Post) -> list[StepState]:
     votes = session.exec(
         select(Vote).where(Vote.post_id == post.id, Vote.post_version == post.version)
     ).all()
-    chain = chain_of(session, post.production_id)
+    return _states(post, chain_of(session, post.production_id), votes)
+
+
+def steps_for_many(
+    session: Session, production_id: int, posts: Sequence[Post]
+) -> dict[int, list[StepState]]:
+    """``steps_for`` each of a production's ``posts``, in two queries (the chain, the votes)."""
+    if not posts:
+        return {}
+    chain = chain_of(session, production_id)
+    votes: dict[int, list[Vote]] = {post.id or 0: [] for post in posts}
+    found = session.exec(select(Vote).where(col(Vote.post_id).in_(list(votes))))
+    for vote in found:
+        votes[vote.post_id].append(vote)
+    return {
+        post.id or 0: _states(
+            post, chain, [v for v in votes[post.id or 0] if v.post_version == post.version]
+        )
+        for post in posts
+    }
+
+
+def _states(post: Post, chain: Sequence[ApprovalStep], votes: Sequence[Vote]) -> list[StepState]:
     if not chain:
         mine = [v for v in votes if v.step_id is None]
         return [
@@ -199,6 +221,47 @@ def steps_for(session: Session, post: Post) -> list[StepState]:
             )
         )
     return states
+
+
+def approve_schedule(
+    *,
+    session: Session,
+    production_id: int,
+    versions: Mapping[int, int],
+    person: Person,
+    checklist: dict[int, bool],
+    note: str | None,
+    now: datetime,
+    shown: Mapping[int, str],
+) -> list[Approved]:
+    """Approve every post shown, at the versions shown, in one go: all or nothing.
+
+    ``shown`` must hold every delivery of every post (``expect_deliveries_of``); a post that
+    renders differently stops it all, and so do posts the approver wrote (409 naming every one
+    of them: separation of duties). Each post is then approved as ``approve`` would.
+    """
+    expect_deliveries_of(session, versions, shown)
+    posts = []
+    for post_id in sorted(versions):
+        post = session.get(Post, post_id)
+        if post is None or post.production_id != production_id:
+            raise Invalid(f"versions.{post_id}", f"not a post of production {production_id}")
+        posts.append(post)
+    production = get_production(session=session, production_id=production_id)
+    duties.refuse_own_posts(production, posts, person.id or 0)
+    return [
+        approve(
+            session=session,
+            post_id=post_id,
+            version=version,
+            person=person,
+            checklist=checklist,
+            note=note,
+            now=now,
+            shown=shown,
+        )
+        for post_id, version in sorted(versions.items())
+    ]
 
 
 def approve(

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from scheduler.core.clock import machine_now
+from scheduler.core.db import writing
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Post, SignoffDecision, Talent, TalentSignoff
 from scheduler.events.record import record_event
@@ -175,6 +176,22 @@ def decide(*, session: Session, token: str, answer: SignoffAnswer) -> SignoffRec
         reason=answer.reason,
         decided_at=decided_at,
     )
+
+
+def refuse_apart(
+    *, session: Session, refused: LinkRefused, origin: str, attempt: Literal["view", "decide"]
+) -> None:
+    """Roll back whatever the request read or wrote, and audit the refusal alone, in a writing
+    session (``BEGIN IMMEDIATE`` on SQLite) of its own: a refused ``GET`` records it without
+    upgrading its read-only transaction. The API's link and the talent's page both call it."""
+    session.rollback()
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    with Session(writing(bind), expire_on_commit=False) as audit:
+        record_refusal(
+            session=audit, refused=refused, actor=f"sign-off link from {origin}", attempt=attempt
+        )
+        audit.commit()
 
 
 def record_refusal(

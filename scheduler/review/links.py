@@ -1,7 +1,8 @@
 """The signed links featured talent answer through: no account, one use, an expiry.
 
 Cast and crew featured in a post are not Callsheet users, so each sign-off request carries its
-own credential: ``/signoff/<token>``, where the token is ``itsdangerous``'s
+own credential: ``/app/signoff/<token>`` (the page the talent reads and answers on; the API's
+``/signoff/<token>`` answers JSON with the same token), where the token is ``itsdangerous``'s
 ``URLSafeTimedSerializer`` over the request's random ``link_id``. The signature proves the link
 was made here; its timestamp bounds its age even if a row's ``expires_at`` were wrong; the
 ``link_id`` ties it to one ``TalentSignoff`` row, which records its single use.
@@ -31,7 +32,8 @@ from scheduler.core.config import get_settings
 SALT = "talent-sign-off"
 #: What the derived key is for; changing it invalidates every link.
 PURPOSE = b"callsheet talent sign-off links v1"
-PATH = "/signoff/"
+#: The talent's page (``scheduler.web.routes.signoff``): what the link they receive opens.
+PATH = "/app/signoff/"
 #: HMAC-SHA256 rather than itsdangerous's default SHA-1.
 SIGNER_KWARGS = {"digest_method": hashlib.sha256}
 
@@ -71,6 +73,7 @@ def make_token(link_id: str) -> str:
 
 
 def link_path(token: str) -> str:
+    """Where a link opens, after the site's address: the talent's page."""
     return f"{PATH}{token}"
 
 
@@ -113,7 +116,8 @@ def _serializer(keys: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(derived_keys(keys), salt=SALT, signer_kwargs=SIGNER_KWARGS)
 
 
-#: Sign-off links, and the one-time sign-in links ``callsheet up --sign-in-link`` prints.
+#: Sign-off links (the API's ``/signoff/`` and the page's ``/app/signoff/`` alike), and the
+#: one-time sign-in links ``callsheet up --sign-in-link`` prints.
 _TOKEN_IN_PATH = re.compile(r"(/signoff/|/sign-in/link/)[^/?#\s\"']+")
 
 

@@ -187,6 +187,18 @@ SHOWN = (
 )
 
 
+class ScheduleApproval(Input):
+    """Approving a whole schedule at once: every post at the version shown, every delivery
+    as shown."""
+
+    versions: dict[int, int] = Field(
+        min_length=1, description="Post id → the version shown; a changed post stops it all"
+    )
+    checklist: dict[int, bool] = Field(default_factory=dict, description="Item id → confirmed")
+    note: str | None = Field(default=None, max_length=2000)
+    shown: dict[int, str] = Field(description=SHOWN)
+
+
 class ReviewAction(Input):
     version: int = Field(description="The version the reviewer saw")
     note: str | None = Field(default=None, max_length=2000)

@@ -23,7 +23,7 @@ what they ask for and what final approval checks.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -335,33 +335,81 @@ def post_signoffs(*, session: Session, post_id: int) -> PostSignoffs:
     """Every featured talent's standing on the post, and the blockers they make."""
     post = get_post(session=session, post_id=post_id)
     standings, strangers = _standings(session, post)
-    shown = []
-    for s in standings:
-        row = s.signoff
-        shown.append(
-            TalentStanding(
-                talent_id=s.talent.id or 0,
-                talent=s.talent.name,
-                sign_off_required=s.talent.sign_off_required,
-                state=s.state,
-                post_version=row.post_version if row else None,
-                requested_at=row.created_at if row else None,
-                expires_at=row.expires_at if row else None,
-                decision=row.decision if row else None,
-                reason=row.reason if row else None,
-                decided_at=row.decided_at if row else None,
-                channel=row.channel if row else None,
-                sent_to=row.sent_to if row else None,
-                send_state=send_state(row) if row else None,
-                sent_at=row.sent_at if row else None,
-                send_error=row.send_error if row else None,
-            )
-        )
     return PostSignoffs(
         post_id=post.id or 0,
         post_version=post.version,
-        talent=shown,
+        talent=[_shown(s) for s in standings],
         blockers=_blockers(post, standings, strangers),
+    )
+
+
+def signoffs_of_many(
+    *,
+    session: Session,
+    production_id: int,
+    posts: Sequence[Post],
+    rendered: Mapping[int, Sequence[Shown]],
+) -> dict[int, PostSignoffs]:
+    """``post_signoffs`` for many posts of a production in two queries (their talent, their
+    requests), comparing answers with each post as ``rendered`` (``render_many``) shows it."""
+    wanted = {t for post in posts for t in post.featured}
+    if not wanted:
+        return {
+            post.id or 0: PostSignoffs(
+                post_id=post.id or 0, post_version=post.version, talent=[], blockers=[]
+            )
+            for post in posts
+        }
+    query = select(Talent).where(col(Talent.id).in_(wanted), Talent.production_id == production_id)
+    roster = {t.id: t for t in session.exec(query)}
+    latest: dict[tuple[int, int], TalentSignoff] = {}
+    requests = select(TalentSignoff).where(
+        col(TalentSignoff.post_id).in_([post.id for post in posts if post.featured])
+    )
+    for request in session.exec(requests.order_by(col(TalentSignoff.id))):
+        latest[(request.post_id, request.talent_id)] = request
+    now = machine_now()
+    answers = {}
+    for post in posts:
+        ids = list(dict.fromkeys(post.featured))
+        talents = [roster[i] for i in ids if i in roster]
+        strangers = [i for i in ids if i not in roster]
+        current = _known(fingerprint(rendered.get(post.id or 0, [])))
+        standings = []
+        for talent in talents:
+            asked = latest.get((post.id or 0, talent.id or 0))
+            standings.append(_Standing(talent, asked, _state(talent, asked, post, current, now)))
+        answers[post.id or 0] = PostSignoffs(
+            post_id=post.id or 0,
+            post_version=post.version,
+            talent=[_shown(s) for s in standings],
+            blockers=_blockers(post, standings, strangers),
+        )
+    return answers
+
+
+def _known(digest: str) -> Callable[[], str]:
+    return lambda: digest
+
+
+def _shown(standing: _Standing) -> TalentStanding:
+    row = standing.signoff
+    return TalentStanding(
+        talent_id=standing.talent.id or 0,
+        talent=standing.talent.name,
+        sign_off_required=standing.talent.sign_off_required,
+        state=standing.state,
+        post_version=row.post_version if row else None,
+        requested_at=row.created_at if row else None,
+        expires_at=row.expires_at if row else None,
+        decision=row.decision if row else None,
+        reason=row.reason if row else None,
+        decided_at=row.decided_at if row else None,
+        channel=row.channel if row else None,
+        sent_to=row.sent_to if row else None,
+        send_state=send_state(row) if row else None,
+        sent_at=row.sent_at if row else None,
+        send_error=row.send_error if row else None,
     )
 
 

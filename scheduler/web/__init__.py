@@ -22,10 +22,20 @@ from scheduler.web import errors
 from scheduler.web.pages import PREFIX, STATIC
 
 __all__ = ["PREFIX", "install", "router"]
-from scheduler.web.routes import accounts, audit, calendar, home, pauses, problems, signing
+from scheduler.web.routes import (
+    accounts,
+    audit,
+    calendar,
+    home,
+    pauses,
+    problems,
+    review,
+    signing,
+    signoff,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (signing, home, calendar, pauses, problems, audit, accounts):
+for module in (signing, home, calendar, review, signoff, pauses, problems, audit, accounts):
     router.include_router(module.router)
 
 

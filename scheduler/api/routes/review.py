@@ -10,18 +10,15 @@ from pydantic import Field
 from sqlmodel import col, select
 
 from scheduler.core.clock import Clock
-from scheduler.core.errors import Invalid
 from scheduler.core.models import ApprovalMode, Delivery, Post, PostStatus
 from scheduler.core.schemas import Id, Input, Moment, Output
 from scheduler.http.access import AccessDep, ActorDep
 from scheduler.http.deps import SessionDep
 from scheduler.planning.productions import get_production
-from scheduler.posts.approval import expect_deliveries_of
 from scheduler.posts.preview import preview_post
 from scheduler.posts.schemas import RenderedDelivery
 from scheduler.review import chain as service
-from scheduler.review.duties import refuse_own_posts
-from scheduler.review.schemas import SHOWN
+from scheduler.review.schemas import ScheduleApproval
 
 router = APIRouter(prefix="/productions/{production_id}", tags=["review"])
 
@@ -69,15 +66,6 @@ class PostForReview(Output):
     )
     steps: list[StepProgress]
     deliveries: list[RenderedDelivery] = Field(description="Exactly what goes out, per platform")
-
-
-class ScheduleApproval(Input):
-    versions: dict[int, int] = Field(
-        min_length=1, description="Post id → the version shown; a changed post stops it all"
-    )
-    checklist: dict[int, bool] = Field(default_factory=dict, description="Item id → confirmed")
-    note: str | None = Field(default=None, max_length=2000)
-    shown: dict[int, str] = Field(description=SHOWN)
 
 
 class ApprovedPost(Output):
@@ -165,37 +153,25 @@ def approve_schedule(
     (409 naming the post, the delivery and what changed). Posts the approver wrote stop it all
     too (409 naming every one of them: separation of duties)."""
     assert access.person is not None
-    now = Clock.from_settings().now()
-    expect_deliveries_of(session, data.versions, data.shown)
-    posts = []
-    for post_id in sorted(data.versions):
-        post = session.get(Post, post_id)
-        if post is None or post.production_id != production_id:
-            raise Invalid(f"versions.{post_id}", f"not a post of production {production_id}")
-        posts.append(post)
-    production = get_production(session=session, production_id=production_id)
-    refuse_own_posts(production, posts, access.person.id or 0)
-    answers = []
-    for post_id, version in sorted(data.versions.items()):
-        done = service.approve(
-            session=session,
-            post_id=post_id,
-            version=version,
-            person=access.person,
-            checklist=data.checklist,
-            note=data.note,
-            now=now,
-            shown=data.shown,
+    done = service.approve_schedule(
+        session=session,
+        production_id=production_id,
+        versions=data.versions,
+        person=access.person,
+        checklist=data.checklist,
+        note=data.note,
+        now=Clock.from_settings().now(),
+        shown=data.shown,
+    )
+    answers = [
+        ApprovedPost(
+            post_id=item.post.id or 0,
+            status=item.post.status,
+            steps=_progress(item.steps),
+            self_approved=item.approval is not None and item.approval.self_approved,
         )
-        relaxed = done.approval is not None and done.approval.self_approved
-        answers.append(
-            ApprovedPost(
-                post_id=post_id,
-                status=done.post.status,
-                steps=_progress(done.steps),
-                self_approved=relaxed,
-            )
-        )
+        for item in done
+    ]
     session.commit()
     return answers
 

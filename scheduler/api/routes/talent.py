@@ -11,17 +11,17 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request, status
-from sqlalchemy import Engine
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from scheduler.core.db import writing
 from scheduler.core.errors import Forbidden
 from scheduler.core.schemas import Id
 from scheduler.http.access import ActorDep
 from scheduler.http.deps import SessionDep
+from scheduler.http.negotiation import prefers_html
 from scheduler.review import link_pages, link_sending, signoffs
 from scheduler.review import talent as roster
-from scheduler.review.links import LinkRefused
+from scheduler.review.links import LinkRefused, link_path
 from scheduler.review.schemas import (
     PostSignoffs,
     SignoffAnswer,
@@ -87,9 +87,17 @@ def post_signoffs(post_id: Id, session: SessionDep) -> PostSignoffs:
     return signoffs.post_signoffs(session=session, post_id=post_id)
 
 
-@router.get("/signoff/{token}")
-def open_signoff(token: str, request: Request, session: SessionDep) -> SignoffPage:
-    """What the talent is asked to approve: each account's exact text and media."""
+@router.get(
+    "/signoff/{token}",
+    response_model=SignoffPage,
+    responses={303: {"description": "A browser asking for HTML: the talent's page"}},
+)
+def open_signoff(token: str, request: Request, session: SessionDep) -> SignoffPage | Response:
+    """What the talent is asked to approve: each account's exact text and media. A browser
+    (``Accept`` preferring HTML to JSON) is sent to the page the link opens, where the talent
+    reads it and answers; nothing is checked here then, the page checks the link."""
+    if prefers_html(request.headers.get("accept", "")):
+        return RedirectResponse(link_path(token), status_code=303)
     try:
         return link_pages.open_link(session=session, token=token)
     except LinkRefused as refused:
@@ -112,18 +120,7 @@ def answer_signoff(
 def _refuse(
     session: Session, request: Request, refused: LinkRefused, attempt: Literal["view", "decide"]
 ) -> Forbidden:
-    """Roll back, audit the refusal on its own, and give the 403 to raise.
-
-    The event is written in a writing session (``BEGIN IMMEDIATE`` on SQLite) of its own, so a
-    refused ``GET`` records it without upgrading its read-only transaction.
-    """
-    session.rollback()
+    """Roll back, audit the refusal on its own (``refuse_apart``), and give the 403 to raise."""
     origin = request.client.host if request.client else "unknown address"
-    bind = session.get_bind()
-    assert isinstance(bind, Engine)
-    with Session(writing(bind), expire_on_commit=False) as audit:
-        link_pages.record_refusal(
-            session=audit, refused=refused, actor=f"sign-off link from {origin}", attempt=attempt
-        )
-        audit.commit()
+    link_pages.refuse_apart(session=session, refused=refused, origin=origin, attempt=attempt)
     return Forbidden(refused.message)
