@@ -26,6 +26,13 @@ USER, PASSWORD = "callsheet", "relay-pass-5f2c9e"
 LINK = re.compile(r"https?://\S+/signoff/[^\s\"'()]+")
 
 
+def api_link(link: str) -> str:
+    """The API's address for the token a link carries: the link opens the talent's page
+    (``/app/signoff/…``), the API answers JSON at ``/signoff/…``."""
+    assert "/app/signoff/" in link, link
+    return link.replace("/app/signoff/", "/signoff/", 1)
+
+
 class _Keeper:
     def __init__(self, mailbox: Mailbox) -> None:
         self.mailbox = mailbox

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from scheduler.core.models import Approval, Delivery, Post, Role
 from tests import factories
 from tests.conftest import person_with_token
-from tests.talent_contacts import Mailbox
+from tests.talent_contacts import Mailbox, api_link
 
 
 @pytest.fixture
@@ -238,7 +238,7 @@ def test_featured_talent_must_sign_off_before_the_final_approval(
     ((to, link),) = mailbox.links()  # the link went to Ana, not to whoever asked
     assert to == "ana@agency.film"
     with httpx.Client() as talent:  # no account, just the link
-        assert talent.post(link, json={"decision": "approve"}).status_code == 200
+        assert talent.post(api_link(link), json={"decision": "approve"}).status_code == 200
     approved = approver.post(
         f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"])
     )

@@ -29,7 +29,7 @@ from scheduler.review.links import SALT, SIGNER_KWARGS, HideLinkTokens, derived_
 from scheduler.review.signoffs import talent_blockers
 from tests import factories
 from tests.conftest import person_with_token
-from tests.talent_contacts import Mailbox
+from tests.talent_contacts import Mailbox, api_link
 
 BODY = "Night shift, take {{ take }}: {{ production.title }} on set."
 
@@ -77,7 +77,7 @@ def _request(client: httpx.Client, mailbox: Mailbox, post_id: int, **kwargs: Any
     requested["links"] = [
         {
             "talent": asked["talent"],
-            "link": received[asked["sent_to"]].removeprefix(str(client.base_url)),
+            "link": api_link(received[asked["sent_to"]]).removeprefix(str(client.base_url)),
             "expires_at": asked["expires_at"],
         }
         for asked in requested["asked"]

@@ -20,7 +20,7 @@ from scheduler.core.config import get_settings
 from scheduler.core.models import AuditEvent, Role, TalentSignoff
 from tests.conftest import person_with_token
 from tests.scheduler.review.test_talent import ANA, BEN, _blockers, _post
-from tests.talent_contacts import PASSWORD, HookCatcher, Mailbox
+from tests.talent_contacts import PASSWORD, HookCatcher, Mailbox, api_link
 
 
 def _as(session: Session, pid: int, role: Role) -> dict[str, str]:
@@ -72,8 +72,9 @@ def test_the_link_is_emailed_to_the_talent_and_the_marketer_never_sees_it(
     assert message["To"] == f"Ana Ruiz <{ANA_EMAIL}>"
     assert message["Subject"] == f"Night Shift: please approve post {post_id}, which features you"
     ((_, link),) = mailbox.links()
-    assert link.startswith(f"{client.base_url}/signoff/")
+    assert link.startswith(f"{client.base_url}/app/signoff/")  # the page the talent reads
     token = _token(link)
+    link = api_link(link)  # the API, answering JSON for the same token
     assert token not in asked.text
 
     shown = httpx.get(link)  # the talent, with no account: the link is their credential
@@ -147,7 +148,7 @@ def test_a_talent_who_chose_a_hook_gets_the_link_there_and_the_hook_is_shown_by_
     assert received["json"]["callsheet"]["post_id"] == post_id
     (link,) = hooks.links()
     assert link in received["json"]["text"]
-    assert httpx.post(link, json={"decision": "approve"}).status_code == 200
+    assert httpx.post(api_link(link), json={"decision": "approve"}).status_code == 200
     assert _blockers(engine, post_id) == []
     readable = _everything_the_team_can_read(client, pid, post_id)
     assert _token(link) not in readable
@@ -201,7 +202,7 @@ def test_a_link_the_mail_server_did_not_take_is_not_sent_and_a_producer_sends_it
     assert again.json()["signoff_id"] != row["signoff_id"]
     assert "/signoff/" not in again.text
     ((_, link),) = idle_mailbox.links()
-    assert httpx.post(link, json={"decision": "approve"}).status_code == 200
+    assert httpx.post(api_link(link), json={"decision": "approve"}).status_code == 200
     assert _blockers(engine, post_id) == []
     stale = client.post(resend)  # the first request was replaced by the re-sent one
     assert stale.status_code == 409
