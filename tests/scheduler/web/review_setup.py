@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx
 from sqlmodel import Session
 
 from scheduler.core.models import Account, ContentPillar, Post, Role
@@ -21,6 +22,7 @@ from scheduler.review.schemas import TalentCreate
 from scheduler.review.signoffs import request_signoffs
 from scheduler.review.talent import add_talent
 from tests import factories
+from tests.scheduler.media.test_uploads import png, upload
 from tests.scheduler.web.pages import member
 
 PRODUCER = "dev@nightshift.test"
@@ -87,7 +89,12 @@ def in_review(
 
 
 def talent_link(
-    session: Session, setup: Setup, body: str, name: str = "Ana Ruiz"
+    session: Session,
+    setup: Setup,
+    body: str,
+    name: str = "Ana Ruiz",
+    *,
+    media: list[MediaIn] | None = None,
 ) -> tuple[Post, str]:
     """A post in review featuring a talent who must sign off, and the token of their link."""
     talent = add_talent(
@@ -96,11 +103,20 @@ def talent_link(
         data=TalentCreate(name=name, email="ana@agency.film"),
         actor="test",
     )
-    post = in_review(session, setup, body, featured=[talent.id or 0])
+    post = in_review(session, setup, body, featured=[talent.id or 0], media=media)
     asked = request_signoffs(session=session, post_id=post.id or 0, actor="test")
     session.commit()
     ((row, _),) = asked.requests
     return post, make_token(row.link_id)
+
+
+def uploaded(
+    client: httpx.Client, setup: Setup, alt: str, colour: str = "navy"
+) -> list[MediaIn]:
+    """A PNG uploaded to the production through the API, as a post's media."""
+    answer = upload(client, setup.production_id, png(colour))
+    assert answer.status_code == 201, answer.text
+    return [MediaIn(media_id=answer.json()["id"], alt=alt)]
 
 
 class _Forms(HTMLParser):

@@ -91,6 +91,29 @@ def test_a_talent_reads_the_post_and_approves_it_once(
     assert _decision(engine)[0] == "approved"
 
 
+def test_the_talent_sees_the_posts_uploads_while_the_link_works_and_no_other(
+    client: httpx.Client, talent: httpx.Client, session: Session, tmp_path: Path
+) -> None:
+    setup = review_setup.production(session, tmp_path)
+    media = review_setup.uploaded(client, setup, "Ana at the slate")
+    other = review_setup.uploaded(client, setup, "Not in the post", "teal")
+    _, token = review_setup.talent_link(session, setup, "Ana at the slate.", media=media)
+    url = f"/app/signoff/{token}"
+    assert other[0].media_id != media[0].media_id
+    page = talent.get(url)
+    assert f'src="{url}/media/{media[0].media_id}" alt="Ana at the slate"' in page.text
+
+    shown = talent.get(f"{url}/media/{media[0].media_id}")
+    hidden = talent.get(f"{url}/media/{other[0].media_id}")
+    talent.post(url, data={"csrf": form_token(page), "decision": "approve"})
+    after = talent.get(f"{url}/media/{media[0].media_id}")
+
+    assert shown.status_code == 200
+    assert shown.headers["content-type"] == "image/png"
+    assert hidden.status_code == 404
+    assert after.status_code == 403
+
+
 def test_a_decline_needs_a_reason_shown_beside_its_box(
     client: httpx.Client, talent: httpx.Client, session: Session, engine: Engine, tmp_path: Path
 ) -> None:
