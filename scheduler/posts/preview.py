@@ -133,20 +133,22 @@ def preview_post(*, session: Session, post_id: int) -> list[RenderedDelivery]:
     verdict (length, limit, problems, warnings such as a missing alt text, the
     thread) from the same rules the API applied when the post was made."""
     post = get_post(session=session, post_id=post_id)
-    return [
-        RenderedDelivery(
-            delivery_id=item.delivery.id or 0,
-            account_id=item.account.id or 0,
-            platform=item.account.platform,
-            handle=item.account.handle,
-            text=item.rendered.text,
-            content_hash=item.content_hash,
-            shown=str(item.shown),
-            media_notes=item.media_notes,
-            due_at=item.delivery.planned_at,
-            verdict=DeliveryVerdict.model_validate(
-                platform_verdict(item.account, item.rendered), from_attributes=True
-            ),
-        )
-        for item in render_deliveries(session=session, post=post)
-    ]
+    return [rendered_delivery(item) for item in render_deliveries(session=session, post=post)]
+
+
+def rendered_delivery(item: Rendered) -> RenderedDelivery:
+    """One rendered delivery as the preview (and the schedule under review) answers it."""
+    return RenderedDelivery(
+        delivery_id=item.delivery.id or 0,
+        account_id=item.account.id or 0,
+        platform=item.account.platform,
+        handle=item.account.handle,
+        text=item.rendered.text,
+        content_hash=item.content_hash,
+        shown=str(item.shown),
+        media_notes=item.media_notes,
+        due_at=item.delivery.planned_at,
+        verdict=DeliveryVerdict.model_validate(
+            platform_verdict(item.account, item.rendered), from_attributes=True
+        ),
+    )

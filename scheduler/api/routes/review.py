@@ -15,7 +15,7 @@ from scheduler.core.schemas import Id, Input, Moment, Output
 from scheduler.http.access import AccessDep, ActorDep
 from scheduler.http.deps import SessionDep
 from scheduler.planning.productions import get_production
-from scheduler.posts.preview import preview_post
+from scheduler.posts.preview import render_many, rendered_delivery
 from scheduler.posts.schemas import RenderedDelivery
 from scheduler.review import chain as service
 from scheduler.review.schemas import ScheduleApproval
@@ -131,14 +131,18 @@ def schedule_for_review(
     what it will publish on every platform, and where it stands in the chain."""
     get_production(session=session, production_id=production_id)
     posts = _in_review(session, production_id, milestone_id, due_from, due_to, limit)
+    # A fixed number of queries, however many posts: all their deliveries, votes and the
+    # chain are read at once (``render_many``, ``steps_for_many``).
+    rendered = render_many(session=session, posts=posts)
+    steps = service.steps_for_many(session, production_id, posts)
     return [
         PostForReview(
             post_id=post.id or 0,
             version=post.version,
             pillar=post.pillar,
             written_by_id=post.written_by_id,
-            steps=_progress(service.steps_for(session, post)),
-            deliveries=preview_post(session=session, post_id=post.id or 0),
+            steps=_progress(steps[post.id or 0]),
+            deliveries=[rendered_delivery(item) for item in rendered[post.id or 0]],
         )
         for post in posts
     ]

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler.core.models import Approval, Delivery, Post, Role
 from tests import factories
 from tests.conftest import person_with_token
+from tests.scheduler.api.test_listing_cost import statements
 from tests.talent_contacts import Mailbox, api_link
 
 
@@ -180,6 +182,26 @@ def test_a_schedule_is_reviewed_per_platform_and_approved_in_one_action(
     assert {p["status"] for p in approved.json()} == {"approved"}
     session.expire_all()
     assert {d.status for d in session.exec(select(Delivery))} == {"scheduled"}
+
+
+def test_reviewing_a_schedule_costs_as_many_statements_for_ten_posts_as_for_two(
+    client: httpx.Client, engine: Engine, setup: dict[str, int]
+) -> None:
+    """Before, each post cost several statements of its own (its deliveries, its milestone,
+    its votes, the chain): 66 for 10 posts where 2 took 18."""
+    pid = setup["production"]
+    for take in (1, 2):
+        _in_review(client, setup, take)
+    with statements(engine) as few:
+        assert len(client.get(f"/productions/{pid}/review").json()) == 2
+    for take in range(3, 11):
+        _in_review(client, setup, take)
+
+    with statements(engine) as many:
+        listed = client.get(f"/productions/{pid}/review").json()
+
+    assert len(listed) == 10
+    assert len(many) == len(few), many
 
 
 def test_a_schedule_with_one_changed_post_approves_nothing(

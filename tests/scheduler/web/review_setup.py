@@ -110,9 +110,7 @@ def talent_link(
     return post, make_token(row.link_id)
 
 
-def uploaded(
-    client: httpx.Client, setup: Setup, alt: str, colour: str = "navy"
-) -> list[MediaIn]:
+def uploaded(client: httpx.Client, setup: Setup, alt: str, colour: str = "navy") -> list[MediaIn]:
     """A PNG uploaded to the production through the API, as a post's media."""
     answer = upload(client, setup.production_id, png(colour))
     assert answer.status_code == 201, answer.text
