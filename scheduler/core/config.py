@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     talent_link_days: float = Field(default=7.0, gt=0, le=90)
 
     #: Where people reach Callsheet from outside: the start of every link they are given (a
-    #: talent's sign-off link is ``<public_url>/signoff/<token>``, a calendar subscription
+    #: talent's sign-off link is ``<public_url>/app/signoff/<token>``, a calendar subscription
     #: ``<public_url>/calendar/<token>.ics``); scheme, host and any path prefix.
     public_url: str = "http://127.0.0.1:8000"
     #: The mail server talent's sign-off links are sent through (``scheduler.notify.mail``):

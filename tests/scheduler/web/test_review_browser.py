@@ -29,7 +29,7 @@ def test_a_producer_approves_a_milestones_schedule_on_a_phone(
     page = signed_in(phone, PRODUCER)
     page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
 
-    page.goto(f"/app/productions/{setup.production_id}/review")
+    page.get_by_role("link", name="Review in Night Shift").first.click()  # from home
     expect(page.get_by_role("heading", name="Review: Night Shift")).to_be_visible()
     expect(page.get_by_text("Night shift, take 1.")).to_be_visible()
     expect(page.locator(".rendered").nth(1)).to_contain_text("<script>alert(1)</script>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -140,17 +141,26 @@ def test_refused_links_say_so_plainly_and_are_audited(
     post, token = review_setup.talent_link(session, setup, "Ana at the slate.")
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     request_signoffs(session=session, post_id=post.id or 0, actor="test")  # a newer link
-    session.commit()
+    _, lapsed = review_setup.talent_link(session, setup, "Ben at the slate.", name="Ben Okafor")
+    with Session(engine) as db:  # Ben's link ran out
+        row = db.exec(select(TalentSignoff).order_by(col(TalentSignoff.id).desc())).first()
+        assert row is not None
+        row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.add(row)
+        db.commit()
 
     answers = {
         "tampered": talent.get(f"/app/signoff/{tampered}"),
         "superseded": talent.get(f"/app/signoff/{token}"),
+        "expired": talent.get(f"/app/signoff/{lapsed}"),
     }
 
     assert answers["tampered"].status_code == 403
     assert "This link does not work." in answers["tampered"].text
     assert answers["superseded"].status_code == 403
     assert "A newer link was sent to you for this post" in answers["superseded"].text
+    assert answers["expired"].status_code == 403
+    assert "This link has expired." in answers["expired"].text
     for answer in answers.values():
         assert "text/html" in answer.headers["content-type"]
         assert "Night Shift" not in answer.text
@@ -161,7 +171,7 @@ def test_refused_links_say_so_plainly_and_are_audited(
             .where(AuditEvent.action == "talent.link_refused")
             .order_by(col(AuditEvent.id))
         ).all()
-        assert [e.after["refusal"] for e in refusals] == ["tampered", "superseded"]
+        assert [e.after["refusal"] for e in refusals] == ["tampered", "superseded", "expired"]
 
 
 def test_the_pages_token_is_hidden_from_the_access_log(caplog: pytest.LogCaptureFixture) -> None:
