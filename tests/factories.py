@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
+from sandbox.accounts import account_settings
 from scheduler.accounts.connections import create_account
 from scheduler.accounts.productions import grant_account, productions_served
 from scheduler.accounts.schemas import AccountCreate
@@ -190,3 +191,20 @@ def person(session: Session, email: str, *, name: str = "Ana Ruiz") -> int:
         session=session, name=name, email=email, password=None, site_admin=False, actor=ACTOR
     )
     return created.id or 0
+
+
+def x_account(
+    session: Session, handle: str = "@nightshiftfilm", *, production_ids: Sequence[int] = ()
+) -> Account:
+    """An X account publishing into a sandbox (``sandbox.accounts``); checking and previewing
+    a post for it need no network, so no sandbox need be running for those."""
+    return create_account(
+        session=session,
+        actor=ACTOR,
+        data=AccountCreate(
+            platform="x",
+            handle=handle,
+            settings=account_settings("x", "http://127.0.0.1:8025", handle.lstrip("@")),
+            production_ids=list(production_ids),
+        ),
+    )

@@ -107,6 +107,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/productions/{production_id}/review"): Rule(Scope.production, V),
     ("POST", "/productions/{production_id}/review/approve"): Rule(Scope.production, P),
     ("POST", "/posts"): Rule(Scope.body, M),
+    ("POST", "/posts/preview"): Rule(Scope.body, M),  # a post not yet saved; saves nothing
     ("GET", "/posts"): Rule(Scope.signed_in),
     ("GET", "/posts/{post_id}"): Rule(Scope.post, V),
     ("PATCH", "/posts/{post_id}"): Rule(Scope.post, M),
@@ -188,6 +189,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/app/signoff/{token}"): Rule(Scope.public),
     ("POST", "/app/signoff/{token}"): Rule(Scope.public),
     ("GET", "/app/signoff/{token}/media/{media_id}"): Rule(Scope.public),
+    # The post editor (scheduler.web.routes.editor): as POST /posts, PATCH /posts/{post_id},
+    # POST /posts/{post_id}/submit; its live preview as POST /posts/preview (saves nothing).
+    ("GET", "/app/productions/{production_id}/posts/new"): Rule(Scope.production, M),
+    ("POST", "/app/productions/{production_id}/posts"): Rule(Scope.production, M),
+    ("POST", "/app/productions/{production_id}/posts/preview"): Rule(Scope.production, M),
+    ("GET", "/app/posts/{post_id}/edit"): Rule(Scope.post, M),
+    ("POST", "/app/posts/{post_id}/edit"): Rule(Scope.post, M),
+    ("POST", "/app/posts/{post_id}/submit"): Rule(Scope.post, M),
 }
 
 

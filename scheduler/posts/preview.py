@@ -18,11 +18,12 @@ from scheduler.content.context import content_hash, render_delivery
 from scheduler.content.render import RenderedPost, RenderError
 from scheduler.core.errors import Invalid
 from scheduler.core.models import Account, Delivery, DeliveryStatus, Milestone, Post, Production
+from scheduler.media.library import attach
 from scheduler.planning.productions import get_production
 from scheduler.posts.lifecycle import get_post
-from scheduler.posts.schemas import DeliveryVerdict, RenderedDelivery
+from scheduler.posts.schemas import DeliveryVerdict, DraftDelivery, PostCreate, RenderedDelivery
 from scheduler.posts.shown import Shown
-from scheduler.posts.targets import platform_verdict
+from scheduler.posts.targets import plan_for, platform_verdict, target_accounts
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,57 @@ def rendered_delivery(item: Rendered) -> RenderedDelivery:
             platform_verdict(item.account, item.rendered), from_attributes=True
         ),
     )
+
+
+def preview_draft(*, session: Session, data: PostCreate) -> list[DraftDelivery]:
+    """What a post not yet saved would publish on each account it names, and each platform's
+    verdict: the editor's preview while a person types. Nothing is written.
+
+    The same steps ``lifecycle.create_post`` takes before it saves (the anchor planned, the
+    targets checked against the production's accounts, uploads attached, each delivery
+    rendered and asked of its platform), so the preview and the save cannot disagree; a
+    refusal is the same ``Invalid`` naming the same field. Unlike saving, a platform's
+    refusal is part of the answer (``verdict.problems``), not an error: the person sees it
+    while they fix it.
+    """
+    production = get_production(session=session, production_id=data.production_id)
+    plan = plan_for(session, production, data.anchor)
+    accounts = target_accounts(session, production, data.account_ids)
+    post = Post(
+        production_id=production.id or 0,
+        pillar=data.pillar.value,
+        template=data.template,
+        body=data.body,
+        variables=data.variables,
+        tags=data.tags,
+        media=attach(session=session, production_id=production.id or 0, given=data.media),
+        featured=data.featured,
+        created_by="preview",
+    )
+    shown = []
+    for account in accounts:
+        due, note = plan.for_account(account)
+        try:
+            rendered = render_delivery(
+                production=production,
+                milestone=plan.milestone,
+                account=account,
+                post=post,
+                due_at=due,
+            )
+        except RenderError as exc:
+            raise Invalid(exc.field, exc.message) from None
+        shown.append(
+            DraftDelivery(
+                account_id=account.id or 0,
+                platform=account.platform,
+                handle=account.handle,
+                text=rendered.text,
+                due_at=due,
+                schedule_note=note,
+                verdict=DeliveryVerdict.model_validate(
+                    platform_verdict(account, rendered), from_attributes=True
+                ),
+            )
+        )
+    return shown

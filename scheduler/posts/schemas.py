@@ -254,6 +254,18 @@ class RenderedDelivery(BaseModel):
     verdict: DeliveryVerdict
 
 
+class DraftDelivery(BaseModel):
+    """What a post not yet saved would publish on one account (``preview.preview_draft``)."""
+
+    account_id: Id
+    platform: str
+    handle: str
+    text: str
+    due_at: datetime
+    schedule_note: str | None = Field(description="Why its time moved: a blackout, quiet hours")
+    verdict: DeliveryVerdict
+
+
 class PostPublic(Output):
     id: int
     production_id: Id

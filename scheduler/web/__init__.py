@@ -26,6 +26,7 @@ from scheduler.web.routes import (
     accounts,
     audit,
     calendar,
+    editor,
     home,
     pauses,
     problems,
@@ -35,7 +36,7 @@ from scheduler.web.routes import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (signing, home, calendar, review, signoff, pauses, problems, audit, accounts):
+for module in (signing, home, calendar, editor, review, signoff, pauses, problems, audit, accounts):
     router.include_router(module.router)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -92,6 +92,13 @@ def validated(
     a message per field at fault, to show beside each field. ``leave_out``: the page's own
     fields that are not the schema's (a repeated password)."""
     values = {key: value for key, value in form.items() if key not in (FIELD, *leave_out)}
+    return checked(model, values)
+
+
+def checked(model: type[M], values: dict[str, Any]) -> M | dict[str, str]:
+    """``values`` read as the API's input schema, or a message per field at fault (dotted:
+    ``anchor.offset``), for a form whose fields the page first shapes as the API's body
+    (lists from repeated fields, nested objects)."""
     try:
         return model.model_validate(values)
     except ValidationError as refused:

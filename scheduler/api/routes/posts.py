@@ -18,6 +18,7 @@ from scheduler.posts import approval, preview
 from scheduler.posts import lifecycle as service
 from scheduler.posts.schemas import (
     DeliveryPublic,
+    DraftDelivery,
     PostCreate,
     PostEdit,
     PostPublic,
@@ -47,6 +48,14 @@ def create_post(data: PostCreate, session: SessionDep, access: AccessDep) -> Pos
     post = service.create_post(session=session, data=data, actor=access.actor, writer_id=writer)
     session.commit()
     return _public(session, post)
+
+
+@router.post("/preview")
+def preview_draft(data: PostCreate, session: SessionDep) -> list[DraftDelivery]:
+    """What a post not yet saved would publish on each account it names, and each
+    platform's verdict (a thread, a text over the limit, a missing alt text); nothing is
+    saved. The pages' editor shows this while a person types."""
+    return preview.preview_draft(session=session, data=data)
 
 
 @router.get("")

@@ -255,6 +255,7 @@ def _bodies(pid: int, milestone: int, account: int) -> dict[tuple[str, str], Any
         ("PUT", "/accounts/{account_id}/credentials"): {"settings": {"path": "y"}},
         ("PATCH", "/accounts/{account_id}"): {"audience_timezone": "Europe/Paris"},
         ("POST", "/posts"): {"production_id": pid},
+        ("POST", "/posts/preview"): {"production_id": pid},
         ("PATCH", "/posts/{post_id}"): {"version": 99},
         ("POST", "/posts/{post_id}/submit"): {"version": 99},
         ("POST", "/posts/{post_id}/approve"): {"version": 99},
