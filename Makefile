@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/burst.py
 	$(BIN)/python bench/reflow.py
 	$(BIN)/python bench/api_concurrency.py
+	$(BIN)/python bench/pages.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
