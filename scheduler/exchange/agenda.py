@@ -13,18 +13,25 @@ but the producer wants to see the clash weeks before that.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Literal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, or_, select
 
-from scheduler.core.models import DeliveryStatus, Milestone, Pause, PauseScope
-from scheduler.exchange.schedule import ScheduleEntry, schedule_entries
+from scheduler.core.models import (
+    Blackout,
+    DeliveryStatus,
+    Milestone,
+    Pause,
+    PauseScope,
+    Production,
+)
+from scheduler.exchange.schedule import ScheduleEntry, entries_of
 from scheduler.planning.embargoes import Embargo, embargoes_of
 from scheduler.planning.pauses import list_pauses
-from scheduler.planning.productions import get_production, list_milestones
+from scheduler.planning.productions import get_production
 from scheduler.planning.timeline import zone
 
 RowKind = Literal["milestone", "delivery"]
@@ -47,11 +54,18 @@ class TimelineRow:
     kind: RowKind
     when: datetime
     local: str
+    production_id: int = 0
+    #: The production's title and time zone, for agendas of several productions.
+    production: str = ""
+    timezone: str = "UTC"
     #: The milestone's name; empty for a delivery.
     name: str = ""
     #: A milestone whose date is not confirmed (deliveries carry the "tentative date" mark).
     tentative: bool = False
+    milestone_id: int | None = None
     post_id: int | None = None
+    #: The post's version as read: a move from the page edits that version, or is refused.
+    post_version: int = 0
     delivery_id: int | None = None
     pillar: str = ""
     #: The template's name, or ``(body)`` for a post with a body of its own.
@@ -76,27 +90,69 @@ class TimelineRow:
 class Gates:
     """What may stop a delivery right now: embargoes, active pauses, tentative milestones."""
 
-    embargoes: tuple[Embargo, ...]
-    production_paused: bool
+    embargoes: dict[int, tuple[Embargo, ...]]
+    #: Productions a pause stops (all of them while the kill switch is on).
+    paused_productions: frozenset[int]
     paused_accounts: frozenset[int]
     tentative_milestones: frozenset[int]
 
 
-def timeline_rows(*, session: Session, production_id: int) -> list[TimelineRow]:
+@dataclass(frozen=True)
+class Window:
+    """Which part of an agenda to read: rows due in [``since``, ``before``), at most ``limit``
+    of them (``latest``: the last ``limit`` before ``before``, for an "earlier" page)."""
+
+    since: datetime | None = None
+    before: datetime | None = None
+    limit: int | None = None
+    latest: bool = False
+
+    def holds(self, when: datetime) -> bool:
+        return (self.since is None or when >= self.since) and (
+            self.before is None or when < self.before
+        )
+
+
+EVERYTHING = Window()
+
+
+def timeline_rows(
+    *, session: Session, production_id: int, window: Window = EVERYTHING
+) -> list[TimelineRow]:
     """Milestones and live deliveries of a production in time order; NotFound if unknown.
 
     Cancelled deliveries are left out: they are no longer part of the plan.
     """
     production = get_production(session=session, production_id=production_id)
-    tz = zone(production.timezone)
-    milestones = list_milestones(session=session, production_id=production_id)
-    entries = schedule_entries(
-        session=session, production_id=production_id, include_cancelled=False
+    return agenda_rows(session=session, productions=[production], window=window)
+
+
+def agenda_rows(
+    *, session: Session, productions: Sequence[Production], window: Window = EVERYTHING
+) -> list[TimelineRow]:
+    """Several productions' agendas as one, in time order, each row naming its production.
+
+    A fixed number of queries whatever the number of rows or productions: milestones,
+    deliveries (only the window's), embargoes, pauses.
+    """
+    by_id = {p.id or 0: p for p in productions}
+    milestones = milestones_of(session, list(by_id))
+    entries = entries_of(
+        session,
+        list(by_id),
+        include_cancelled=False,
+        since=window.since,
+        before=window.before,
+        limit=window.limit,
+        latest=window.latest,
     )
-    gates = _gates(session, production_id, milestones)
-    rows = [_milestone_row(m, tz) for m in milestones]
-    rows += [_delivery_row(e, tz, gates) for e in entries]
-    return sorted(rows, key=_order)
+    gates = _gates(session, list(by_id), milestones)
+    rows = [_milestone_row(m, by_id[m.production_id]) for m in milestones if window.holds(m.at)]
+    rows += [_delivery_row(e, by_id[e.post.production_id], gates) for e in entries]
+    rows.sort(key=_order)
+    if window.limit is not None:
+        rows = rows[-window.limit :] if window.latest else rows[: window.limit]
+    return rows
 
 
 def _order(row: TimelineRow) -> tuple[datetime, int, int]:
@@ -105,11 +161,15 @@ def _order(row: TimelineRow) -> tuple[datetime, int, int]:
     return (row.when, 0 if row.kind == "milestone" else 1, ident)
 
 
-def _gates(session: Session, production_id: int, milestones: list[Milestone]) -> Gates:
+def _gates(session: Session, production_ids: list[int], milestones: list[Milestone]) -> Gates:
     pauses = list_pauses(session=session)
     return Gates(
-        embargoes=tuple(embargoes_of(session, [production_id])[production_id]),
-        production_paused=any(_stops_production(p, production_id) for p in pauses),
+        embargoes={
+            pid: tuple(found) for pid, found in embargoes_of(session, production_ids).items()
+        },
+        paused_productions=frozenset(
+            pid for pid in production_ids if any(_stops_production(p, pid) for p in pauses)
+        ),
         paused_accounts=frozenset(
             p.account_id for p in pauses if p.scope == PauseScope.account and p.account_id
         ),
@@ -124,27 +184,103 @@ def _stops_production(pause: Pause, production_id: int) -> bool:
     return pause.scope == PauseScope.production and pause.production_id == production_id
 
 
+BandKind = Literal["blackout", "embargo"]
+
+
+@dataclass(frozen=True)
+class Band:
+    """A stretch of time that shapes the plan, drawn beside the posts it shapes.
+
+    A blackout: nothing goes out in [``starts_at``, ``ends_at``) (a due time inside moves to
+    its end). An embargo: posts tagged ``tag`` wait until ``ends_at``, when it lifts (a
+    tentative lift date lifts nothing: the claim holds them until it is confirmed).
+    """
+
+    kind: BandKind
+    ends_at: datetime
+    #: Why: the blackout's reason, or the embargo's rule in words.
+    text: str
+    starts_at: datetime | None = None
+    #: None: a blackout for every production.
+    production_id: int | None = None
+    tag: str = ""
+    tentative: bool = False
+
+    def meets(self, since: datetime, before: datetime) -> bool:
+        """Whether the band shows between ``since`` and ``before``: a blackout that overlaps
+        them, an embargo that lifts then."""
+        if self.starts_at is None:
+            return since <= self.ends_at < before
+        return self.starts_at < before and self.ends_at > since
+
+
+def bands_of(session: Session, production_ids: Sequence[int]) -> list[Band]:
+    """The productions' blackouts (with everyone's) and embargoes, by time; two queries."""
+    wanted = sorted(set(production_ids))
+    query = select(Blackout).where(
+        or_(col(Blackout.production_id).is_(None), col(Blackout.production_id).in_(wanted))
+    )
+    found = [
+        Band(
+            kind="blackout",
+            starts_at=b.starts_at,
+            ends_at=b.ends_at,
+            text=b.reason,
+            production_id=b.production_id,
+        )
+        for b in session.exec(query)
+    ]
+    for production_id, embargoes in embargoes_of(session, wanted).items():
+        found += [
+            Band(
+                kind="embargo",
+                ends_at=e.lifts_at,
+                text=f"'{e.tag}' posts wait for {e.milestone}"
+                + ("" if e.offset in ("PT0S", "+PT0S") else f" {e.offset}"),
+                production_id=production_id,
+                tag=e.tag,
+                tentative=e.tentative,
+            )
+            for e in embargoes
+        ]
+    return sorted(found, key=lambda b: (b.starts_at or b.ends_at, b.ends_at, b.kind))
+
+
+def milestones_of(session: Session, production_ids: Sequence[int]) -> list[Milestone]:
+    """The productions' milestones, soonest first, in one query."""
+    query = select(Milestone).where(col(Milestone.production_id).in_(sorted(set(production_ids))))
+    return list(session.exec(query.order_by(col(Milestone.at), col(Milestone.id))))
+
+
 def _local(instant: datetime, tz: tzinfo) -> str:
     return f"{instant.astimezone(tz):%Y-%m-%d %H:%M %Z}"
 
 
-def _milestone_row(milestone: Milestone, tz: tzinfo) -> TimelineRow:
+def _milestone_row(milestone: Milestone, production: Production) -> TimelineRow:
     return TimelineRow(
         kind="milestone",
         when=milestone.at,
-        local=_local(milestone.at, tz),
+        local=_local(milestone.at, zone(production.timezone)),
+        production_id=milestone.production_id,
+        production=production.title,
+        timezone=production.timezone,
         name=milestone.name,
         tentative=milestone.tentative,
+        milestone_id=milestone.id,
     )
 
 
-def _delivery_row(entry: ScheduleEntry, tz: tzinfo, gates: Gates) -> TimelineRow:
+def _delivery_row(entry: ScheduleEntry, production: Production, gates: Gates) -> TimelineRow:
     delivery, post, account = entry.delivery, entry.post, entry.account
     return TimelineRow(
         kind="delivery",
         when=delivery.due_at,
-        local=_local(delivery.due_at, tz),
+        local=_local(delivery.due_at, zone(production.timezone)),
+        production_id=post.production_id,
+        production=production.title,
+        timezone=production.timezone,
         post_id=post.id,
+        post_version=post.version,
         delivery_id=delivery.id,
         pillar=post.pillar,
         template=post.template or "(body)",
@@ -170,11 +306,13 @@ def _marks(entry: ScheduleEntry, gates: Gates) -> Iterator[str]:
     if status == DeliveryStatus.held:
         yield _held(delivery.held_for, delivery.last_error)
     if status not in SETTLED:
-        if any(e.covers(post.tags, delivery.due_at) for e in gates.embargoes):
+        embargoes = gates.embargoes.get(post.production_id, ())
+        if any(e.covers(post.tags, delivery.due_at) for e in embargoes):
             yield "embargoed"
         if post.anchor_milestone_id in gates.tentative_milestones:
             yield "tentative date"
-        if gates.production_paused or delivery.account_id in gates.paused_accounts:
+        paused = post.production_id in gates.paused_productions
+        if paused or delivery.account_id in gates.paused_accounts:
             yield "paused"
     if status == DeliveryStatus.published:
         where = delivery.external_url or delivery.external_id

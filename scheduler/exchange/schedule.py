@@ -101,16 +101,44 @@ def schedule_entries(
 ) -> list[ScheduleEntry]:
     """A production's deliveries, soonest first; NotFound for an unknown production."""
     get_production(session=session, production_id=production_id)
+    return entries_of(session, [production_id], include_cancelled=include_cancelled)
+
+
+def entries_of(
+    session: Session,
+    production_ids: Iterable[int],
+    *,
+    include_cancelled: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    limit: int | None = None,
+    latest: bool = False,
+) -> list[ScheduleEntry]:
+    """The productions' deliveries due in [``since``, ``before``), soonest first, in one query.
+
+    ``limit``: the first so many (``latest``: the last so many, still soonest first), so a
+    page of a long agenda reads only its page.
+    """
     query = (
         select(Delivery, Post, Account)
         .join(Post, col(Post.id) == col(Delivery.post_id))
         .join(Account, col(Account.id) == col(Delivery.account_id))
-        .where(Post.production_id == production_id)
-        .order_by(col(Delivery.due_at), col(Delivery.id))
+        .where(col(Post.production_id).in_(sorted(set(production_ids))))
     )
+    if latest:
+        query = query.order_by(col(Delivery.due_at).desc(), col(Delivery.id).desc())
+    else:
+        query = query.order_by(col(Delivery.due_at), col(Delivery.id))
     if not include_cancelled:
         query = query.where(col(Delivery.status) != DeliveryStatus.cancelled.value)
-    return [ScheduleEntry(d, p, a) for d, p, a in session.exec(query)]
+    if since is not None:
+        query = query.where(col(Delivery.due_at) >= since)
+    if before is not None:
+        query = query.where(col(Delivery.due_at) < before)
+    if limit is not None:
+        query = query.limit(limit)
+    found = [ScheduleEntry(d, p, a) for d, p, a in session.exec(query)]
+    return found[::-1] if latest else found
 
 
 def iso_utc(instant: datetime) -> str:

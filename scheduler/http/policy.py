@@ -197,6 +197,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/app/posts/{post_id}/edit"): Rule(Scope.post, M),
     ("POST", "/app/posts/{post_id}/edit"): Rule(Scope.post, M),
     ("POST", "/app/posts/{post_id}/submit"): Rule(Scope.post, M),
+    # The calendars (scheduler.web.routes.calendar, moving): a post's move is its edit
+    # (PATCH /posts/{id}), a milestone's is PATCH /productions/{id}/milestones/{mid}.
+    ("GET", "/app/calendar"): Rule(Scope.signed_in),  # only the productions one can see
+    ("GET", "/app/posts/{post_id}/move"): Rule(Scope.post, M),
+    ("POST", "/app/posts/{post_id}/move"): Rule(Scope.post, M),
+    ("GET", "/app/productions/{production_id}/milestones/{milestone_id}/move"): Rule(
+        Scope.production, P
+    ),
+    ("POST", "/app/productions/{production_id}/milestones/{milestone_id}/move"): Rule(
+        Scope.production, P
+    ),
 }
 
 

@@ -98,6 +98,11 @@ class MilestoneMove(Input):
     tentative: bool | None = None
     name: str | None = Field(default=None, min_length=1, max_length=120)
     kind: MilestoneKind | None = None
+    preview: bool = Field(
+        default=False,
+        description="Only say what would move (past due, embargoed, back to review); change "
+        "nothing",
+    )
 
 
 class MilestonePublic(Output):

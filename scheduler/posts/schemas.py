@@ -43,6 +43,12 @@ class MovedDelivery(BaseModel):
     note: str | None
     #: It changed (claimed, published, edited) while the move was planned: left as it is.
     skipped: bool = False
+    #: Its new time had passed: ``status`` is what the production's past-due policy made of it.
+    past_due: bool = False
+    #: It (and its post, if approved) goes back to review: its words change with the move.
+    back_to_review: bool = False
+    #: The embargo its new time falls under: the claim will hold it (a preview says so).
+    embargo: str | None = None
 
 
 class AnchorIn(Input):

@@ -28,6 +28,7 @@ from scheduler.web.routes import (
     calendar,
     editor,
     home,
+    moving,
     pauses,
     problems,
     review,
@@ -36,7 +37,19 @@ from scheduler.web.routes import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (signing, home, calendar, editor, review, signoff, pauses, problems, audit, accounts):
+for module in (
+    signing,
+    home,
+    calendar,
+    moving,
+    editor,
+    review,
+    signoff,
+    pauses,
+    problems,
+    audit,
+    accounts,
+):
     router.include_router(module.router)
 
 

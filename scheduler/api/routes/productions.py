@@ -135,7 +135,9 @@ def move_milestone(
     actor: ActorDep,
 ) -> MilestoneMoved:
     """Move a milestone (or confirm / un-confirm its date); answers with every delivery that
-    moved, its old and new due time, and what became of it."""
+    moved, its old and new due time, and what became of it. With ``"preview": true`` nothing
+    changes: the answer says what would, each delivery's new time, whether it would be past
+    due, fall under an embargo or go back to review."""
     moves = reflow.move_milestone(
         session=session,
         production_id=production_id,
@@ -146,8 +148,12 @@ def move_milestone(
         kind=data.kind.value if data.kind is not None else None,
         actor=actor,
         now=Clock.from_settings().now(),
+        apply=not data.preview,
     )
-    session.commit()
+    if data.preview:
+        session.rollback()  # a preview wrote nothing; end its transaction as such
+    else:
+        session.commit()
     milestone = session.get(Milestone, milestone_id)
     return MilestoneMoved(
         milestone=MilestonePublic.model_validate(milestone),

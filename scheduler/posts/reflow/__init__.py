@@ -39,6 +39,11 @@ again to compare hashes: 25 s for 10,000. Now about 0.46 s (median, two vCPUs). 
 - Python's cycle collector is held off while the plans are built (``_cycle_collector_held``,
   here beside the entry point, ``move_milestone``, and what it answers, ``Move``).
 
+A preview (``apply=False``) plans the same way inside a savepoint that is rolled back, as a
+change of time zone previews (``zone``): it answers what applying would do to each delivery
+(its new time, the past-due policy's verdict, an embargo it would fall under, whether it goes
+back to review) and writes nothing, not even the audit event.
+
 Not re-checked without a render: an approval that stopped matching for reasons unrelated to
 the move (a template file edited on disk since approval). The worker's hash check holds such a
 delivery at dispatch (``content``), as it does for posts that never move.
@@ -58,8 +63,10 @@ from sqlmodel import select as select_models
 from scheduler.core.errors import Conflict, NotFound
 from scheduler.core.models import Milestone, Production
 from scheduler.events.record import record_event
-from scheduler.posts.reflow.plan import Planner
+from scheduler.planning.embargoes import embargoes_of
+from scheduler.posts.reflow.plan import Plan, Planner
 from scheduler.posts.reflow.write import apply_plans
+from scheduler.posts.reflow.zone import embargo_under, tags_of
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,12 @@ class Move:
     status: str
     note: str | None
     skipped: bool = False
+    #: Its new time had passed: ``status`` is what the production's past-due policy made of it.
+    past_due: bool = False
+    #: It (and its post, if approved) goes back to review: its words change with the move.
+    back_to_review: bool = False
+    #: The embargo its new time falls under, described: the claim will hold it.
+    embargo: str | None = None
 
 
 #: What a skipped delivery's move says (``Move.note``).
@@ -94,12 +107,14 @@ def move_milestone(
     now: datetime,
     name: str | None = None,
     kind: str | None = None,
+    apply: bool = True,
 ) -> list[Move]:
     """Change a milestone's date, tentativeness, name or kind and reflow what hangs off it.
 
     A new name or kind moves nothing, but a template may print it: the same planning re-renders
     exactly the deliveries whose source reads ``milestone``, and sends back to review those
-    whose words changed, as a move does.
+    whose words changed, as a move does. ``apply`` False previews: the same planning in a
+    savepoint rolled back afterwards, nothing written (the caller ends the transaction).
     """
     milestone = session.exec(
         select_models(Milestone).where(Milestone.id == milestone_id).with_for_update()
@@ -116,6 +131,7 @@ def move_milestone(
         ).first()
         if taken is not None:
             raise Conflict(f"name: the production already has a milestone called '{name}'")
+    savepoint = None if apply else session.begin_nested()
     before = {"at": milestone.at.isoformat(), "tentative": milestone.tentative}
     renamed = {
         field: (getattr(milestone, field), value)
@@ -133,6 +149,11 @@ def move_milestone(
     session.flush()
     with _cycle_collector_held():
         plans = Planner(session, production, [milestone], now).plans()
+        if savepoint is not None:
+            moves = _foreseen(session, production_id, plans)
+            savepoint.rollback()  # the milestone back as it was; nothing was written
+            session.refresh(milestone)
+            return moves
         skipped = apply_plans(session, plans)
         moves = [
             Move(r.id, r.post_id, r.due_at, o.new_due, o.status, o.note)
@@ -157,6 +178,28 @@ def move_milestone(
         after=after,
     )
     return moves
+
+
+def _foreseen(session: Session, production_id: int, plans: list[Plan]) -> list[Move]:
+    """What applying ``plans`` would do, read while the milestone has its new date: the
+    embargoes are resolved against it too (the moved milestone may be one an embargo waits
+    for)."""
+    embargoes = embargoes_of(session, [production_id])[production_id]
+    tags = tags_of(session, {r.post_id for r, _ in plans}) if embargoes else {}
+    return [
+        Move(
+            r.id,
+            r.post_id,
+            r.due_at,
+            o.new_due,
+            o.status,
+            o.note,
+            past_due=o.past_due,
+            back_to_review=o.unbind,
+            embargo=embargo_under(embargoes, tags.get(r.post_id, []), o.new_due, o.status),
+        )
+        for r, o in plans
+    ]
 
 
 @contextmanager

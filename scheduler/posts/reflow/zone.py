@@ -125,7 +125,7 @@ def change_timezone(
     plans = planner.plans()
     embargoes = embargoes_of(session, [production_id])[production_id]
     post_ids = {r.post_id for r, _ in plans} | {r.post_id for r in planner.left}
-    tags = _tags(session, post_ids | {d.post_id for d in in_flight}) if embargoes else {}
+    tags = tags_of(session, post_ids | {d.post_id for d in in_flight}) if embargoes else {}
     skipped: set[int] = set()
     if apply:
         skipped = apply_plans(session, plans, cause="a change of time zone")
@@ -156,7 +156,7 @@ def change_timezone(
                 note=note,
                 past_due=outcome.past_due and fate != SKIPPED,
                 back_to_review=outcome.unbind and fate != SKIPPED,
-                embargo=_under(embargoes, tags.get(row.post_id, []), new_due, status),
+                embargo=embargo_under(embargoes, tags.get(row.post_id, []), new_due, status),
                 schedule_note=outcome.schedule_note if fate != SKIPPED else row.schedule_note,
             )
         )
@@ -175,7 +175,7 @@ def change_timezone(
                 old_status=row.status,
                 status=row.status,
                 note=f"{why}: unchanged",
-                embargo=_under(embargoes, tags.get(row.post_id, []), row.due_at, row.status),
+                embargo=embargo_under(embargoes, tags.get(row.post_id, []), row.due_at, row.status),
                 schedule_note=row.schedule_note,
             )
         )
@@ -232,7 +232,8 @@ def _in_flight(session: Session, production_id: int) -> list[_InFlight]:
     return [*map(_InFlight._make, session.connection().execute(query).all())]
 
 
-def _tags(session: Session, post_ids: Iterable[int]) -> dict[int, list[str]]:
+def tags_of(session: Session, post_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each post's tags, read a chunk of ids at a time."""
     ids, found = sorted(post_ids), dict[int, list[str]]()
     for start in range(0, len(ids), CHUNK):
         query = select(Post.id, Post.tags).where(col(Post.id).in_(ids[start : start + CHUNK]))
@@ -240,7 +241,9 @@ def _tags(session: Session, post_ids: Iterable[int]) -> dict[int, list[str]]:
     return found
 
 
-def _under(embargoes: list[Embargo], tags: list[str], due: datetime, status: str) -> str | None:
+def embargo_under(
+    embargoes: list[Embargo], tags: list[str], due: datetime, status: str
+) -> str | None:
     """The first embargo a delivery going out at ``due`` would break, described."""
     if status == DeliveryStatus.cancelled:
         return None

@@ -321,6 +321,30 @@ def test_moving_a_milestone_answers_with_what_moved(
     assert elsewhere.status_code == 404
 
 
+def test_a_milestone_move_previewed_says_what_would_move_and_changes_nothing(
+    client: httpx.Client, approver: httpx.Client, plan: dict[str, int]
+) -> None:
+    post = client.post(
+        "/posts", json=_post(plan, template=None, body="Night shoot tonight.", variables={})
+    ).json()
+    client.post(f"/posts/{post['id']}/submit", json={"version": 1})
+    approver.post(f"/posts/{post['id']}/approve", json=factories.approve_body(client, post["id"]))
+    path = f"/productions/{plan['production']}/milestones/{plan['milestone']}"
+
+    preview = client.patch(path, json={"at": "2020-03-22T19:00:00+00:00", "preview": True})
+
+    assert preview.status_code == 200, preview.text
+    (entry,) = preview.json()["moved"]
+    assert entry["delivery_id"] == post["deliveries"][0]["id"]
+    assert entry["new_due_at"].startswith("2020-03-08T18:00")
+    assert entry["past_due"] is True
+    assert entry["status"] == "held"
+    assert preview.json()["milestone"]["at"].startswith("2027-03-01T19:00")
+    (kept,) = client.get(f"/posts/{post['id']}").json()["deliveries"]
+    assert kept["due_at"].startswith("2027-02-15T18:00")
+    assert kept["status"] == "scheduled"
+
+
 def test_a_person_releases_or_cancels_a_held_delivery(
     client: httpx.Client, approver: httpx.Client, plan: dict[str, int]
 ) -> None:

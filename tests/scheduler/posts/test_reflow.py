@@ -13,7 +13,18 @@ from sqlmodel import Session, select
 from scheduler.accounts.connections import create_account
 from scheduler.accounts.schemas import AccountCreate
 from scheduler.core.errors import NotFound
-from scheduler.core.models import AuditEvent, ContentPillar, Delivery, Milestone, Post, Production
+from scheduler.core.models import (
+    AuditEvent,
+    ContentPillar,
+    Delivery,
+    Milestone,
+    MilestoneKind,
+    Post,
+    Production,
+)
+from scheduler.planning.embargoes import add_rule
+from scheduler.planning.productions import add_milestone
+from scheduler.planning.schemas import EmbargoCreate, MilestoneCreate
 from scheduler.posts.approval import approve_post, submit_post
 from scheduler.posts.lifecycle import create_post
 from scheduler.posts.reflow import move_milestone
@@ -25,6 +36,7 @@ from tests import factories
 LONDON = ZoneInfo("Europe/London")
 PREMIERE = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)  # GMT
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 
 
 def _anchored(
@@ -424,3 +436,60 @@ def test_deliveries_that_move_alike_keep_their_own_approvals(
     after = {p.id: _deliveries(session, p)[0].approval_id for p in posts}
     assert after == before
     assert len(set(after.values())) == 3
+
+
+def test_a_preview_says_what_would_move_and_changes_nothing(
+    session: Session, tmp_path: Path
+) -> None:
+    """Past due, under an embargo, back to review: each said before anything is written."""
+    production, premiere, account = _setup(session, tmp_path)
+    plain = _anchored(session, production, premiere, [account], offset="-P14D")
+    dated = _anchored(
+        session, production, premiere, [account], offset="-P7D", template="premiere_countdown"
+    )
+    teaser = _anchored(session, production, premiere, [account], offset="-P1D", approve=False)
+    teaser.tags = ["trailer"]
+    session.add(teaser)
+    trailer = add_milestone(
+        session=session,
+        production_id=production,
+        actor="dev",
+        data=MilestoneCreate(kind=MilestoneKind.trailer, name="Trailer", at=PREMIERE - DAY * 5),
+    ).id
+    assert trailer is not None
+    add_rule(
+        session=session,
+        production_id=production,
+        data=EmbargoCreate(tag="trailer", milestone_id=trailer, offset="PT0S"),
+        actor="dev",
+    )
+    session.commit()
+
+    earlier = datetime(2027, 1, 15, 19, 0, tzinfo=UTC)  # -P14D and -P7D land before NOW
+    moves = move_milestone(
+        session=session,
+        production_id=production,
+        milestone_id=premiere,
+        at=earlier,
+        tentative=None,
+        actor="dev",
+        now=NOW,
+        apply=False,
+    )
+    session.rollback()
+
+    by_post = {m.post_id: m for m in moves}
+    assert by_post[plain.id].new_due_at == datetime(2027, 1, 1, 18, 0, tzinfo=UTC)
+    assert by_post[plain.id].past_due
+    assert by_post[dated.id].back_to_review
+    assert by_post[teaser.id].embargo is not None
+    assert "'trailer' posts wait for Trailer" in by_post[teaser.id].embargo
+    session.expire_all()
+    milestone = session.get(Milestone, premiere)
+    assert milestone is not None
+    assert milestone.at == PREMIERE
+    (kept,) = _deliveries(session, plain)
+    assert kept.due_at == datetime(2027, 2, 15, 18, 0, tzinfo=UTC)
+    assert kept.status == "scheduled"
+    moved = select(AuditEvent).where(AuditEvent.action == "milestone.moved")
+    assert session.exec(moved).first() is None
