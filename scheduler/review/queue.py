@@ -12,17 +12,35 @@ the writers' names. What it shows is rendered by the same code an approval binds
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from scheduler.core.models import ChecklistItem, Milestone, Person, Post, PostStatus
+from scheduler.core.clock import machine_now
+from scheduler.core.models import (
+    ChecklistItem,
+    Milestone,
+    Person,
+    Post,
+    PostStatus,
+    Talent,
+    TalentSignoff,
+)
 from scheduler.posts.preview import Rendered, render_many
 from scheduler.posts.targets import platform_verdict
 from scheduler.review.chain import StepState, checklist_of, steps_for_many
 from scheduler.review.schemas import PostSignoffs
-from scheduler.review.signoffs import signoffs_of_many
+from scheduler.review.signoffs import (
+    Shown,
+    Standing,
+    blockers_of,
+    fingerprint,
+    known_digest,
+    standing_shown,
+    state_of,
+)
 
 #: Posts a queue shows at most (the API's review answers as many by default).
 LIMIT = 200
@@ -130,3 +148,48 @@ def _names(session: Session, ids: set[int]) -> dict[int | None, str]:
     if not ids:
         return {}
     return {p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
+
+
+def signoffs_of_many(
+    *,
+    session: Session,
+    production_id: int,
+    posts: Sequence[Post],
+    rendered: Mapping[int, Sequence[Shown]],
+) -> dict[int, PostSignoffs]:
+    """``post_signoffs`` for many posts of a production in two queries (their talent, their
+    requests), comparing answers with each post as ``rendered`` (``render_many``) shows it."""
+    wanted = {t for post in posts for t in post.featured}
+    if not wanted:
+        return {
+            post.id or 0: PostSignoffs(
+                post_id=post.id or 0, post_version=post.version, talent=[], blockers=[]
+            )
+            for post in posts
+        }
+    query = select(Talent).where(col(Talent.id).in_(wanted), Talent.production_id == production_id)
+    roster = {t.id: t for t in session.exec(query)}
+    latest: dict[tuple[int, int], TalentSignoff] = {}
+    requests = select(TalentSignoff).where(
+        col(TalentSignoff.post_id).in_([post.id for post in posts if post.featured])
+    )
+    for request in session.exec(requests.order_by(col(TalentSignoff.id))):
+        latest[(request.post_id, request.talent_id)] = request
+    now = machine_now()
+    answers = {}
+    for post in posts:
+        ids = list(dict.fromkeys(post.featured))
+        talents = [roster[i] for i in ids if i in roster]
+        strangers = [i for i in ids if i not in roster]
+        current = known_digest(fingerprint(rendered.get(post.id or 0, [])))
+        standings = []
+        for talent in talents:
+            asked = latest.get((post.id or 0, talent.id or 0))
+            standings.append(Standing(talent, asked, state_of(talent, asked, post, current, now)))
+        answers[post.id or 0] = PostSignoffs(
+            post_id=post.id or 0,
+            post_version=post.version,
+            talent=[standing_shown(s) for s in standings],
+            blockers=blockers_of(post, standings, strangers),
+        )
+    return answers

@@ -23,7 +23,7 @@ what they ask for and what final approval checks.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -245,13 +245,13 @@ def _latest(session: Session, post_id: int, talent_ids: list[int]) -> dict[int, 
 
 
 @dataclass(frozen=True)
-class _Standing:
+class Standing:
     talent: Talent
     signoff: TalentSignoff | None
     state: SignoffState
 
 
-def _standings(session: Session, post: Post) -> tuple[list[_Standing], list[int]]:
+def _standings(session: Session, post: Post) -> tuple[list[Standing], list[int]]:
     talents, strangers = _featured(session, post)
     required = [t.id or 0 for t in talents if t.sign_off_required]
     latest = _latest(session, post.id or 0, required)
@@ -260,11 +260,11 @@ def _standings(session: Session, post: Post) -> tuple[list[_Standing], list[int]
     standings = []
     for talent in talents:
         signoff = latest.get(talent.id or 0)
-        standings.append(_Standing(talent, signoff, _state(talent, signoff, post, current, now)))
+        standings.append(Standing(talent, signoff, state_of(talent, signoff, post, current, now)))
     return standings, strangers
 
 
-def _state(
+def state_of(
     talent: Talent,
     signoff: TalentSignoff | None,
     post: Post,
@@ -296,10 +296,10 @@ def talent_blockers(*, session: Session, post: Post) -> list[str]:
     """
     if not post.featured:
         return []
-    return _blockers(post, *_standings(session, post))
+    return blockers_of(post, *_standings(session, post))
 
 
-def _blockers(post: Post, standings: list[_Standing], strangers: list[int]) -> list[str]:
+def blockers_of(post: Post, standings: list[Standing], strangers: list[int]) -> list[str]:
     blockers = [f"featured talent {i} is not on this production's talent list" for i in strangers]
     blockers += [
         _blocker(s, post) for s in standings if s.state not in ("approved", "not_required")
@@ -307,7 +307,7 @@ def _blockers(post: Post, standings: list[_Standing], strangers: list[int]) -> l
     return blockers
 
 
-def _blocker(standing: _Standing, post: Post) -> str:
+def _blocker(standing: Standing, post: Post) -> str:
     name, signoff = standing.talent.name, standing.signoff
     if signoff is None:
         return f"{name} has not been asked to sign off this post"
@@ -338,61 +338,16 @@ def post_signoffs(*, session: Session, post_id: int) -> PostSignoffs:
     return PostSignoffs(
         post_id=post.id or 0,
         post_version=post.version,
-        talent=[_shown(s) for s in standings],
-        blockers=_blockers(post, standings, strangers),
+        talent=[standing_shown(s) for s in standings],
+        blockers=blockers_of(post, standings, strangers),
     )
 
 
-def signoffs_of_many(
-    *,
-    session: Session,
-    production_id: int,
-    posts: Sequence[Post],
-    rendered: Mapping[int, Sequence[Shown]],
-) -> dict[int, PostSignoffs]:
-    """``post_signoffs`` for many posts of a production in two queries (their talent, their
-    requests), comparing answers with each post as ``rendered`` (``render_many``) shows it."""
-    wanted = {t for post in posts for t in post.featured}
-    if not wanted:
-        return {
-            post.id or 0: PostSignoffs(
-                post_id=post.id or 0, post_version=post.version, talent=[], blockers=[]
-            )
-            for post in posts
-        }
-    query = select(Talent).where(col(Talent.id).in_(wanted), Talent.production_id == production_id)
-    roster = {t.id: t for t in session.exec(query)}
-    latest: dict[tuple[int, int], TalentSignoff] = {}
-    requests = select(TalentSignoff).where(
-        col(TalentSignoff.post_id).in_([post.id for post in posts if post.featured])
-    )
-    for request in session.exec(requests.order_by(col(TalentSignoff.id))):
-        latest[(request.post_id, request.talent_id)] = request
-    now = machine_now()
-    answers = {}
-    for post in posts:
-        ids = list(dict.fromkeys(post.featured))
-        talents = [roster[i] for i in ids if i in roster]
-        strangers = [i for i in ids if i not in roster]
-        current = _known(fingerprint(rendered.get(post.id or 0, [])))
-        standings = []
-        for talent in talents:
-            asked = latest.get((post.id or 0, talent.id or 0))
-            standings.append(_Standing(talent, asked, _state(talent, asked, post, current, now)))
-        answers[post.id or 0] = PostSignoffs(
-            post_id=post.id or 0,
-            post_version=post.version,
-            talent=[_shown(s) for s in standings],
-            blockers=_blockers(post, standings, strangers),
-        )
-    return answers
-
-
-def _known(digest: str) -> Callable[[], str]:
+def known_digest(digest: str) -> Callable[[], str]:
     return lambda: digest
 
 
-def _shown(standing: _Standing) -> TalentStanding:
+def standing_shown(standing: Standing) -> TalentStanding:
     row = standing.signoff
     return TalentStanding(
         talent_id=standing.talent.id or 0,
