@@ -51,17 +51,22 @@ PASSWORD = "a bench of its own"
 PAGES = {
     "home": "/app/",
     "calendar (agenda)": "/app/productions/{p}/calendar",
-    "calendar (month)": "/app/productions/{p}/calendar?view=month",
+    "calendar (all productions)": "/app/calendar",
+    "calendar (month)": "/app/productions/{p}/calendar?view=month&month={month}",
     "approval queue": "/app/productions/{p}/review",
     "problems": "/app/problems",
     "audit trail": "/app/audit?production_id={p}",
     "API: posts, one page": "/posts?production_id={p}",
 }
+#: The premiere's month, which the month view shows.
+MONTH = (datetime.now(UTC) + timedelta(days=120)).strftime("%Y-%m")
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def seed(url: str, posts: int, workdir: Path) -> int:
-    """One production with ``posts`` posts on one account, every third approved."""
+    """One production with ``posts`` posts on one account: a third approved, a third in review
+    (the approval queue shows up to 200 of them), a third drafts; all in the hours before a
+    premiere 120 days away (the month view shows that month)."""
     engine = create_db_engine(url)
     premiere = datetime.now(UTC) + timedelta(days=120)
     with Session(engine) as session:
@@ -112,8 +117,9 @@ def seed(url: str, posts: int, workdir: Path) -> int:
                     account_ids=[account.id or 0],
                 ),
             )
-            if n % 3 == 0:
+            if n % 3 != 2:  # a third in review, a third approved, a third drafts
                 submit_post(session=session, post_id=post.id or 0, version=1, actor="maya")
+            if n % 3 == 0:
                 approve_post(
                     session=session, post_id=post.id or 0, version=1, actor="dev", shown=None
                 )
@@ -185,7 +191,8 @@ def main() -> int:
                     "page", "p50 ms", "p95 ms", "KB", title=f"{backend}, {args.posts} posts"
                 )
                 for name, template in PAGES.items():
-                    took, status, size = timed(web, template.format(p=pid), args.repeat)
+                    path = template.format(p=pid, month=MONTH)
+                    took, status, size = timed(web, path, args.repeat)
                     if status == 404:
                         continue
                     p50 = statistics.median(took)
