@@ -64,12 +64,12 @@ class FormExpired(Forbidden):
 async def checked_form(request: Request) -> FormData:
     """The form, once its token matches the cookie's (403 otherwise, before the route runs).
 
-    A request signed in by an API token (``Authorization``) needs none: no other site can make
-    a browser send that header, which is why asgi-csrf lets it through as well.
+    A request signed in by an API token (``Authorization: Bearer``) needs none: no other site
+    can make a browser send that header, which is why asgi-csrf lets it through as well.
     """
     form = await request.form()
-    if request.headers.get("authorization"):
-        return form
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return form  # signed in by that token, never by the cookie (scheduler.http.access)
     sent = request.headers.get(HEADER) or form.get(FIELD)
     kept = request.cookies.get(COOKIE)
     if not (isinstance(sent, str) and kept and hmac.compare_digest(sent, kept)):
