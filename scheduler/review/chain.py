@@ -264,6 +264,32 @@ def approve_schedule(
     ]
 
 
+def approve_shown(
+    *,
+    session: Session,
+    post_id: int,
+    version: int,
+    person: Person,
+    checklist: dict[int, bool],
+    note: str | None,
+    now: datetime,
+    shown: Mapping[int, str],
+) -> Approved:
+    """``approve`` one post, once ``shown`` holds every one of its deliveries
+    (``expect_deliveries_of``): what the API and the approval queue call for a single post."""
+    expect_deliveries_of(session, [post_id], shown)
+    return approve(
+        session=session,
+        post_id=post_id,
+        version=version,
+        person=person,
+        checklist=checklist,
+        note=note,
+        now=now,
+        shown=shown,
+    )
+
+
 def approve(
     *,
     session: Session,

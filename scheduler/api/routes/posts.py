@@ -133,8 +133,7 @@ def approve_post(
     approvers; 422 naming an unconfirmed checklist item or a ``shown`` value left out.
     """
     assert access.person is not None
-    approval.expect_deliveries_of(session, [post_id], data.shown)
-    done = review.approve(
+    done = review.approve_shown(
         session=session,
         post_id=post_id,
         version=data.version,

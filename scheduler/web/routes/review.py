@@ -93,8 +93,7 @@ def approve_post(
     if isinstance(data, str):
         return _refused(request, access, session, production_id, data, 422)
     try:
-        approval.expect_deliveries_of(session, [post_id], data.shown)
-        chain.approve(
+        chain.approve_shown(
             session=session,
             post_id=post_id,
             version=data.version,
